@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander'
+import { ExitCode, UsageError } from './cli-errors.js'
+import { codecCommand } from './commands/codec.js'
+
+/** Where a command reads and writes; tests pass their own. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+export const processIo: CliIo = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}
+
+/**
+ * Builds the `paraloom` command tree. Every command reports its outcome by
+ * resolving to an exit code; none calls `process.exit` itself.
+ */
+export function buildCli(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('paraloom')
+    .description('Run and inspect a Paraloom validator node.')
+    .showHelpAfterError('(run with --help for usage)')
+  program.addCommand(codecCommand(io, setExitCode))
+
+  // Commander's own usage errors (unknown flag, missing argument) become exit 2,
+  // and every command inherits the same behaviour.
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    for (const sub of cmd.commands) configure(sub)
+  }
+  configure(program)
+  return program
+}
+
+/** Runs the CLI on `argv` (without the node and script entries) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode: number = ExitCode.ok
+  const program = buildCli(io, (code) => {
+    exitCode = Math.max(exitCode, code)
+  })
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander but successes to the user.
+      if (err.exitCode === 0) return ExitCode.ok
+      return ExitCode.usage
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`paraloom: ${err.message}\n`)
+      return ExitCode.usage
+    }
+    throw err
+  }
+}
