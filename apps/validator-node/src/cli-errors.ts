@@ -4,8 +4,8 @@
  * line on stderr and exits with code 2.
  */
 export class UsageError extends Error {
-  static readonly name = 'UsageError'
-  override readonly name = 'UsageError'
+  static override readonly name: string = 'UsageError'
+  override readonly name: string = 'UsageError'
 }
 
 /** Exit codes shared by every command. */

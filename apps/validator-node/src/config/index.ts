@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { parse as parseToml, TomlError } from 'smol-toml'
+import { ConfigError } from './errors.js'
+import {
+  arrayOf,
+  base58AddressOrEmpty,
+  field,
+  hostPort,
+  httpUrl,
+  integer,
+  isProblem,
+  multiaddrString,
+  oneOf,
+  peerIdString,
+  string,
+  table,
+  wsUrlOrEmpty,
+} from './fields.js'
+
+export { ConfigError } from './errors.js'
+
+export const NETWORKS = ['mainnet', 'devnet', 'testnet', 'localnet'] as const
+export type NetworkName = (typeof NETWORKS)[number]
+
+/**
+ * validator.toml, key for key (see the README's configuration section). Every
+ * key but `network` has a default; `network` may come from `--network`.
+ */
+const validatorToml = table({
+  network: field(oneOf(NETWORKS)),
+  state_dir: field(string, './state'),
+  identity: field(table({ keypair: field(string, './validator-keypair.json') })),
+  p2p: field(
+    table({
+      listen: field(arrayOf(multiaddrString, 16), ['/ip4/0.0.0.0/tcp/9001']),
+      announce: field(arrayOf(multiaddrString, 8), []),
+      admission: field(oneOf(['validators', 'open'] as const), 'validators'),
+      allow: field(arrayOf(peerIdString, 1024), []),
+    }),
+  ),
+  registry: field(
+    table({
+      rpc_url: field(httpUrl, 'http://127.0.0.1:8899'),
+      ws_url: field(wsUrlOrEmpty, ''),
+      program_id: field(base58AddressOrEmpty, ''),
+      refresh_secs: field(integer(1, 3600), 30),
+    }),
+  ),
+  liveness: field(
+    table({
+      ping_interval_ms: field(integer(100, 600_000), 5000),
+      ping_timeout_ms: field(integer(50, 600_000), 5000),
+      slow_rtt_ms: field(integer(1, 60_000), 500),
+      offline_after_missed: field(integer(1, 1000), 3),
+    }),
+  ),
+  grpc: field(table({ listen: field(hostPort, '127.0.0.1:50051') })),
+  metrics: field(table({ listen: field(hostPort, '127.0.0.1:9464') })),
+})
+
+export interface ValidatorConfig {
+  network: NetworkName
+  /** Absolute path of the state directory (registry cache, peer store). */
+  stateDir: string
+  identity: { keypairPath: string }
+  p2p: { listen: string[]; announce: string[]; admission: 'validators' | 'open'; allow: string[] }
+  registry: { rpcUrl: string; wsUrl: string; programId: string; refreshSecs: number }
+  liveness: {
+    pingIntervalMs: number
+    pingTimeoutMs: number
+    slowRttMs: number
+    offlineAfterMissed: number
+  }
+  grpc: { listen: string }
+  metrics: { listen: string }
+}
+
+/** Raw TOML-shaped values, e.g. from flags, laid over the file before validation. */
+export type ConfigOverrides = Record<string, unknown>
+
+/**
+ * Validates a parsed TOML document (with `overrides` laid over it) and
+ * returns the typed config. Relative paths resolve against `baseDir`.
+ */
+export function buildConfig(
+  doc: Record<string, unknown>,
+  overrides: ConfigOverrides,
+  source: string,
+  baseDir: string,
+): ValidatorConfig {
+  const checked = validatorToml(deepMerge(doc, overrides))
+  if (isProblem(checked))
+    throw new ConfigError(source, checked.at.replace(/^\./, ''), checked.problem)
+  const { identity, p2p, registry: r, liveness: l } = checked
+  if (l.ping_timeout_ms > l.ping_interval_ms) {
+    throw new ConfigError(
+      source,
+      'liveness.ping_timeout_ms',
+      'must not exceed liveness.ping_interval_ms',
+    )
+  }
+  return {
+    network: checked.network,
+    stateDir: resolve(baseDir, checked.state_dir),
+    identity: { keypairPath: resolve(baseDir, identity.keypair) },
+    p2p,
+    registry: {
+      rpcUrl: r.rpc_url,
+      wsUrl: r.ws_url || wsUrlFor(r.rpc_url),
+      programId: r.program_id,
+      refreshSecs: r.refresh_secs,
+    },
+    liveness: {
+      pingIntervalMs: l.ping_interval_ms,
+      pingTimeoutMs: l.ping_timeout_ms,
+      slowRttMs: l.slow_rtt_ms,
+      offlineAfterMissed: l.offline_after_missed,
+    },
+    grpc: checked.grpc,
+    metrics: checked.metrics,
+  }
+}
+
+/** Parses TOML text; syntax errors name the line and column. */
+export function parseConfigText(
+  text: string,
+  overrides: ConfigOverrides,
+  source: string,
+  baseDir: string,
+): ValidatorConfig {
+  let doc: Record<string, unknown>
+  try {
+    doc = parseToml(text) as Record<string, unknown>
+  } catch (err) {
+    const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}` : ''
+    throw new ConfigError(
+      source,
+      '',
+      `is not valid TOML${where ? ` (${where})` : ''}: ${firstLine(err)}`,
+    )
+  }
+  return buildConfig(doc, overrides, source, baseDir)
+}
+
+/** Reads and validates a config file; with no file, flags and defaults alone. */
+export async function loadConfig(
+  path: string | undefined,
+  overrides: ConfigOverrides = {},
+): Promise<ValidatorConfig> {
+  if (path === undefined) return buildConfig({}, overrides, 'flags', process.cwd())
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const detail = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`
+    throw new ConfigError(
+      `config ${path}`,
+      '',
+      `${detail} (pass --config with the path of your validator.toml)`,
+    )
+  }
+  return parseConfigText(text, overrides, `config ${path}`, dirname(resolve(path)))
+}
+
+/** The websocket endpoint Solana serves beside an RPC URL: same host, port + 1. */
+export function wsUrlFor(rpcUrl: string): string {
+  const url = new URL(rpcUrl)
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  url.port = String(port + 1)
+  return url.toString().replace(/\/$/, '')
+}
+
+function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue
+    const current = out[key]
+    const bothTables = isPlainTable(current) && isPlainTable(value)
+    out[key] = bothTables ? deepMerge(current, value) : value
+  }
+  return out
+}
+
+function isPlainTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+}
