@@ -1,0 +1,71 @@
+/**
+ * @packageDocumentation
+ *
+ * Bounded bincode for the Paraloom wire types: exactly the bytes Rust
+ * `bincode` 1.3 writes (fixed-width little-endian integers, u64 lengths, u32
+ * enum indices), decoded with a size cap checked first, every declared length
+ * checked against the remaining input before anything is allocated, and
+ * trailing bytes rejected. A decoder throws only {@link CodecError}, whose
+ * `kind` says what was wrong and `offset` where.
+ *
+ * Decoded byte fields (hashes, keys, signatures, `Vec<u8>`) are views that
+ * alias the input buffer, not copies: copy them (`slice()`) before the input
+ * is reused or mutated.
+ *
+ * @example
+ *
+ * ```ts
+ * import { randomBytes } from 'node:crypto'
+ * import { CodecError, Vote, publicKeyFromSecret, sign, verify } from '@paraloom/codec'
+ *
+ * const secretKey = randomBytes(32) // an ed25519 seed
+ * const vote = sign(Vote, {
+ *   network: 'Devnet',
+ *   height: 42n,
+ *   round: 0,
+ *   kind: 'Prevote',
+ *   blockHash: new Uint8Array(32),
+ *   voter: publicKeyFromSecret(secretKey),
+ *   signature: new Uint8Array(64),
+ * }, secretKey)
+ *
+ * const bytes = Vote.encode(vote)              // bincode, as Rust writes it
+ * const back = Vote.decode(bytes)              // bounded by Vote.maxBytes (4 KiB)
+ * console.log(verify(Vote, back))              // true
+ * console.log(JSON.stringify(Vote.toJson(back))) // canonical JSON, u64 as strings
+ *
+ * try {
+ *   Vote.decode(bytes.subarray(0, 10))
+ * } catch (err) {
+ *   if (err instanceof CodecError) console.log(err.kind, err.offset) // Truncated 4
+ * }
+ * ```
+ */
+
+export { CodecError, type CodecErrorKind, InvalidValueError } from './errors.js'
+export { fromHex, toHex } from './hex.js'
+export { publicKeyFromSecret, sign, verify } from './signing.js'
+export type {
+  BlockHeader,
+  Hash,
+  JobOutcome,
+  Network,
+  Pubkey,
+  Signature,
+  VoteKind,
+} from './types.js'
+export {
+  BlockProposal,
+  ComputeJobResult,
+  StateSyncRequest,
+  StateSyncResponse,
+  sizeCaps,
+  ValidatorRecord,
+  Vote,
+  validatorRecordLimits,
+  type WireTypeName,
+  WithdrawalProofRequest,
+  WithdrawalProofResponse,
+  wireTypes,
+} from './wire.js'
+export type { DecodeOptions, SignedWireType, WireType } from './wire-type.js'
