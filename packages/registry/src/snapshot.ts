@@ -1,0 +1,155 @@
+/**
+ * registry.md, "Reading it": one snapshot is `getProgramAccounts` (base64,
+ * memcmp on the discriminator and the network byte) plus the registry PDA.
+ */
+import {
+  type Address,
+  type Base64EncodedBytes,
+  createSolanaRpcFromTransport,
+  type Rpc,
+  type SolanaRpcApi,
+} from '@solana/kit'
+import { AccountDecodeError, RegistryRpcError } from './errors.js'
+import {
+  decodeValidatorRegistry,
+  type Network,
+  networkTag,
+  VALIDATOR_DISCRIMINATOR,
+  VALIDATOR_NETWORK_OFFSET,
+  type ValidatorRegistry,
+} from './layout.js'
+import { findRegistryPda } from './pda.js'
+import type { RawAccount } from './seeds.js'
+import { parseAccount, parseContextValue, parseKeyedAccount } from './shapes.js'
+import { createBoundedTransport } from './transport.js'
+
+export type RegistryRpc = Rpc<SolanaRpcApi>
+
+/** Limits of one snapshot read. */
+export interface SnapshotLimits {
+  /** More program accounts than this is an error (the last good snapshot stays). @default 10_000 */
+  maxAccounts: number
+  /** Largest account data accepted, in bytes. @default 4096 */
+  maxAccountDataBytes: number
+}
+
+export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = {
+  maxAccounts: 10_000,
+  maxAccountDataBytes: 4096,
+}
+
+export interface RegistryTarget {
+  programId: Address
+  network: Network
+}
+
+/** The raw accounts of one read, before validation. */
+export interface RawSnapshot {
+  /** Slot the program accounts were read at. */
+  slot: bigint
+  registryAccount: RawAccount
+  registry: ValidatorRegistry
+  accounts: RawAccount[]
+}
+
+/** A Kit RPC client over the bounded transport. */
+export function createRegistryRpc(options: {
+  url: string
+  requestTimeoutMs: number
+  maxResponseBytes: number
+}): RegistryRpc {
+  return createSolanaRpcFromTransport(createBoundedTransport(options)) as RegistryRpc
+}
+
+/** The memcmp filters selecting this network's `ValidatorAccount`s. */
+export function validatorFilters(network: Network) {
+  return [
+    {
+      memcmp: {
+        offset: 0n,
+        bytes: Buffer.from(VALIDATOR_DISCRIMINATOR).toString('base64') as Base64EncodedBytes,
+        encoding: 'base64' as const,
+      },
+    },
+    {
+      memcmp: {
+        offset: BigInt(VALIDATOR_NETWORK_OFFSET),
+        bytes: Buffer.from([networkTag(network)]).toString('base64') as Base64EncodedBytes,
+        encoding: 'base64' as const,
+      },
+    },
+  ]
+}
+
+/** Checks and decodes the registry account itself; any problem is a `bad-registry` error. */
+export function checkRegistryAccount(raw: RawAccount, target: RegistryTarget): ValidatorRegistry {
+  if (raw.owner !== target.programId) {
+    throw new RegistryRpcError('bad-registry', `registry ${raw.address} is owned by ${raw.owner}`)
+  }
+  let registry: ValidatorRegistry
+  try {
+    registry = decodeValidatorRegistry(raw.data)
+  } catch (err) {
+    if (!(err instanceof AccountDecodeError)) throw err
+    throw new RegistryRpcError('bad-registry', `registry ${raw.address}: ${err.message}`)
+  }
+  if (registry.network !== target.network) {
+    throw new RegistryRpcError(
+      'bad-registry',
+      `registry ${raw.address} serves ${registry.network}, not ${target.network}`,
+    )
+  }
+  return registry
+}
+
+async function readRegistryAccount(
+  rpc: RegistryRpc,
+  target: RegistryTarget,
+  limits: SnapshotLimits,
+  signal?: AbortSignal,
+): Promise<{ raw: RawAccount; registry: ValidatorRegistry }> {
+  const pda = await findRegistryPda(target.programId)
+  const result: unknown = await rpc
+    .getAccountInfo(pda.address, { encoding: 'base64' })
+    .send({ abortSignal: signal })
+  const { value } = parseContextValue(result, 'getAccountInfo')
+  if (value === null) {
+    throw new RegistryRpcError('bad-registry', `registry account ${pda.address} does not exist`)
+  }
+  const raw = parseAccount(pda.address, value, limits.maxAccountDataBytes)
+  return { raw, registry: checkRegistryAccount(raw, target) }
+}
+
+/** Reads one snapshot; throws a {@link RegistryRpcError} on any failure. */
+export async function readRawSnapshot(
+  rpc: RegistryRpc,
+  target: RegistryTarget,
+  limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS,
+  options: { signal?: AbortSignal } = {},
+): Promise<RawSnapshot> {
+  const { raw: registryAccount, registry } = await readRegistryAccount(
+    rpc,
+    target,
+    limits,
+    options.signal,
+  )
+  const result: unknown = await rpc
+    .getProgramAccounts(target.programId, {
+      encoding: 'base64',
+      withContext: true,
+      filters: validatorFilters(target.network),
+    })
+    .send({ abortSignal: options.signal })
+  const { slot, value } = parseContextValue(result, 'getProgramAccounts')
+  if (!Array.isArray(value)) {
+    throw new RegistryRpcError('bad-shape', 'getProgramAccounts: value is not an array')
+  }
+  if (value.length > limits.maxAccounts) {
+    throw new RegistryRpcError(
+      'too-many-accounts',
+      `getProgramAccounts returned ${value.length} accounts, more than the cap of ${limits.maxAccounts}`,
+    )
+  }
+  const accounts = value.map((v) => parseKeyedAccount(v, limits.maxAccountDataBytes))
+  return { slot, registryAccount, registry, accounts }
+}
