@@ -1,0 +1,149 @@
+import type { PeerId } from '@libp2p/interface'
+import { checkIntegerOption, LivenessError } from './errors.js'
+import {
+  createEvidenceTracker,
+  type EvidenceTracker,
+  type EvidenceTrackerInit,
+} from './evidence.js'
+import { createPeerRegistry, type PeerRegistry, type PeerRegistryInit } from './peer-registry.js'
+import { RedialBackoff, type RedialBackoffInit } from './redial-backoff.js'
+import { type LivenessComponents, ProbeScheduler } from './scheduler.js'
+
+/**
+ * Options of {@link createLiveness}: the registry's and the evidence
+ * tracker's options (documented there, sharing one `clock`), plus the
+ * probe timing.
+ */
+export interface LivenessInit extends PeerRegistryInit, EvidenceTrackerInit {
+  /**
+   * Time between two probe rounds, in milliseconds. Each known peer gets at
+   * most one probe per round.
+   *
+   * @default 5000
+   */
+  pingIntervalMs?: number
+  /**
+   * Bound on one probe (redial and ping together), in milliseconds; a probe
+   * that exceeds it is a miss with reason `timeout`. A value above
+   * `pingIntervalMs` makes a silent peer probed once per timeout instead of
+   * once per interval, since probes of one peer never overlap.
+   *
+   * @default 5000
+   */
+  pingTimeoutMs?: number
+  /** Backoff between redials of a disconnected peer; a probe inside the wait is a `dial-backoff` miss. */
+  redialBackoff?: RedialBackoffInit
+  /**
+   * At most this many probes run at once; the others wait their turn.
+   *
+   * @default 64
+   */
+  maxConcurrentProbes?: number
+}
+
+/** A validator peer to watch. */
+export interface LivenessPeer {
+  peerId: PeerId
+  /** Its base58 validator identity. */
+  identity: string
+}
+
+/** The running liveness service of one node. */
+export interface Liveness {
+  /** Begins probing (first round at once, then every `pingIntervalMs`); idempotent. */
+  start(): void
+  /** Clears every timer and aborts every probe, resolving once they settled; idempotent, restartable. */
+  stop(): Promise<void>
+  isStarted(): boolean
+  /**
+   * Replaces the set of watched peers: new ones start UNKNOWN, missing ones
+   * are dropped (their probe aborted, their open evidence closed). Throws a
+   * `LivenessError` of kind `registry-full`, changing nothing, when the set
+   * exceeds `maxPeers`.
+   */
+  setPeers(peers: readonly LivenessPeer[]): void
+  readonly registry: PeerRegistry
+  readonly evidence: EvidenceTracker
+}
+
+class DefaultLiveness implements Liveness {
+  readonly registry: PeerRegistry
+  readonly evidence: EvidenceTracker
+  private readonly scheduler: ProbeScheduler
+
+  constructor(init: LivenessInit, components: LivenessComponents) {
+    const clock = init.clock ?? Date.now
+    this.registry = createPeerRegistry({ ...init, clock })
+    this.evidence = createEvidenceTracker({ ...init, clock })
+    this.registry.onTransition((t) => this.evidence.observe(t))
+    this.scheduler = new ProbeScheduler({
+      pingIntervalMs: checkIntegerOption('pingIntervalMs', init.pingIntervalMs ?? 5000, 1),
+      pingTimeoutMs: checkIntegerOption('pingTimeoutMs', init.pingTimeoutMs ?? 5000, 1),
+      maxConcurrentProbes: checkIntegerOption(
+        'maxConcurrentProbes',
+        init.maxConcurrentProbes ?? 64,
+        1,
+      ),
+      backoff: new RedialBackoff(init.redialBackoff),
+      clock,
+      components,
+      onOutcome: (peer, outcome) => {
+        if (outcome.kind === 'reply') this.registry.recordReply(peer, outcome.rttMs)
+        else this.registry.recordMiss(peer, outcome.reason)
+      },
+      onTick: () => {
+        this.evidence.check(this.registry.snapshot().peers)
+      },
+    })
+  }
+
+  start(): void {
+    this.scheduler.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler.stop()
+  }
+
+  isStarted(): boolean {
+    return this.scheduler.isRunning()
+  }
+
+  setPeers(peers: readonly LivenessPeer[]): void {
+    const wanted = new Map<string, LivenessPeer>()
+    for (const p of peers) {
+      if (typeof p.identity !== 'string' || p.identity === '') {
+        throw new LivenessError(
+          'invalid-argument',
+          `setPeers: peer ${p.peerId.toString()} has no identity`,
+        )
+      }
+      wanted.set(p.peerId.toString(), p)
+    }
+    if (wanted.size > this.registry.maxPeers) {
+      throw new LivenessError(
+        'registry-full',
+        `setPeers: ${wanted.size} peers exceed maxPeers=${this.registry.maxPeers}`,
+      )
+    }
+    for (const { peer } of this.registry.snapshot().peers) {
+      if (wanted.has(peer)) continue
+      this.scheduler.removeTarget(peer)
+      this.registry.removePeer(peer)
+      this.evidence.forget(peer)
+    }
+    for (const [peer, p] of wanted) {
+      if (this.registry.addPeer(peer, p.identity)) this.scheduler.addTarget(peer, p.peerId)
+    }
+  }
+}
+
+/**
+ * Creates the liveness service: a {@link PeerRegistry} fed by a ping
+ * scheduler, and an {@link EvidenceTracker} fed by the registry. Nothing runs
+ * until `start()`. Throws a `LivenessError` of kind `invalid-config` naming
+ * the first bad option.
+ */
+export function createLiveness(init: LivenessInit, components: LivenessComponents): Liveness {
+  return new DefaultLiveness(init, components)
+}

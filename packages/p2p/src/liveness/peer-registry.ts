@@ -1,0 +1,366 @@
+import type { P2PMetrics } from '../metrics.js'
+import { checkIntegerOption, LivenessError } from './errors.js'
+import {
+  type MissReason,
+  PEER_STATES,
+  PeerState,
+  type StateChange,
+  type StateThresholds,
+  stateAfterMiss,
+  stateAfterReply,
+} from './peer-state.js'
+import type { PeerTransition } from './transition.js'
+import { type HistoryResult, TransitionHistory } from './transition-history.js'
+
+/** Options of {@link createPeerRegistry}. */
+export interface PeerRegistryInit {
+  /**
+   * A peer whose smoothed RTT goes above this is SLOW, in milliseconds.
+   *
+   * @default 500
+   */
+  slowRttMs?: number
+  /**
+   * A SLOW peer goes back to CONNECTED only once its smoothed RTT is at or
+   * below this, in milliseconds (hysteresis: one borderline reply does not
+   * flap SLOW/CONNECTED). Must not exceed `slowRttMs`.
+   *
+   * @default 80% of slowRttMs, rounded down
+   */
+  slowRecoveryRttMs?: number
+  /**
+   * Consecutive misses that make a peer OFFLINE; a reply resets the count.
+   *
+   * @default 3
+   */
+  offlineAfterMissed?: number
+  /**
+   * The smoothed RTT is the arithmetic mean of the last `rttWindow` replies
+   * (a plain window rather than an EWMA: its effect is easy to state, "the
+   * last W replies", and it forgets an old spike after exactly W replies).
+   * The window is emptied when the peer goes OFFLINE, so a returning peer is
+   * judged on fresh replies only. Between 1 and 64.
+   *
+   * @default 5
+   */
+  rttWindow?: number
+  /**
+   * How many transitions the replayable history keeps; older ones are
+   * dropped and a watcher asking for them gets an explicit gap.
+   *
+   * @default 10000
+   */
+  historyCapacity?: number
+  /**
+   * At most this many peers are tracked; `addPeer` beyond it throws a
+   * `LivenessError` of kind `registry-full` (no silent eviction: every
+   * validator the node was told about is either tracked or refused loudly).
+   *
+   * @default 4096
+   */
+  maxPeers?: number
+  /**
+   * At most this many transition listeners at once (each gRPC watcher is one);
+   * `onTransition` beyond it throws kind `too-many-listeners`.
+   *
+   * @default 1024
+   */
+  maxListeners?: number
+  /**
+   * The clock, in milliseconds since the Unix epoch. Tests pass a fake one.
+   *
+   * @default Date.now
+   */
+  clock?: () => number
+  /** Metric hooks: `peersByState`, `transitions` and `pingRttMs` are recorded when given. */
+  metrics?: P2PMetrics
+}
+
+/** One known peer as the registry sees it now. */
+export interface PeerSnapshot {
+  /** libp2p PeerId string. */
+  peer: string
+  /** Base58 validator identity. */
+  validator: string
+  state: PeerState
+  /** RTT of the last reply in milliseconds, null if it never replied (or not since OFFLINE). */
+  rttMs: number | null
+  /** Mean RTT over the window in milliseconds, null while the window is empty. */
+  smoothedRttMs: number | null
+  consecutiveMisses: number
+  /** Last reply, ms since epoch, or null if it never replied. */
+  lastSeenAt: number | null
+  /** When the peer entered its current state (or was added, while UNKNOWN), ms since epoch. */
+  since: number
+}
+
+/** Every known peer plus the sequence of the last transition reflected in it. */
+export interface RegistrySnapshot {
+  /**
+   * The newest transition sequence already reflected in `peers` (0 if none):
+   * a watcher sends this snapshot, then the transitions after this sequence.
+   */
+  sequence: number
+  peers: PeerSnapshot[]
+}
+
+/** Called once for each transition, synchronously, in sequence order. */
+export type TransitionListener = (transition: PeerTransition) => void
+
+/**
+ * The pure liveness state machine: no libp2p, no timers. Feed it probe
+ * outcomes; it keeps per-peer state, emits transitions and keeps a bounded
+ * history of them.
+ */
+export interface PeerRegistry {
+  /** The newest transition sequence, 0 before the first. */
+  readonly sequence: number
+  /** The most peers it tracks at once. */
+  readonly maxPeers: number
+  /** Starts tracking a peer in state UNKNOWN; false if it was already known. */
+  addPeer(peer: string, validator: string): boolean
+  /** Stops tracking a peer (no transition is emitted); false if it was unknown. */
+  removePeer(peer: string): boolean
+  has(peer: string): boolean
+  get(peer: string): PeerSnapshot | undefined
+  /** Records a ping reply; returns the transition it caused, if any. */
+  recordReply(peer: string, rttMs: number): PeerTransition | undefined
+  /** Records a missed probe; returns the transition it caused, if any. */
+  recordMiss(peer: string, reason: MissReason): PeerTransition | undefined
+  snapshot(): RegistrySnapshot
+  /** Transitions after `afterSequence` (0 = all kept), or an explicit gap. */
+  historySince(afterSequence: number): HistoryResult
+  /**
+   * Calls `listener` for each future transition; returns the unsubscribe
+   * function. A listener that throws does not disturb the registry or the
+   * other listeners (its error is dropped).
+   */
+  onTransition(listener: TransitionListener): () => void
+}
+
+const MAX_RTT_WINDOW = 64
+
+interface PeerEntry {
+  peer: string
+  validator: string
+  state: PeerState
+  rttsMs: number[]
+  rttMs: number | null
+  consecutiveMisses: number
+  lastSeenAt: number | null
+  since: number
+}
+
+class DefaultPeerRegistry implements PeerRegistry {
+  private readonly thresholds: StateThresholds
+  private readonly rttWindow: number
+  readonly maxPeers: number
+  private readonly maxListeners: number
+  private readonly clock: () => number
+  private readonly metrics: P2PMetrics | undefined
+  private readonly peers = new Map<string, PeerEntry>()
+  private readonly listeners = new Set<TransitionListener>()
+  private readonly history: TransitionHistory
+  private readonly countsByState = new Map<PeerState, number>(PEER_STATES.map((s) => [s, 0]))
+
+  constructor(init: PeerRegistryInit) {
+    const slowRttMs = checkIntegerOption('slowRttMs', init.slowRttMs ?? 500, 1)
+    this.thresholds = {
+      slowRttMs,
+      slowRecoveryRttMs: checkIntegerOption(
+        'slowRecoveryRttMs',
+        init.slowRecoveryRttMs ?? Math.floor(slowRttMs * 0.8),
+        0,
+        slowRttMs,
+      ),
+      offlineAfterMissed: checkIntegerOption('offlineAfterMissed', init.offlineAfterMissed ?? 3, 1),
+    }
+    this.rttWindow = checkIntegerOption('rttWindow', init.rttWindow ?? 5, 1, MAX_RTT_WINDOW)
+    this.history = new TransitionHistory(
+      checkIntegerOption('historyCapacity', init.historyCapacity ?? 10_000, 1),
+    )
+    this.maxPeers = checkIntegerOption('maxPeers', init.maxPeers ?? 4096, 1)
+    this.maxListeners = checkIntegerOption('maxListeners', init.maxListeners ?? 1024, 1)
+    this.clock = init.clock ?? Date.now
+    this.metrics = init.metrics
+    this.recordStateCounts()
+  }
+
+  get sequence(): number {
+    return this.history.latest
+  }
+
+  addPeer(peer: string, validator: string): boolean {
+    if (peer === '' || validator === '') {
+      throw new LivenessError('invalid-argument', 'addPeer needs a non-empty peer and validator')
+    }
+    if (this.peers.has(peer)) return false
+    if (this.peers.size >= this.maxPeers) {
+      throw new LivenessError(
+        'registry-full',
+        `cannot track peer ${peer}: the registry already holds maxPeers=${this.maxPeers} peers`,
+      )
+    }
+    this.peers.set(peer, {
+      peer,
+      validator,
+      state: PeerState.UNKNOWN,
+      rttsMs: [],
+      rttMs: null,
+      consecutiveMisses: 0,
+      lastSeenAt: null,
+      since: this.clock(),
+    })
+    this.adjustCount(PeerState.UNKNOWN, 1)
+    this.recordStateCounts()
+    return true
+  }
+
+  removePeer(peer: string): boolean {
+    const entry = this.peers.get(peer)
+    if (entry === undefined) return false
+    this.peers.delete(peer)
+    this.adjustCount(entry.state, -1)
+    this.recordStateCounts()
+    return true
+  }
+
+  has(peer: string): boolean {
+    return this.peers.has(peer)
+  }
+
+  get(peer: string): PeerSnapshot | undefined {
+    const entry = this.peers.get(peer)
+    return entry === undefined ? undefined : toSnapshot(entry)
+  }
+
+  recordReply(peer: string, rttMs: number): PeerTransition | undefined {
+    if (!Number.isFinite(rttMs) || rttMs < 0) {
+      throw new LivenessError(
+        'invalid-argument',
+        `recordReply(${peer}) needs a finite, non-negative rttMs, got ${String(rttMs)}`,
+      )
+    }
+    const entry = this.entry(peer)
+    entry.rttsMs.push(rttMs)
+    if (entry.rttsMs.length > this.rttWindow) entry.rttsMs.shift()
+    entry.rttMs = rttMs
+    entry.consecutiveMisses = 0
+    entry.lastSeenAt = this.clock()
+    this.metrics?.pingRttMs?.observe({}, rttMs)
+    const change = stateAfterReply(entry.state, mean(entry.rttsMs), this.thresholds)
+    return this.apply(entry, change, rttMs)
+  }
+
+  recordMiss(peer: string, reason: MissReason): PeerTransition | undefined {
+    const entry = this.entry(peer)
+    entry.consecutiveMisses++
+    const change = stateAfterMiss(entry.state, entry.consecutiveMisses, reason, this.thresholds)
+    if (change.state === PeerState.OFFLINE && entry.state !== PeerState.OFFLINE) {
+      entry.rttsMs = []
+      entry.rttMs = null
+    }
+    return this.apply(entry, change, null)
+  }
+
+  snapshot(): RegistrySnapshot {
+    return { sequence: this.history.latest, peers: [...this.peers.values()].map(toSnapshot) }
+  }
+
+  historySince(afterSequence: number): HistoryResult {
+    return this.history.since(afterSequence)
+  }
+
+  onTransition(listener: TransitionListener): () => void {
+    if (this.listeners.size >= this.maxListeners) {
+      throw new LivenessError(
+        'too-many-listeners',
+        `cannot add a transition listener: maxListeners=${this.maxListeners} reached`,
+      )
+    }
+    // Wrapped so that subscribing the same function twice gives two independent subscriptions.
+    const wrapped: TransitionListener = (t) => listener(t)
+    this.listeners.add(wrapped)
+    return () => {
+      this.listeners.delete(wrapped)
+    }
+  }
+
+  private entry(peer: string): PeerEntry {
+    const entry = this.peers.get(peer)
+    if (entry === undefined) {
+      throw new LivenessError('unknown-peer', `peer ${peer} is not tracked by the registry`)
+    }
+    return entry
+  }
+
+  private apply(
+    entry: PeerEntry,
+    change: StateChange,
+    rttMs: number | null,
+  ): PeerTransition | undefined {
+    if (change.state === entry.state) return undefined
+    const at = this.clock()
+    const transition: PeerTransition = {
+      sequence: this.history.latest + 1,
+      peer: entry.peer,
+      validator: entry.validator,
+      from: entry.state,
+      to: change.state,
+      at,
+      rttMs,
+      consecutiveMisses: entry.consecutiveMisses,
+      lastSeenAt: entry.lastSeenAt,
+      reason: change.reason,
+    }
+    this.adjustCount(entry.state, -1)
+    this.adjustCount(change.state, 1)
+    entry.state = change.state
+    entry.since = at
+    this.history.append(transition)
+    this.metrics?.transitions?.inc({ from: transition.from, to: transition.to })
+    this.recordStateCounts()
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(transition)
+      } catch {
+        // A faulty subscriber must not break the state machine or the others.
+      }
+    }
+    return transition
+  }
+
+  private adjustCount(state: PeerState, delta: number): void {
+    this.countsByState.set(state, (this.countsByState.get(state) ?? 0) + delta)
+  }
+
+  private recordStateCounts(): void {
+    const gauge = this.metrics?.peersByState
+    if (gauge === undefined) return
+    for (const [state, count] of this.countsByState) gauge.set({ state }, count)
+  }
+}
+
+function mean(values: readonly number[]): number {
+  let sum = 0
+  for (const v of values) sum += v
+  return sum / values.length
+}
+
+function toSnapshot(entry: PeerEntry): PeerSnapshot {
+  return {
+    peer: entry.peer,
+    validator: entry.validator,
+    state: entry.state,
+    rttMs: entry.rttMs,
+    smoothedRttMs: entry.rttsMs.length === 0 ? null : mean(entry.rttsMs),
+    consecutiveMisses: entry.consecutiveMisses,
+    lastSeenAt: entry.lastSeenAt,
+    since: entry.since,
+  }
+}
+
+/** Creates an empty {@link PeerRegistry}; throws `invalid-config` on a bad option. */
+export function createPeerRegistry(init: PeerRegistryInit = {}): PeerRegistry {
+  return new DefaultPeerRegistry(init)
+}

@@ -1,0 +1,102 @@
+/**
+ * Peer liveness states and the pure functions that move between them.
+ * No clock, no I/O: the registry feeds them the numbers it keeps.
+ *
+ * @see /work/shared/spec/network.md, "Liveness: the PeerRegistry state machine"
+ */
+
+/**
+ * The liveness state of one known validator peer.
+ *
+ * - `UNKNOWN`: known but no outcome decided yet (never replied, fewer than N misses).
+ *   Every peer starts here; its first decisive outcome emits the first
+ *   transition `UNKNOWN → X`.
+ * - `CONNECTED`: replies, smoothed RTT at or below the slow threshold.
+ * - `SLOW`: replies, smoothed RTT above the slow threshold. Slow is never punished.
+ * - `OFFLINE`: missed N consecutive probes (a failed dial counts as a miss).
+ */
+export const PeerState = {
+  UNKNOWN: 'UNKNOWN',
+  CONNECTED: 'CONNECTED',
+  SLOW: 'SLOW',
+  OFFLINE: 'OFFLINE',
+} as const
+
+/** One of the {@link PeerState} values. */
+export type PeerState = (typeof PeerState)[keyof typeof PeerState]
+
+/** Every state, in a fixed order (metrics report all of them, zeros included). */
+export const PEER_STATES: readonly PeerState[] = Object.values(PeerState)
+
+/** Why a probe counted as a miss. */
+export type MissReason =
+  /** No reply within `pingTimeoutMs` (dial included). */
+  | 'timeout'
+  /** Not connected and the redial failed. */
+  | 'dial-failed'
+  /** Not connected and the per-peer redial backoff has not elapsed: no dial attempted. */
+  | 'dial-backoff'
+  /** The ping stream failed (reset, protocol error, wrong echo). */
+  | 'ping-failed'
+
+/** Why a transition happened: a reply-driven reason or the miss that crossed N. */
+export type TransitionReason =
+  /** A reply from `UNKNOWN` or `OFFLINE` with RTT at or below the slow threshold. */
+  | 'reply'
+  /** The smoothed RTT went above `slowRttMs`. */
+  | 'rtt-above-slow'
+  /** A `SLOW` peer's smoothed RTT came down to `slowRecoveryRttMs` or below. */
+  | 'rtt-below-recovery'
+  | MissReason
+
+/** The thresholds the state functions compare against. */
+export interface StateThresholds {
+  /** Smoothed RTT above this makes a peer SLOW, in milliseconds. */
+  slowRttMs: number
+  /** A SLOW peer returns to CONNECTED only at or below this smoothed RTT, in milliseconds. */
+  slowRecoveryRttMs: number
+  /** Consecutive misses that make a peer OFFLINE. */
+  offlineAfterMissed: number
+}
+
+/** A state together with the reason for entering it. */
+export interface StateChange {
+  state: PeerState
+  reason: TransitionReason
+}
+
+/**
+ * The state after a reply, given the smoothed RTT including that reply.
+ * Hysteresis: entering SLOW needs `> slowRttMs`, leaving it needs
+ * `<= slowRecoveryRttMs`, so an RTT hovering at the threshold does not flap.
+ */
+export function stateAfterReply(
+  current: PeerState,
+  smoothedRttMs: number,
+  t: StateThresholds,
+): StateChange {
+  if (current === PeerState.SLOW) {
+    return smoothedRttMs <= t.slowRecoveryRttMs
+      ? { state: PeerState.CONNECTED, reason: 'rtt-below-recovery' }
+      : { state: PeerState.SLOW, reason: 'rtt-above-slow' }
+  }
+  return smoothedRttMs > t.slowRttMs
+    ? { state: PeerState.SLOW, reason: 'rtt-above-slow' }
+    : { state: PeerState.CONNECTED, reason: 'reply' }
+}
+
+/**
+ * The state after a miss, given the consecutive misses including that one:
+ * OFFLINE from the N-th on, otherwise unchanged (a peer that has never
+ * replied stays UNKNOWN until its N-th miss).
+ */
+export function stateAfterMiss(
+  current: PeerState,
+  consecutiveMisses: number,
+  reason: MissReason,
+  t: StateThresholds,
+): StateChange {
+  return consecutiveMisses >= t.offlineAfterMissed
+    ? { state: PeerState.OFFLINE, reason }
+    : { state: current, reason }
+}

@@ -1,0 +1,201 @@
+import type { PeerId } from '@libp2p/interface'
+import type { MissReason } from './peer-state.js'
+import type { RedialBackoff } from './redial-backoff.js'
+
+/**
+ * What the scheduler needs from a libp2p node. Tests pass stubs; the node
+ * passes `services.ping.ping`, `dial` and `getConnections(peer).length > 0`.
+ */
+export interface LivenessComponents {
+  /**
+   * One ping round trip, resolving to its RTT in milliseconds. Must honour
+   * `signal` (libp2p's ping `timeout` init no longer bounds the outbound wait);
+   * the scheduler also stops waiting when it fires.
+   */
+  ping(peerId: PeerId, options: { signal: AbortSignal }): Promise<number>
+  /** Opens a connection to the peer (its addresses are in the peer store). */
+  dial(peerId: PeerId, options: { signal: AbortSignal }): Promise<void>
+  /** Is there an open connection to the peer right now? */
+  isConnected(peerId: PeerId): boolean
+}
+
+/** The result of one probe. */
+export type ProbeOutcome = { kind: 'reply'; rttMs: number } | { kind: 'miss'; reason: MissReason }
+
+/** Everything {@link ProbeScheduler} needs; every duration in milliseconds. */
+export interface ProbeSchedulerInit {
+  pingIntervalMs: number
+  pingTimeoutMs: number
+  maxConcurrentProbes: number
+  backoff: RedialBackoff
+  clock: () => number
+  components: LivenessComponents
+  /** Receives each probe's outcome, for peers still scheduled and only while running. */
+  onOutcome(peer: string, outcome: ProbeOutcome): void
+  /** Called once per tick, after the tick's probes are launched. */
+  onTick(): void
+}
+
+type AbortWhy = 'timeout' | 'stopped' | 'removed'
+
+/** The reason a probe's signal carries when the scheduler aborts it. */
+export class ProbeAbortedError extends Error {
+  static override readonly name = 'ProbeAbortedError'
+  override readonly name = 'ProbeAbortedError'
+  readonly why: AbortWhy
+
+  constructor(why: AbortWhy) {
+    super(`liveness probe aborted: ${why}`)
+    this.why = why
+  }
+}
+
+interface InFlightProbe {
+  controller: AbortController
+  done: Promise<void>
+}
+
+/**
+ * Every `pingIntervalMs`, gives each scheduled peer one probe: a redial
+ * first when it is not connected (subject to backoff), then a ping, the
+ * whole probe bounded by `pingTimeoutMs`. A peer whose previous probe is
+ * still queued or running is skipped for that tick, so two probes of one
+ * peer never overlap; at most `maxConcurrentProbes` run at once and the
+ * rest wait in a queue holding each peer at most once.
+ */
+export class ProbeScheduler {
+  private readonly init: ProbeSchedulerInit
+  private readonly targets = new Map<string, PeerId>()
+  /** Peers waiting for a probe slot; a Set keeps insertion order and holds each peer once. */
+  private readonly queued = new Set<string>()
+  private readonly inFlight = new Map<string, InFlightProbe>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private running = false
+
+  constructor(init: ProbeSchedulerInit) {
+    this.init = init
+  }
+
+  isRunning(): boolean {
+    return this.running
+  }
+
+  addTarget(peer: string, peerId: PeerId): void {
+    this.targets.set(peer, peerId)
+  }
+
+  /** Stops probing the peer; aborts its running probe, whose outcome is dropped. */
+  removeTarget(peer: string): void {
+    this.targets.delete(peer)
+    this.queued.delete(peer)
+    this.inFlight.get(peer)?.controller.abort(new ProbeAbortedError('removed'))
+    this.init.backoff.reset(peer)
+  }
+
+  /** Starts probing now and every interval after; idempotent. */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.tick()
+  }
+
+  /** Clears the timer, aborts every running probe and waits for them to settle; idempotent. */
+  async stop(): Promise<void> {
+    this.running = false
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.queued.clear()
+    const probes = [...this.inFlight.values()]
+    for (const probe of probes) probe.controller.abort(new ProbeAbortedError('stopped'))
+    await Promise.all(probes.map((p) => p.done))
+  }
+
+  private tick(): void {
+    for (const peer of this.targets.keys()) {
+      if (!this.inFlight.has(peer)) this.queued.add(peer)
+    }
+    this.pump()
+    this.init.onTick()
+    this.timer = setTimeout(() => this.tick(), this.init.pingIntervalMs)
+  }
+
+  private pump(): void {
+    while (this.running && this.inFlight.size < this.init.maxConcurrentProbes) {
+      const next = this.queued.values().next()
+      if (next.done === true) return
+      this.queued.delete(next.value)
+      this.launch(next.value)
+    }
+  }
+
+  private launch(peer: string): void {
+    const peerId = this.targets.get(peer)
+    if (peerId === undefined) return
+    const controller = new AbortController()
+    const timeout = setTimeout(
+      () => controller.abort(new ProbeAbortedError('timeout')),
+      this.init.pingTimeoutMs,
+    )
+    const done = this.probe(peer, peerId, controller.signal)
+      .then((outcome) => {
+        const reason: unknown = controller.signal.reason
+        const dropped = reason instanceof ProbeAbortedError && reason.why !== 'timeout'
+        if (this.running && !dropped && this.targets.get(peer) === peerId) {
+          this.init.onOutcome(peer, outcome)
+        }
+      })
+      .catch(() => {
+        // onOutcome feeds the registry; a failure there must not become an unhandled rejection.
+      })
+      .finally(() => {
+        clearTimeout(timeout)
+        this.inFlight.delete(peer)
+        this.pump()
+      })
+    this.inFlight.set(peer, { controller, done })
+  }
+
+  private async probe(peer: string, peerId: PeerId, signal: AbortSignal): Promise<ProbeOutcome> {
+    const { components, backoff, clock } = this.init
+    if (!components.isConnected(peerId)) {
+      if (!backoff.canDial(peer, clock())) return { kind: 'miss', reason: 'dial-backoff' }
+      try {
+        await raceSignal(components.dial(peerId, { signal }), signal)
+      } catch {
+        backoff.failed(peer, clock())
+        return { kind: 'miss', reason: timedOut(signal) ? 'timeout' : 'dial-failed' }
+      }
+    }
+    backoff.reset(peer)
+    try {
+      const rttMs = await raceSignal(components.ping(peerId, { signal }), signal)
+      if (typeof rttMs !== 'number' || !Number.isFinite(rttMs) || rttMs < 0) {
+        return { kind: 'miss', reason: 'ping-failed' }
+      }
+      return { kind: 'reply', rttMs }
+    } catch {
+      return { kind: 'miss', reason: timedOut(signal) ? 'timeout' : 'ping-failed' }
+    }
+  }
+}
+
+function timedOut(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason
+  return reason instanceof ProbeAbortedError && reason.why === 'timeout'
+}
+
+/**
+ * Settles with `promise` or rejects with the signal's reason, whichever comes
+ * first, so a component that ignores its signal cannot stall a probe.
+ */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {
+    // Losing the race to the signal leaves this rejection unobserved otherwise.
+  })
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
