@@ -16,7 +16,7 @@ import {
   wireTypes,
 } from '../src/index.js'
 import { Reader } from '../src/reader.js'
-import { bool, i64, string, struct, u64, vec } from '../src/schema.js'
+import { bool, string } from '../src/schema.js'
 import { vectors } from './vectors.js'
 
 function codecError(fn: () => unknown): CodecError {
@@ -34,8 +34,6 @@ function valid(name: string): Uint8Array {
   if (v === undefined) throw new Error(`no vector ${name}`)
   return fromHex(v.hex)
 }
-
-const U64_MAX_LE = [255, 255, 255, 255, 255, 255, 255, 255]
 
 /** `bytes` with the 8 bytes at `offset` replaced by `count` (little-endian u64). */
 function withCount(bytes: Uint8Array, offset: number, count: bigint): Uint8Array {
