@@ -1,0 +1,149 @@
+import { type ServerWritableStream, status } from '@grpc/grpc-js'
+import type { PeerRegistry, PeerTransition } from '@paraloom/p2p'
+import type { Observer, PeerEvent, PeerMonitorServer, WatchPeersRequest } from '@paraloom/proto'
+import type { Logger } from '../logger.js'
+import { toProtoSnapshot, toProtoStatus, toProtoTransition } from './convert.js'
+
+/** The part of the PeerRegistry the service reads. */
+export type PeerRegistryView = Pick<
+  PeerRegistry,
+  'sequence' | 'snapshot' | 'historySince' | 'onTransition'
+>
+
+export interface PeerMonitorInit {
+  registry: PeerRegistryView
+  observer: Observer
+  logger: Logger
+  clock?: () => number
+  /**
+   * Events queued for one watcher that is not reading. Past this the stream
+   * ends with RESOURCE_EXHAUSTED and the watcher resumes with `after_sequence`.
+   *
+   * @default 10000
+   */
+  maxQueuedEventsPerWatcher?: number
+  /** Concurrent WatchPeers streams; one more is refused with RESOURCE_EXHAUSTED. @default 256 */
+  maxWatchers?: number
+}
+
+/** The PeerMonitor gRPC service plus a `close()` that ends every open stream. */
+export interface PeerMonitorService {
+  implementation: PeerMonitorServer
+  /** Ends every WatchPeers stream (server shutdown) and unsubscribes from the registry. */
+  close(): void
+}
+
+type Watch = ServerWritableStream<WatchPeersRequest, PeerEvent>
+
+/**
+ * ListPeers answers from the registry's snapshot. WatchPeers sends a
+ * snapshot, or replays history after the watcher's sequence, then each
+ * transition. The registry emits transitions synchronously and in order, so
+ * the snapshot/replay and the live subscription are taken in one tick and
+ * nothing can fall between them.
+ */
+export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorService {
+  const { registry, observer, logger, clock = Date.now } = init
+  const maxQueued = init.maxQueuedEventsPerWatcher ?? 10_000
+  const maxWatchers = init.maxWatchers ?? 256
+  const watchers = new Set<Watch>()
+
+  // One registry listener fans out to every watcher.
+  const unsubscribe = registry.onTransition((t) => {
+    for (const call of watchers) sendTransition(call, t)
+  })
+
+  const send = (call: Watch, event: Omit<PeerEvent, 'observer'>): void => {
+    if (call.writableLength >= maxQueued) {
+      drop(
+        call,
+        status.RESOURCE_EXHAUSTED,
+        `watcher fell ${maxQueued} events behind; resume with after_sequence`,
+      )
+      return
+    }
+    call.write({ observer, ...event })
+  }
+  const sendTransition = (call: Watch, t: PeerTransition): void =>
+    send(call, { event: { $case: 'transition', value: toProtoTransition(t) } })
+  const sendSnapshot = (call: Watch): void =>
+    send(call, {
+      event: { $case: 'snapshot', value: toProtoSnapshot(registry.snapshot(), clock()) },
+    })
+
+  const drop = (call: Watch, code: status, details: string): void => {
+    watchers.delete(call)
+    call.emit('error', { code, details })
+  }
+
+  const watchPeers = (call: Watch): void => {
+    if (watchers.size >= maxWatchers) {
+      call.emit('error', {
+        code: status.RESOURCE_EXHAUSTED,
+        details: `at most ${maxWatchers} watchers`,
+      })
+      return
+    }
+    const { afterSequence, incarnation } = call.request
+    if (afterSequence !== undefined && afterSequence > BigInt(Number.MAX_SAFE_INTEGER)) {
+      call.emit('error', {
+        code: status.INVALID_ARGUMENT,
+        details: `after_sequence ${afterSequence} is out of range`,
+      })
+      return
+    }
+    watchers.add(call)
+    const forget = (): void => {
+      watchers.delete(call)
+    }
+    call.on('cancelled', forget)
+    call.on('close', forget)
+    call.on('error', forget)
+
+    if (afterSequence === undefined) {
+      sendSnapshot(call)
+      return
+    }
+    const restarted = incarnation !== '' && incarnation !== observer.incarnation
+    const history = restarted ? undefined : registry.historySince(Number(afterSequence))
+    if (history !== undefined && !history.gap) {
+      for (const t of history.transitions) sendTransition(call, t)
+      return
+    }
+    send(call, {
+      event: {
+        $case: 'gap',
+        value: {
+          requestedAfter: afterSequence,
+          requestedIncarnation: incarnation,
+          oldestAvailable: BigInt(history?.oldestAvailable ?? 1),
+          reason: restarted || history?.reason === 'ahead' ? 'restarted' : 'evicted',
+        },
+      },
+    })
+    sendSnapshot(call)
+    logger.info('watcher resumed across a history gap', { afterSequence, incarnation })
+  }
+
+  const implementation: PeerMonitorServer = {
+    listPeers: (_call, callback) => {
+      const snapshot = registry.snapshot()
+      callback(null, {
+        observer,
+        lastSequence: BigInt(snapshot.sequence),
+        peers: snapshot.peers.map(toProtoStatus),
+        atMs: BigInt(clock()),
+      })
+    },
+    watchPeers,
+  }
+
+  return {
+    implementation,
+    close() {
+      unsubscribe()
+      for (const call of watchers) call.end()
+      watchers.clear()
+    },
+  }
+}

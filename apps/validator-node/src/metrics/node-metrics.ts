@@ -1,0 +1,90 @@
+import type { P2PMetrics } from '@paraloom/p2p'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Ping RTT buckets in ms, around the default 500 ms slow threshold and 5 s timeout. */
+const RTT_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+
+/** What the registry client reports for the staleness gauges. */
+export interface RegistryHealth {
+  snapshotAgeMs: number | null
+  consecutiveFailures: number
+}
+
+export interface NodeMetrics {
+  /** Hooks handed to the p2p node. */
+  p2p: P2PMetrics
+  /** Counts a failed registry RPC round. */
+  registryRpcErrors: Counter
+}
+
+/**
+ * Registers the node's Prometheus series in `registry`. `registryHealth` is
+ * read at scrape time so the snapshot age is current, not as of the last event.
+ */
+export function createNodeMetrics(
+  registry: Registry,
+  registryHealth: () => RegistryHealth,
+): NodeMetrics {
+  const registers = [registry]
+  new Gauge({
+    name: 'paraloom_registry_snapshot_age_seconds',
+    help: 'Age of the last good registry snapshot (-1: none yet).',
+    registers,
+    collect() {
+      const age = registryHealth().snapshotAgeMs
+      this.set(age === null ? -1 : age / 1000)
+    },
+  })
+  new Gauge({
+    name: 'paraloom_registry_rpc_consecutive_failures',
+    help: 'Registry RPC rounds that failed in a row (0 when the last one succeeded).',
+    registers,
+    collect() {
+      this.set(registryHealth().consecutiveFailures)
+    },
+  })
+  return {
+    registryRpcErrors: new Counter({
+      name: 'paraloom_registry_rpc_errors_total',
+      help: 'Registry RPC rounds (snapshot or subscription) that failed.',
+      registers,
+    }),
+    p2p: {
+      peersByState: new Gauge({
+        name: 'paraloom_peers',
+        help: 'Known validator peers by liveness state.',
+        labelNames: ['state'],
+        registers,
+      }),
+      transitions: new Counter({
+        name: 'paraloom_peer_transitions_total',
+        help: 'PeerRegistry state transitions.',
+        labelNames: ['from', 'to'],
+        registers,
+      }),
+      pingRttMs: new Histogram({
+        name: 'paraloom_ping_rtt_ms',
+        help: 'Ping round-trip time in milliseconds.',
+        buckets: RTT_BUCKETS_MS,
+        registers,
+      }),
+      gossipMessages: new Counter({
+        name: 'paraloom_gossip_messages_total',
+        help: 'Gossip messages by topic and validation result (accept, reject, ignore, published, publish_error).',
+        labelNames: ['topic', 'result'],
+        registers,
+      }),
+      requests: new Counter({
+        name: 'paraloom_requests_total',
+        help: 'Request/response exchanges by protocol, direction and outcome.',
+        labelNames: ['protocol', 'direction', 'outcome'],
+        registers,
+      }),
+      routingTableSize: new Gauge({
+        name: 'paraloom_dht_routing_table_size',
+        help: 'Peers in the Kademlia routing table.',
+        registers,
+      }),
+    },
+  }
+}
