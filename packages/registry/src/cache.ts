@@ -34,17 +34,16 @@ const toJson = (a: RawAccount): CachedAccountJson => ({
 
 function fromJson(v: unknown): RawAccount {
   const a = v as Partial<CachedAccountJson> | null
-  if (
-    typeof a?.address !== 'string' ||
-    typeof a.owner !== 'string' ||
-    typeof a.data !== 'string'
-  ) {
+  if (typeof a?.address !== 'string' || typeof a.owner !== 'string' || typeof a.data !== 'string') {
     throw new Error('account entry is not {address, owner, data}')
   }
   return { address: a.address, owner: a.owner, data: new Uint8Array(Buffer.from(a.data, 'base64')) }
 }
 
-export async function writeSnapshotCache(stateDir: string, snapshot: CachedSnapshot): Promise<void> {
+export async function writeSnapshotCache(
+  stateDir: string,
+  snapshot: CachedSnapshot,
+): Promise<void> {
   await mkdir(stateDir, { recursive: true })
   const file = join(stateDir, CACHE_FILE_NAME)
   const temp = `${file}.${process.pid}.tmp`

@@ -11,7 +11,12 @@ import { readSnapshotCache, writeSnapshotCache } from './cache.js'
 import { RegistryRpcError } from './errors.js'
 import type { Network, ValidatorRegistry } from './layout.js'
 import type { DirectoryChange, RegistryWarning, SeedPeer, ValidatorDirectory } from './seed-peer.js'
-import { type AccountCheck, checkValidatorAccount, type RawAccount, selectSeedPeers } from './seeds.js'
+import {
+  type AccountCheck,
+  checkValidatorAccount,
+  type RawAccount,
+  selectSeedPeers,
+} from './seeds.js'
 import { parseContextValue, parseKeyedAccount } from './shapes.js'
 import {
   checkRegistryAccount,
@@ -110,7 +115,9 @@ export class RegistryClient implements ValidatorDirectory {
   private checks = new Map<string, AccountCheck>()
   /** Slot of each account last set by a notification, so an older snapshot does not undo it. */
   private notifiedSlots = new Map<string, bigint>()
-  private current: { registry: ValidatorRegistry; registryAccount: RawAccount; slot: bigint } | undefined
+  private current:
+    | { registry: ValidatorRegistry; registryAccount: RawAccount; slot: bigint }
+    | undefined
   private source: RegistryStatus['source'] = 'none'
   private snapshotReadAtMs: number | undefined
   private lastSuccessAt: number | undefined
@@ -300,7 +307,9 @@ export class RegistryClient implements ValidatorDirectory {
     const raw = parseKeyedAccount(value, this.opts.maxAccountDataBytes)
     if (this.current === undefined) return // nothing to patch yet: the next snapshot has it
     if (!this.raws.has(raw.address) && this.raws.size >= this.opts.maxAccounts) {
-      this.recordFailure(new RegistryRpcError('too-many-accounts', 'notification over the account cap'))
+      this.recordFailure(
+        new RegistryRpcError('too-many-accounts', 'notification over the account cap'),
+      )
       return
     }
     this.raws.set(raw.address, raw)
@@ -406,7 +415,10 @@ export class RegistryClient implements ValidatorDirectory {
       if (signal.aborted) break
       this.subscription = 'reconnecting'
       await sleep(
-        backoffDelayMs(attempt++, { initialMs: this.opts.retryInitialMs, maxMs: this.opts.retryMaxMs }),
+        backoffDelayMs(attempt++, {
+          initialMs: this.opts.retryInitialMs,
+          maxMs: this.opts.retryMaxMs,
+        }),
         signal,
       )
     }

@@ -24,7 +24,9 @@ export const VALIDATOR_LIMITS = { maxMultiaddrs: 4, maxMultiaddrBytes: 128 } as 
 
 /** First 8 bytes of `sha256("account:<StructName>")`. */
 export function anchorDiscriminator(structName: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(`account:${structName}`).digest().subarray(0, 8))
+  return new Uint8Array(
+    createHash('sha256').update(`account:${structName}`).digest().subarray(0, 8),
+  )
 }
 
 export const REGISTRY_DISCRIMINATOR = anchorDiscriminator('ValidatorRegistry')
@@ -77,7 +79,8 @@ function readNetwork(r: BorshReader): Network {
   const at = r.offset
   const tag = r.u8('network')
   const network = NETWORKS[tag]
-  if (network === undefined) throw new AccountDecodeError('bad-tag', at, `unknown network tag ${tag}`)
+  if (network === undefined)
+    throw new AccountDecodeError('bad-tag', at, `unknown network tag ${tag}`)
   return network
 }
 

@@ -81,7 +81,8 @@ export async function checkValidatorAccount(
     throw err
   }
   const pda = await findValidatorPda(ctx.programId, account.identity)
-  if (pda.address !== raw.address) return skip(`address is not PDA(validator, identity) ${pda.address}`)
+  if (pda.address !== raw.address)
+    return skip(`address is not PDA(validator, identity) ${pda.address}`)
   if (account.network !== ctx.network) {
     return skip(`network is ${account.network}, not ${ctx.network}`)
   }
@@ -100,7 +101,8 @@ export async function checkValidatorAccount(
     if ('drop' in verdict) warnings.push({ address: raw.address, reason: verdict.drop })
     else multiaddrs.push(verdict.addr)
   }
-  if (multiaddrs.length === 0) return { warnings: [...warnings, ...skip('no usable multiaddr').warnings] }
+  if (multiaddrs.length === 0)
+    return { warnings: [...warnings, ...skip('no usable multiaddr').warnings] }
   const peer: SeedPeer = {
     identity,
     publicKey: account.identity,

@@ -16,7 +16,12 @@ function bad(message: string): RegistryRpcError {
 
 /** Decodes a `[base64, "base64"]` data pair, refusing more than `maxBytes` before decoding. */
 function decodeDataPair(data: unknown, where: string, maxBytes: number): Uint8Array {
-  if (!Array.isArray(data) || data.length !== 2 || typeof data[0] !== 'string' || data[1] !== 'base64') {
+  if (
+    !Array.isArray(data) ||
+    data.length !== 2 ||
+    typeof data[0] !== 'string' ||
+    data[1] !== 'base64'
+  ) {
     throw bad(`${where}: data is not a [base64, "base64"] pair`)
   }
   const text = data[0]
@@ -55,6 +60,7 @@ export function parseContextValue(result: unknown, what: string): { slot: bigint
     throw bad(`${what}: result is not {context, value}`)
   }
   const slot = result.context.slot
-  if (typeof slot !== 'bigint' && typeof slot !== 'number') throw bad(`${what}: context.slot is missing`)
+  if (typeof slot !== 'bigint' && typeof slot !== 'number')
+    throw bad(`${what}: context.slot is missing`)
   return { slot: BigInt(slot), value: result.value }
 }

@@ -54,17 +54,23 @@ export function assertJsonRpcEnvelope(json: unknown): void {
     }
     throw new RegistryRpcError('json-rpc-error', `JSON-RPC error ${e.code}: ${e.message}`)
   }
-  if (!('result' in json)) throw new RegistryRpcError('bad-shape', 'JSON-RPC response without result')
+  if (!('result' in json))
+    throw new RegistryRpcError('bad-shape', 'JSON-RPC response without result')
 }
 
 function transportFailure(err: unknown, signal: AbortSignal, options: BoundedTransportOptions) {
   if (err instanceof RegistryRpcError) return err
   if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
-    return new RegistryRpcError('timeout', `no answer from ${options.url} within ${options.requestTimeoutMs} ms`)
+    return new RegistryRpcError(
+      'timeout',
+      `no answer from ${options.url} within ${options.requestTimeoutMs} ms`,
+    )
   }
   const cause = (err as { cause?: { code?: string } }).cause
   const detail = cause?.code ?? (err as Error).message
-  return new RegistryRpcError('unreachable', `cannot reach ${options.url}: ${detail}`, { cause: err })
+  return new RegistryRpcError('unreachable', `cannot reach ${options.url}: ${detail}`, {
+    cause: err,
+  })
 }
 
 export function createBoundedTransport(options: BoundedTransportOptions): RpcTransport {
