@@ -1,0 +1,348 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import type { PeerId } from '@libp2p/interface'
+import {
+  createLiveness,
+  type Liveness,
+  type LivenessComponents,
+  type LivenessInit,
+  PeerState,
+  type PeerTransition,
+} from '../src/liveness/index.js'
+import { sleep, type TestKey, testKey, waitFor } from './fixtures/liveness-helpers.js'
+
+/** Scripted components: each peer's behaviour is a function, every call is counted. */
+class StubComponents implements LivenessComponents {
+  connected = new Set<string>()
+  pingImpl: (peer: string, signal: AbortSignal) => Promise<number> = async () => 5
+  dialImpl: (peer: string) => Promise<void> = async () => {
+    throw new Error('connection refused')
+  }
+  pings = 0
+  dials = 0
+  inFlight = new Map<string, number>()
+  maxInFlightPerPeer = 0
+  maxInFlightTotal = 0
+  signals: AbortSignal[] = []
+
+  async ping(peerId: PeerId, options: { signal: AbortSignal }): Promise<number> {
+    this.pings++
+    this.signals.push(options.signal)
+    return this.track(peerId.toString(), () => this.pingImpl(peerId.toString(), options.signal))
+  }
+
+  async dial(peerId: PeerId): Promise<void> {
+    this.dials++
+    await this.dialImpl(peerId.toString())
+    this.connected.add(peerId.toString())
+  }
+
+  isConnected(peerId: PeerId): boolean {
+    return this.connected.has(peerId.toString())
+  }
+
+  private async track<T>(peer: string, fn: () => Promise<T>): Promise<T> {
+    const n = (this.inFlight.get(peer) ?? 0) + 1
+    this.inFlight.set(peer, n)
+    this.maxInFlightPerPeer = Math.max(this.maxInFlightPerPeer, n)
+    const total = [...this.inFlight.values()].reduce((a, b) => a + b, 0)
+    this.maxInFlightTotal = Math.max(this.maxInFlightTotal, total)
+    try {
+      return await fn()
+    } finally {
+      this.inFlight.set(peer, (this.inFlight.get(peer) ?? 1) - 1)
+    }
+  }
+}
+
+const never = () => new Promise<never>(() => {})
+
+let keys: TestKey[] = []
+const running: Liveness[] = []
+
+async function setup(init: Partial<LivenessInit> = {}, peerCount = 1) {
+  if (keys.length < peerCount) {
+    keys = await Promise.all(Array.from({ length: peerCount }, (_, i) => testKey(i + 1)))
+  }
+  const stub = new StubComponents()
+  const liveness = createLiveness(
+    {
+      observer: 'observer',
+      pingIntervalMs: 30,
+      pingTimeoutMs: 30,
+      slowRttMs: 100,
+      offlineAfterMissed: 3,
+      redialBackoff: { initialMs: 0, maxMs: 0 },
+      ...init,
+    },
+    stub,
+  )
+  running.push(liveness)
+  const peers = keys.slice(0, peerCount).map((k) => ({ peerId: k.peerId, identity: k.identity }))
+  for (const p of peers) stub.connected.add(p.peerId.toString())
+  liveness.setPeers(peers)
+  const transitions: PeerTransition[] = []
+  liveness.registry.onTransition((t) => transitions.push(t))
+  return { stub, liveness, transitions, peers }
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((l) => l.stop()))
+})
+
+describe('liveness scheduler with stub components', () => {
+  it('a reply makes the peer CONNECTED; nothing is probed before start', async () => {
+    const { stub, liveness, transitions, peers } = await setup()
+    await sleep(60)
+    expect(stub.pings).toBe(0)
+    liveness.start()
+    liveness.start() // idempotent
+    expect(liveness.isStarted()).toBe(true)
+    await waitFor('CONNECTED', () => transitions[0])
+    expect(transitions[0]).toMatchObject({
+      peer: peers[0]!.peerId.toString(),
+      validator: peers[0]!.identity,
+      from: PeerState.UNKNOWN,
+      to: PeerState.CONNECTED,
+      rttMs: 5,
+    })
+  })
+
+  it('a ping that never resolves times out, counts as a miss, and N misses make it OFFLINE', async () => {
+    const { stub, liveness, transitions } = await setup({ pingIntervalMs: 20, pingTimeoutMs: 40 })
+    stub.pingImpl = never // ignores its signal too: the scheduler must not wait for it
+    liveness.start()
+    const offline = await waitFor('OFFLINE', () =>
+      transitions.find((t) => t.to === PeerState.OFFLINE),
+    )
+    expect(offline).toMatchObject({
+      from: PeerState.UNKNOWN,
+      consecutiveMisses: 3,
+      reason: 'timeout',
+    })
+    // the timeout aborted each probe's signal
+    expect(stub.signals.slice(0, 3).every((s) => s.aborted)).toBe(true)
+  })
+
+  it('never overlaps two probes of one peer, even when the timeout exceeds the interval', async () => {
+    const { stub, liveness, transitions } = await setup({ pingIntervalMs: 10, pingTimeoutMs: 60 })
+    stub.pingImpl = (_peer, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      )
+    const startedAt = Date.now()
+    liveness.start()
+    await waitFor('OFFLINE', () => transitions[0])
+    await liveness.stop()
+    expect(stub.maxInFlightPerPeer).toBe(1)
+    // one probe per timeout, not one per interval
+    expect(stub.pings).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 60) + 1)
+    expect(transitions[0]).toMatchObject({ to: PeerState.OFFLINE, consecutiveMisses: 3 })
+  })
+
+  it('a slow ping is judged by its RTT, not timed out, when under pingTimeoutMs', async () => {
+    const { stub, liveness, transitions } = await setup({ pingTimeoutMs: 200 })
+    stub.pingImpl = async () => {
+      await sleep(5)
+      return 150
+    }
+    liveness.start()
+    await waitFor('SLOW', () => transitions.find((t) => t.to === PeerState.SLOW))
+    expect(transitions.map((t) => t.to)).toEqual([PeerState.SLOW])
+  })
+
+  it('a disconnected peer is redialled, then pinged', async () => {
+    const { stub, liveness, transitions, peers } = await setup()
+    stub.connected.clear()
+    stub.dialImpl = async () => {}
+    liveness.start()
+    await waitFor('CONNECTED', () => transitions[0])
+    expect(stub.dials).toBe(1)
+    expect(stub.isConnected(peers[0]!.peerId)).toBe(true)
+    expect(transitions[0]?.to).toBe(PeerState.CONNECTED)
+  })
+
+  it('a failed redial is a miss; misses accumulate to OFFLINE, and backoff skips dials', async () => {
+    const { stub, liveness, transitions } = await setup({
+      redialBackoff: { initialMs: 60_000, maxMs: 60_000 },
+    })
+    stub.connected.clear()
+    liveness.start()
+    const offline = await waitFor('OFFLINE', () => transitions[0])
+    expect(offline).toMatchObject({
+      to: PeerState.OFFLINE,
+      consecutiveMisses: 3,
+      reason: 'dial-backoff',
+    })
+    // one real dial, then two probes inside the backoff window
+    expect(stub.dials).toBe(1)
+    expect(stub.pings).toBe(0)
+  })
+
+  it('every failed redial is a dial-failed miss when backoff allows each dial', async () => {
+    const { stub, liveness, transitions } = await setup()
+    stub.connected.clear()
+    liveness.start()
+    const offline = await waitFor('OFFLINE', () => transitions[0])
+    expect(offline).toMatchObject({
+      to: PeerState.OFFLINE,
+      consecutiveMisses: 3,
+      reason: 'dial-failed',
+    })
+    expect(stub.dials).toBeGreaterThanOrEqual(3)
+  })
+
+  it('a dial that hangs is bounded by pingTimeoutMs', async () => {
+    const { stub, liveness, transitions } = await setup()
+    stub.connected.clear()
+    stub.dialImpl = never
+    liveness.start()
+    const offline = await waitFor('OFFLINE', () => transitions[0])
+    expect(offline.reason).toBe('timeout')
+  })
+
+  it('a ping that throws, or throws synchronously, or returns a non-RTT is ping-failed', async () => {
+    const { stub, liveness, transitions } = await setup()
+    const behaviours: Array<() => Promise<number>> = [
+      async () => {
+        throw new Error('stream reset')
+      },
+      () => {
+        throw new Error('sync throw')
+      },
+      async () => Number.NaN,
+    ]
+    let call = 0
+    stub.pingImpl = () => behaviours[call++ % behaviours.length]!()
+    liveness.start()
+    const offline = await waitFor('OFFLINE', () => transitions[0])
+    expect(offline).toMatchObject({
+      to: PeerState.OFFLINE,
+      reason: 'ping-failed',
+      consecutiveMisses: 3,
+    })
+  })
+
+  it('runs at most maxConcurrentProbes at once and still probes every peer', async () => {
+    const { stub, liveness, transitions } = await setup(
+      { maxConcurrentProbes: 2, pingIntervalMs: 10, pingTimeoutMs: 200 },
+      5,
+    )
+    stub.pingImpl = async () => {
+      await sleep(15)
+      return 1
+    }
+    liveness.start()
+    await waitFor('all CONNECTED', () => transitions.length === 5)
+    expect(stub.maxInFlightTotal).toBe(2)
+    expect(stub.maxInFlightPerPeer).toBe(1)
+  })
+
+  it('stop aborts in-flight probes, clears every timer, and nothing runs afterwards', async () => {
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const { stub, liveness, transitions } = await setup({
+      pingIntervalMs: 20,
+      pingTimeoutMs: 10_000,
+    })
+    stub.pingImpl = (_peer, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      )
+    liveness.start()
+    await waitFor('a probe in flight', () => stub.pings === 1)
+    await liveness.stop()
+    await liveness.stop() // idempotent
+    expect(liveness.isStarted()).toBe(false)
+    expect(stub.signals[0]?.aborted).toBe(true)
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(
+      timersBefore,
+    )
+    await sleep(100)
+    expect(stub.pings).toBe(1)
+    // the aborted probe was not recorded as a miss
+    expect(liveness.registry.snapshot().peers[0]?.consecutiveMisses).toBe(0)
+    expect(transitions).toEqual([])
+  })
+
+  it('restarts after stop', async () => {
+    const { liveness, transitions } = await setup()
+    liveness.start()
+    await liveness.stop()
+    liveness.start()
+    await waitFor('CONNECTED', () => transitions[0])
+  })
+
+  it('setPeers drops removed peers (aborting their probe), adds new ones UNKNOWN', async () => {
+    const { stub, liveness, peers } = await setup({ pingTimeoutMs: 10_000 }, 2)
+    const [a, b] = peers as [(typeof peers)[0], (typeof peers)[0]]
+    stub.pingImpl = (peer, signal) =>
+      peer === a.peerId.toString()
+        ? new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason)),
+          )
+        : Promise.resolve(3)
+    liveness.start()
+    await waitFor('a probe of a in flight', () => stub.inFlight.get(a.peerId.toString()) === 1)
+    liveness.setPeers([b])
+    await waitFor('probe of a aborted', () => stub.inFlight.get(a.peerId.toString()) === 0)
+    expect(liveness.registry.has(a.peerId.toString())).toBe(false)
+    expect(liveness.registry.snapshot().peers.map((p) => p.peer)).toEqual([b.peerId.toString()])
+    liveness.setPeers([b, a])
+    expect(liveness.registry.get(a.peerId.toString())?.state).toBe(PeerState.UNKNOWN)
+  })
+
+  it('setPeers over maxPeers throws registry-full and changes nothing', async () => {
+    const { liveness, peers } = await setup({ maxPeers: 2 }, 2)
+    const extra = await testKey(99)
+    expect(() =>
+      liveness.setPeers([...peers, { peerId: extra.peerId, identity: extra.identity }]),
+    ).toThrow(expect.objectContaining({ kind: 'registry-full' }))
+    expect(liveness.registry.snapshot().peers).toHaveLength(2)
+    // duplicates count once
+    expect(() => liveness.setPeers([peers[0]!, peers[0]!, peers[1]!])).not.toThrow()
+    expect(() => liveness.setPeers([{ peerId: peers[0]!.peerId, identity: '' }])).toThrow(
+      expect.objectContaining({ kind: 'invalid-argument' }),
+    )
+  })
+
+  it('opens evidence for a peer OFFLINE past evidenceAfterMs, closes it when the peer replies', async () => {
+    const { stub, liveness, peers } = await setup({ evidenceAfterMs: 100 })
+    stub.pingImpl = async () => {
+      throw new Error('unreachable')
+    }
+    liveness.start()
+    const [record] = await waitFor(
+      'evidence',
+      () => liveness.evidence.open().length > 0 && liveness.evidence.open(),
+    )
+    expect(record).toMatchObject({
+      peer: peers[0]!.peerId.toString(),
+      validator: peers[0]!.identity,
+      observer: 'observer',
+      lastSeen: null,
+      closedAt: null,
+    })
+    expect(record!.missedPings).toBeGreaterThanOrEqual(3)
+    stub.pingImpl = async () => 1
+    await waitFor('closed evidence', () => liveness.evidence.closed().length === 1)
+    expect(liveness.evidence.open()).toEqual([])
+  })
+
+  it('records RTT metrics from real probe replies', async () => {
+    const rtts: number[] = []
+    const { liveness } = await setup({
+      metrics: { pingRttMs: { observe: (_l, v) => rtts.push(v) } },
+    })
+    liveness.start()
+    await waitFor('two RTTs', () => rtts.length >= 2)
+    expect(rtts.slice(0, 2)).toEqual([5, 5])
+  })
+
+  it.each([
+    [{ pingIntervalMs: 0 }, 'pingIntervalMs'],
+    [{ pingTimeoutMs: -5 }, 'pingTimeoutMs'],
+    [{ maxConcurrentProbes: 0 }, 'maxConcurrentProbes'],
+    [{ observer: '' }, 'observer'],
+  ] as Array<[Partial<LivenessInit>, string]>)('refuses %j', (bad, field) => {
+    expect(() => createLiveness({ observer: 'o', ...bad }, new StubComponents())).toThrow(field)
+  })
+})
