@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Address, getAddressDecoder } from '@solana/kit'
-import { type ValidatorAccount, VALIDATOR_DISCRIMINATOR } from '../src/layout.js'
+import { VALIDATOR_DISCRIMINATOR, type ValidatorAccount } from '../src/layout.js'
 
 const addressDecoder = getAddressDecoder()
 

@@ -55,7 +55,9 @@ describe('ValidatorRegistry', () => {
   })
 
   it('ignores padding after the struct', () => {
-    expect(decodeValidatorRegistry(encodeValidatorRegistry(registry, { space: 200 }))).toEqual(registry)
+    expect(decodeValidatorRegistry(encodeValidatorRegistry(registry, { space: 200 }))).toEqual(
+      registry,
+    )
   })
 
   it('rejects every truncation with the offset where bytes ran out', () => {
@@ -106,7 +108,9 @@ describe('ValidatorAccount', () => {
         fc.nat(64),
         (v, pad) => {
           const data = encodeValidatorAccount(v)
-          expect(decodeValidatorAccount(encodeValidatorAccount(v, { space: data.length + pad }))).toEqual(v)
+          expect(
+            decodeValidatorAccount(encodeValidatorAccount(v, { space: data.length + pad })),
+          ).toEqual(v)
         },
       ),
       { numRuns: 200 },
@@ -129,27 +133,38 @@ describe('ValidatorAccount', () => {
   it('rejects every truncation', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     for (let len = 0; len < data.length; len++) {
-      expect(decodeError(() => decodeValidatorAccount(data.subarray(0, len))).kind).toBe('truncated')
+      expect(decodeError(() => decodeValidatorAccount(data.subarray(0, len))).kind).toBe(
+        'truncated',
+      )
     }
   })
 
   it('rejects a string length of 2^32-1 at once, at the length prefix', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     new DataView(data.buffer).setUint32(79, 0xffffffff, true)
-    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({ kind: 'over-cap', offset: 79 })
+    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
+      kind: 'over-cap',
+      offset: 79,
+    })
   })
 
   it('rejects a 129-byte multiaddr and accepts 128 bytes', () => {
     const ok = `/dns4/${'a'.repeat(116)}/tcp/1`
     expect(Buffer.byteLength(ok)).toBe(128)
-    expect(decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: [ok] }))).multiaddrs).toEqual([ok])
-    const err = decodeError(() => decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: [`${ok}0`] }))))
+    expect(
+      decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: [ok] }))).multiaddrs,
+    ).toEqual([ok])
+    const err = decodeError(() =>
+      decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: [`${ok}0`] }))),
+    )
     expect(err).toMatchObject({ kind: 'over-cap', offset: 79 })
   })
 
   it('rejects 5 multiaddrs at the count, before reading any', () => {
     const five = Array.from({ length: 5 }, (_, i) => `/ip4/1.2.3.${i}/tcp/1`)
-    const err = decodeError(() => decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: five }))))
+    const err = decodeError(() =>
+      decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: five }))),
+    )
     expect(err).toMatchObject({ kind: 'over-cap', offset: 75 })
   })
 
@@ -162,16 +177,25 @@ describe('ValidatorAccount', () => {
   it('rejects a non-UTF-8 multiaddr', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     data[84] = 0xff
-    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({ kind: 'bad-utf8', offset: 83 })
+    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
+      kind: 'bad-utf8',
+      offset: 83,
+    })
   })
 
   it('rejects a bool other than 0/1 and an unknown network tag', () => {
     const data = encodeValidatorAccount(validator())
     data[41] = 2
-    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({ kind: 'bad-bool', offset: 41 })
+    expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
+      kind: 'bad-bool',
+      offset: 41,
+    })
     const other = encodeValidatorAccount(validator())
     other[40] = 4
-    expect(decodeError(() => decodeValidatorAccount(other))).toMatchObject({ kind: 'bad-tag', offset: 40 })
+    expect(decodeError(() => decodeValidatorAccount(other))).toMatchObject({
+      kind: 'bad-tag',
+      offset: 40,
+    })
   })
 
   it('decodes the same bytes as @coral-xyz/borsh on the same layout', () => {
@@ -187,7 +211,10 @@ describe('ValidatorAccount', () => {
       borsh.u8('bump'),
       borsh.vec(borsh.str(), 'multiaddrs'),
     ])
-    const v = validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1', '/ip6/::1/tcp/2'], stakeAmount: 2n ** 63n })
+    const v = validator({
+      multiaddrs: ['/ip4/1.2.3.4/tcp/1', '/ip6/::1/tcp/2'],
+      stakeAmount: 2n ** 63n,
+    })
     const theirs = layout.decode(Buffer.from(encodeValidatorAccount(v)))
     expect(Uint8Array.from(theirs.identity)).toEqual(v.identity)
     expect(BigInt(theirs.stakeAmount.toString())).toBe(v.stakeAmount)
