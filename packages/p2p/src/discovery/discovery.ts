@@ -1,0 +1,306 @@
+/**
+ * Kademlia discovery seeded from the registry (network.md, "Discovery"). On
+ * start and then every refresh interval: add the seeds to the peer store and
+ * routing table, dial the unconnected ones with bounded concurrency, refresh
+ * the routing table and re-put this node's signed record (seq + 1). Registry
+ * changes apply at once: a new validator is dialled, a removed one loses
+ * admission and is disconnected. Stop aborts everything in flight.
+ */
+import type { Logger, PeerId, PeerStore } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { ValidatorRecord } from '@paraloom/codec'
+import type { NetworkName } from '../constants.js'
+import type { DirectoryChange, SeedPeer, ValidatorDirectory } from '../directory.js'
+import { DiscoveryError } from '../errors.js'
+import {
+  peerIdFromPublicKeyBytes,
+  publicKeyBytesFromPeerId,
+  solanaAddressFromPublicKey,
+} from '../identity.js'
+import type { P2PMetrics } from '../metrics.js'
+import { dialAll } from './dial-pool.js'
+import { checkRecord, recordKey, signRecord } from './record.js'
+
+/** ValidatorRecord schema caps (wire.md): at most 8 multiaddrs of at most 256 bytes. */
+const RECORD_MAX_MULTIADDRS = 8
+const RECORD_MAX_MULTIADDR_BYTES = 256
+
+/** The kad-dht calls discovery uses. */
+export interface DhtLike {
+  put(
+    key: Uint8Array,
+    value: Uint8Array,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<unknown>
+  get(
+    key: Uint8Array,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<{ name: string; value?: Uint8Array }>
+  refreshRoutingTable(options?: { signal?: AbortSignal }): Promise<void>
+  routingTable: {
+    size: number
+    add(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>
+    remove(peer: PeerId, options?: { signal?: AbortSignal }): Promise<void>
+    find(peer: PeerId, options?: { signal?: AbortSignal }): Promise<PeerId | undefined>
+  }
+}
+
+export interface DiscoveryComponents {
+  peerId: PeerId
+  peerStore: Pick<PeerStore, 'merge'>
+  dht: DhtLike
+  dial(peer: PeerId, options: { signal: AbortSignal }): Promise<unknown>
+  hangUp(peer: PeerId): Promise<void>
+  isConnected(peer: PeerId): boolean
+  isAdmitted(peer: PeerId): boolean
+  /** The multiaddrs this node announces (they go into its record). */
+  announceAddrs(): Multiaddr[]
+  log: Logger
+}
+
+export interface DiscoveryInit {
+  network: NetworkName
+  directory: ValidatorDirectory
+  /** This node's 32-byte ed25519 seed, to sign its record. */
+  secretKey: Uint8Array
+  refreshIntervalMs: number
+  dialConcurrency: number
+  dialTimeoutMs: number
+  metrics?: P2PMetrics
+  /** Called after each refresh round. */
+  onRound?(round: DiscoveryRound): void
+  /** Called when the directory changed (after discovery applied it). */
+  onDirectoryChange?(change: DirectoryChange): void
+}
+
+/** What one refresh round did. */
+export interface DiscoveryRound {
+  /** Seeds dialled this round (those not connected). */
+  dialled: number
+  connected: number
+  /** Whether this node's record was put into the DHT. */
+  published: boolean
+  seq: bigint
+  routingTableSize: number
+}
+
+interface ResolvedSeed {
+  peerId: PeerId
+  addrs: Multiaddr[]
+}
+
+/** A validator's current addresses, from its DHT record. */
+export interface ValidatorLocation {
+  identity: string
+  peerId: PeerId
+  multiaddrs: Multiaddr[]
+  record: ValidatorRecord
+}
+
+export class Discovery {
+  private controller?: AbortController
+  private timer?: ReturnType<typeof setTimeout>
+  private unsubscribe?: () => void
+  private round?: Promise<void>
+  /** Directory-change tasks in flight; stop waits for them. */
+  private readonly pending = new Set<Promise<unknown>>()
+  private seq = 0n
+
+  constructor(
+    private readonly components: DiscoveryComponents,
+    private readonly init: DiscoveryInit,
+  ) {}
+
+  start(): void {
+    if (this.controller != null) return
+    this.controller = new AbortController()
+    // Clock-based so a restarted node's record still beats the ones it put before.
+    this.seq = BigInt(Date.now())
+    this.unsubscribe = this.init.directory.onChange((change) => this.onDirectoryChange(change))
+    this.scheduleRound(0)
+  }
+
+  async stop(): Promise<void> {
+    if (this.controller == null) return
+    this.controller.abort(new DiscoveryError('Aborted', 'node stopping'))
+    this.controller = undefined
+    clearTimeout(this.timer)
+    this.unsubscribe?.()
+    await Promise.allSettled([this.round, ...this.pending])
+  }
+
+  /** Resolves a validator's current record through the DHT. Throws DiscoveryError. */
+  async findValidator(
+    publicKey: Uint8Array,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ValidatorLocation> {
+    if (this.controller == null) throw new DiscoveryError('NotStarted', 'the node is not running')
+    const identity = solanaAddressFromPublicKey(publicKey)
+    const key = recordKey(identity)
+    const check = { network: this.init.network, directory: this.init.directory }
+    let best: ValidatorRecord | undefined
+    try {
+      for await (const event of this.components.dht.get(key, options)) {
+        if (event.name !== 'VALUE' || event.value == null) continue
+        try {
+          const record = checkRecord(key, event.value, check)
+          if (best == null || record.seq > best.seq) best = record
+        } catch {
+          // kad-dht validates too; a bad copy from one peer does not hide a good one
+        }
+      }
+    } catch (err) {
+      if (best == null) {
+        if (options.signal?.aborted === true)
+          throw new DiscoveryError('Aborted', `lookup of ${identity} aborted`, { cause: err })
+        throw new DiscoveryError(
+          'NotFound',
+          `no valid record for ${identity}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        )
+      }
+    }
+    if (best == null) throw new DiscoveryError('NotFound', `no valid record for ${identity}`)
+    const peerId = peerIdFromPublicKeyBytes(best.identity)
+    const multiaddrs = best.multiaddrs.flatMap((text) => {
+      try {
+        return [multiaddr(text)]
+      } catch {
+        return []
+      }
+    })
+    await this.components.peerStore.merge(peerId, { multiaddrs }).catch(() => {})
+    return { identity, peerId, multiaddrs, record: best }
+  }
+
+  private scheduleRound(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      const signal = this.controller?.signal
+      if (signal == null) return
+      this.round = this.runRound(signal)
+        .catch((err: Error) => this.components.log.error('discovery round failed: %s', err.message))
+        .finally(() => {
+          if (!signal.aborted) this.scheduleRound(this.init.refreshIntervalMs)
+        })
+    }, delayMs)
+  }
+
+  private async runRound(signal: AbortSignal): Promise<void> {
+    const seeds = this.otherSeeds(this.init.directory.seeds())
+    await this.addSeeds(seeds, signal)
+    const toDial = seeds.map((s) => s.peerId).filter((p) => !this.components.isConnected(p))
+    const { connected } = await dialAll(toDial, this.components.dial, {
+      concurrency: this.init.dialConcurrency,
+      timeoutMs: this.init.dialTimeoutMs,
+      signal,
+    })
+    if (signal.aborted) return
+    await this.components.dht.refreshRoutingTable({ signal }).catch(() => {})
+    const published = await this.publishRecord(signal)
+    const routingTableSize = this.components.dht.routingTable.size
+    this.init.metrics?.routingTableSize?.set({}, routingTableSize)
+    this.init.onRound?.({
+      dialled: toDial.length,
+      connected,
+      published,
+      seq: this.seq,
+      routingTableSize,
+    })
+  }
+
+  /** Puts this node's record with the next seq; false when no peer took it. */
+  private async publishRecord(signal: AbortSignal): Promise<boolean> {
+    this.seq += 1n
+    const publicKey = publicKeyBytesFromPeerId(this.components.peerId)
+    const value = signRecord(
+      {
+        network: this.init.network,
+        identity: publicKey,
+        multiaddrs: this.recordAddrs(),
+        seq: this.seq,
+        nowMs: Date.now(),
+      },
+      this.init.secretKey,
+    )
+    try {
+      for await (const _ of this.components.dht.put(
+        recordKey(solanaAddressFromPublicKey(publicKey)),
+        value,
+        {
+          signal,
+        },
+      )) {
+        // drain the query
+      }
+      return true
+    } catch (err) {
+      this.components.log('record put failed (retried next round): %s', (err as Error).message)
+      return false
+    }
+  }
+
+  private recordAddrs(): string[] {
+    return this.components
+      .announceAddrs()
+      .map((ma) => ma.toString())
+      .filter((text) => new TextEncoder().encode(text).length <= RECORD_MAX_MULTIADDR_BYTES)
+      .slice(0, RECORD_MAX_MULTIADDRS)
+  }
+
+  /** The seeds other than this node, parsed; a seed that does not parse is skipped with a log line. */
+  private otherSeeds(seeds: readonly SeedPeer[]): ResolvedSeed[] {
+    const self = this.components.peerId.toString()
+    return seeds.flatMap((seed) => {
+      try {
+        const peerId = peerIdFromPublicKeyBytes(seed.publicKey)
+        if (peerId.toString() === self) return []
+        return [{ peerId, addrs: seed.multiaddrs.map((a) => multiaddr(a)) }]
+      } catch (err) {
+        this.components.log('skipping seed %s: %s', seed.identity, (err as Error).message)
+        return []
+      }
+    })
+  }
+
+  private async addSeeds(seeds: ResolvedSeed[], signal: AbortSignal): Promise<void> {
+    const table = this.components.dht.routingTable
+    for (const seed of seeds) {
+      if (signal.aborted) return
+      await this.components.peerStore
+        .merge(seed.peerId, { multiaddrs: seed.addrs }, { signal })
+        .catch(() => {})
+      if ((await table.find(seed.peerId, { signal }).catch(() => seed.peerId)) == null) {
+        await table.add(seed.peerId, { signal }).catch(() => {})
+      }
+    }
+  }
+
+  private onDirectoryChange(change: DirectoryChange): void {
+    const signal = this.controller?.signal
+    if (signal == null) return
+    for (const removed of change.removed) {
+      const peerId = peerIdFromPublicKeyBytes(removed.publicKey)
+      if (this.components.isAdmitted(peerId)) continue
+      void this.components.dht.routingTable.remove(peerId).catch(() => {})
+      void this.components.hangUp(peerId).catch(() => {})
+    }
+    const fresh = this.otherSeeds([...change.added, ...change.updated])
+    const task = this.addSeeds(fresh, signal)
+      .then(() =>
+        dialAll(
+          fresh.map((s) => s.peerId).filter((p) => !this.components.isConnected(p)),
+          this.components.dial,
+          { concurrency: this.init.dialConcurrency, timeoutMs: this.init.dialTimeoutMs, signal },
+        ),
+      )
+      .catch((err: Error) =>
+        this.components.log('applying a directory change failed: %s', err.message),
+      )
+      .finally(() => this.pending.delete(task))
+    this.pending.add(task)
+    this.init.onDirectoryChange?.(change)
+  }
+}

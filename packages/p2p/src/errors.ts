@@ -1,0 +1,118 @@
+/**
+ * Typed errors. Each layer has one class with a `code` to branch on; `name`
+ * is a static string so checks survive duplicate copies of this package.
+ */
+
+export type IdentityErrorCode = 'InvalidLength' | 'KeyMismatch' | 'InvalidAddress' | 'NotEd25519'
+
+/** A Solana keypair, address or PeerId that cannot be a Paraloom identity. */
+export class IdentityError extends Error {
+  static override readonly name = 'IdentityError'
+  override readonly name = 'IdentityError'
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+export type ConfigErrorCode = 'InvalidNetwork' | 'InvalidOption' | 'InvalidMultiaddr'
+
+/** A `ParaloomNodeInit` field that is missing or wrong; `field` names it. */
+export class ConfigError extends Error {
+  static override readonly name = 'ConfigError'
+  override readonly name = 'ConfigError'
+  constructor(
+    readonly code: ConfigErrorCode,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`)
+  }
+}
+
+export type RequestErrorCode =
+  /** The deadline passed (dial included) or the caller aborted. */
+  | 'Timeout'
+  | 'Aborted'
+  /** Could not open a stream to the peer. */
+  | 'Dial'
+  /** A frame's length prefix is over the cap; rejected before reading the body. */
+  | 'TooLarge'
+  /** Bad length prefix, truncated frame or bytes after the frame. */
+  | 'Malformed'
+  /** The frame does not decode as the expected wire type. */
+  | 'Decode'
+  /** The responder closed the stream without answering (refused, e.g. rate-limited). */
+  | 'Refused'
+  /** The responder reset the stream (its handler failed). */
+  | 'Reset'
+  /** Inbound only: the peer is over its rate or concurrency limit. */
+  | 'RateLimited'
+  /** Inbound only: no handler, or the handler threw. */
+  | 'HandlerFailed'
+  /** The node is not running. */
+  | 'NotStarted'
+
+/** A request/response exchange that failed; `protocol` names the exchange. */
+export class RequestError extends Error {
+  static override readonly name = 'RequestError'
+  override readonly name = 'RequestError'
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+    readonly protocol?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(protocol == null ? message : `${protocol}: ${message}`, options)
+  }
+}
+
+export type GossipErrorCode =
+  /** The encoded value is over its topic's cap (checked before publishing). */
+  | 'TooLarge'
+  /** The value does not encode, or is not signed by this node. */
+  | 'Invalid'
+  /** No peer subscribes to the topic yet (the mesh has not formed). */
+  | 'NoPeers'
+  /** The same bytes were published recently (message ids are content hashes). */
+  | 'Duplicate'
+  /** gossipsub refused the message for another reason. */
+  | 'PublishFailed'
+  | 'NotStarted'
+
+/** A gossip publish that did not go out. */
+export class GossipError extends Error {
+  static override readonly name = 'GossipError'
+  override readonly name = 'GossipError'
+  constructor(
+    readonly code: GossipErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+export type DiscoveryErrorCode =
+  /** No valid record for the validator was found. */
+  | 'NotFound'
+  /** A DHT record failed validation (the DHT drops it). */
+  | 'InvalidRecord'
+  | 'NotStarted'
+  | 'Aborted'
+
+/** A DHT lookup that found no valid record, or a record the DHT refuses. */
+export class DiscoveryError extends Error {
+  static override readonly name = 'DiscoveryError'
+  override readonly name = 'DiscoveryError'
+  constructor(
+    readonly code: DiscoveryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}

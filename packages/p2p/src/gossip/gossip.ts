@@ -1,0 +1,276 @@
+/**
+ * Typed gossip over the three per-network topics. Incoming messages pass the
+ * topic validator (`validate.ts`) before gossipsub forwards or delivers them;
+ * subscribers receive the decoded value. Publishing checks the topic's cap
+ * and the signer first and fails loudly, since gossipsub drops oversized
+ * RPCs silently.
+ */
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { Logger, PeerId } from '@libp2p/interface'
+import { verify } from '@paraloom/codec'
+import { equals } from 'uint8arrays/equals'
+import {
+  GOSSIP_KINDS,
+  type GossipKind,
+  gossipTopic,
+  type NetworkName,
+  WIRE_NETWORK,
+} from '../constants.js'
+import { GossipError } from '../errors.js'
+import type { P2PMetrics } from '../metrics.js'
+import { SeenCache } from './seen-cache.js'
+import { type GossipValues, TOPIC_SPECS } from './topics.js'
+import { type ValidationResult, validateGossip } from './validate.js'
+
+/** An accepted gossip message, as a subscriber receives it. */
+export interface GossipMessage<K extends GossipKind> {
+  value: GossipValues[K]
+  /** The peer that signed and first published it (its signer). */
+  from: PeerId
+  /** Local receive time, ms since the epoch. */
+  receivedAt: number
+  /** The exact bincode bytes received. */
+  bytes: Uint8Array
+}
+
+export type GossipHandler<K extends GossipKind> = (
+  message: GossipMessage<K>,
+) => void | Promise<void>
+
+/** The typed gossip API of a Paraloom node. */
+export interface ParaloomGossip {
+  /**
+   * Publishes a value this node signed. Throws GossipError: `TooLarge` over the
+   * topic's cap, `Invalid` when not signed by this node, `NoPeers` before any
+   * peer subscribes to the topic (see `waitForSubscribers`), `Duplicate`.
+   * Resolves with the number of peers it was sent to.
+   */
+  publish<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number>
+  /** Calls `handler` for every accepted message of `kind`; returns the unsubscribe function. */
+  subscribe<K extends GossipKind>(kind: K, handler: GossipHandler<K>): () => void
+  /** Peers currently subscribed to the topic of `kind`. */
+  subscribers(kind: GossipKind): PeerId[]
+  /** Resolves once at least `count` peers subscribe to the topic of `kind`. */
+  waitForSubscribers(
+    kind: GossipKind,
+    options?: { count?: number; signal?: AbortSignal },
+  ): Promise<void>
+}
+
+export interface GossipComponents {
+  pubsub: GossipSub
+  peerId: PeerId
+  log: Logger
+}
+
+export interface GossipInit {
+  network: NetworkName
+  isActiveValidator(publicKey: Uint8Array): boolean
+  metrics?: P2PMetrics
+  /** Digests of accepted messages remembered to ignore replays. @default 16384 */
+  seenCacheSize?: number
+}
+
+const DEFAULT_SEEN_CACHE_SIZE = 16_384
+const SUBSCRIBER_POLL_MS = 50
+
+const TO_GOSSIPSUB: Record<ValidationResult, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+}
+
+export class Gossip implements ParaloomGossip {
+  private readonly topics: Record<GossipKind, string>
+  private readonly kindByTopic = new Map<string, GossipKind>()
+  private readonly handlers = new Map<GossipKind, Set<GossipHandler<GossipKind>>>()
+  /** Values decoded by the validator, handed to the delivery of the same message. */
+  private readonly decoded = new WeakMap<Uint8Array, GossipValues[GossipKind]>()
+  private readonly seen: SeenCache
+  private running = false
+
+  constructor(
+    private readonly components: GossipComponents,
+    private readonly init: GossipInit,
+  ) {
+    this.topics = Object.fromEntries(
+      GOSSIP_KINDS.map((k) => [k, gossipTopic(init.network, k)]),
+    ) as Record<GossipKind, string>
+    for (const kind of GOSSIP_KINDS) this.kindByTopic.set(this.topics[kind], kind)
+    this.seen = new SeenCache(init.seenCacheSize ?? DEFAULT_SEEN_CACHE_SIZE)
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    const { pubsub } = this.components
+    for (const kind of GOSSIP_KINDS) {
+      pubsub.topicValidators.set(this.topics[kind], (_source, msg) => this.validate(kind, msg))
+      pubsub.subscribe(this.topics[kind])
+    }
+    pubsub.addEventListener('message', this.onMessage)
+  }
+
+  stop(): void {
+    if (!this.running) return
+    this.running = false
+    const { pubsub } = this.components
+    pubsub.removeEventListener('message', this.onMessage)
+    for (const kind of GOSSIP_KINDS) {
+      pubsub.unsubscribe(this.topics[kind])
+      pubsub.topicValidators.delete(this.topics[kind])
+    }
+  }
+
+  async publish<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number> {
+    const topic = this.topics[kind]
+    try {
+      const recipients = await this.send(kind, value)
+      this.count(topic, 'published')
+      return recipients
+    } catch (err) {
+      this.count(topic, 'publish_error')
+      throw err
+    }
+  }
+
+  subscribe<K extends GossipKind>(kind: K, handler: GossipHandler<K>): () => void {
+    let set = this.handlers.get(kind)
+    if (set == null) {
+      set = new Set()
+      this.handlers.set(kind, set)
+    }
+    const entry = handler as unknown as GossipHandler<GossipKind>
+    set.add(entry)
+    return () => {
+      set.delete(entry)
+    }
+  }
+
+  subscribers(kind: GossipKind): PeerId[] {
+    return this.components.pubsub.getSubscribers(this.topics[kind])
+  }
+
+  async waitForSubscribers(
+    kind: GossipKind,
+    options: { count?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const count = options.count ?? 1
+    while (this.subscribers(kind).length < count) {
+      options.signal?.throwIfAborted()
+      await new Promise((resolve) => setTimeout(resolve, SUBSCRIBER_POLL_MS))
+    }
+  }
+
+  private async send<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number> {
+    if (!this.running) throw new GossipError('NotStarted', 'the node is not running')
+    const spec = TOPIC_SPECS[kind]
+    let bytes: Uint8Array
+    try {
+      bytes = spec.type.encode(value)
+    } catch (err) {
+      throw new GossipError(
+        'Invalid',
+        `${spec.type.name} does not encode: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
+    if (bytes.length > spec.maxBytes) {
+      throw new GossipError(
+        'TooLarge',
+        `${spec.type.name} is ${bytes.length} bytes, over the ${spec.maxBytes}-byte cap of ${this.topics[kind]}`,
+      )
+    }
+    // Peers reject anything whose signer is not the sender: refuse it here, loudly.
+    if (
+      !equals(spec.type.signer(value), this.components.peerId.publicKey?.raw ?? new Uint8Array())
+    ) {
+      throw new GossipError('Invalid', `${spec.type.name} is not signed by this node's identity`)
+    }
+    if (!verify(spec.type, value))
+      throw new GossipError('Invalid', `${spec.type.name} signature does not verify`)
+    if (spec.network(value) !== WIRE_NETWORK[this.init.network]) {
+      throw new GossipError(
+        'Invalid',
+        `${spec.type.name} is for ${spec.network(value)}, this node is on ${this.init.network}`,
+      )
+    }
+    try {
+      const { recipients } = await this.components.pubsub.publish(this.topics[kind], bytes)
+      return recipients.length
+    } catch (err) {
+      const message = (err as Error).message
+      if (message.includes('NoPeersSubscribedToTopic')) {
+        throw new GossipError('NoPeers', `no peer subscribes to ${this.topics[kind]} yet`, {
+          cause: err,
+        })
+      }
+      if (message.includes('Duplicate')) {
+        throw new GossipError(
+          'Duplicate',
+          `these bytes were published on ${this.topics[kind]} recently`,
+          { cause: err },
+        )
+      }
+      throw new GossipError('PublishFailed', `publish on ${this.topics[kind]} failed: ${message}`, {
+        cause: err,
+      })
+    }
+  }
+
+  /** Topic validator: never throws (gossipsub would count a throw as Ignore anyway). */
+  private validate(kind: GossipKind, msg: Message): TopicValidatorResult {
+    const topic = this.topics[kind]
+    try {
+      const from = msg.type === 'signed' ? msg.from : undefined
+      const verdict = validateGossip(kind, msg.data, from, {
+        network: WIRE_NETWORK[this.init.network],
+        isActiveValidator: this.init.isActiveValidator,
+        seen: this.seen,
+      })
+      this.count(topic, verdict.result)
+      if (verdict.result === 'accept') this.decoded.set(msg.data, verdict.value)
+      else
+        this.components.log(
+          'gossip %s from %s: %s',
+          verdict.result,
+          from?.toString(),
+          verdict.reason,
+        )
+      return TO_GOSSIPSUB[verdict.result]
+    } catch (err) {
+      this.components.log.error('gossip validator failed on %s: %s', topic, (err as Error).message)
+      this.count(topic, 'ignore')
+      return TopicValidatorResult.Ignore
+    }
+  }
+
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    const kind = this.kindByTopic.get(msg.topic)
+    if (kind == null || msg.type !== 'signed') return
+    const value = this.decoded.get(msg.data) ?? TOPIC_SPECS[kind].type.decode(msg.data)
+    const message: GossipMessage<GossipKind> = {
+      value,
+      from: msg.from,
+      receivedAt: Date.now(),
+      bytes: msg.data,
+    }
+    for (const handler of this.handlers.get(kind) ?? []) {
+      try {
+        void Promise.resolve(handler(message)).catch((err: Error) => this.handlerFailed(kind, err))
+      } catch (err) {
+        this.handlerFailed(kind, err as Error)
+      }
+    }
+  }
+
+  private handlerFailed(kind: GossipKind, err: Error): void {
+    this.components.log.error('gossip %s subscriber threw: %s', kind, err.message)
+  }
+
+  private count(topic: string, result: string): void {
+    this.init.metrics?.gossipMessages?.inc({ topic, result })
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The three gossip topics per network and, for each, its wire type, size cap
+ * and where its network field lives. A mapped type over `GossipKind`, so a new
+ * topic does not compile until all of this is chosen for it.
+ */
+import { BlockProposal, ComputeJobResult, type SignedWireType, Vote } from '@paraloom/codec'
+import { GOSSIP_MAX_BYTES, type GossipKind, type WireNetwork } from '../constants.js'
+
+/** The value carried on each topic. */
+export interface GossipValues {
+  blocks: BlockProposal
+  votes: Vote
+  results: ComputeJobResult
+}
+
+export interface TopicSpec<K extends GossipKind> {
+  type: SignedWireType<GossipValues[K]>
+  /** Size cap of one message, in bytes. */
+  maxBytes: number
+  network(value: GossipValues[K]): WireNetwork
+}
+
+export const TOPIC_SPECS: { readonly [K in GossipKind]: TopicSpec<K> } = {
+  blocks: {
+    type: BlockProposal,
+    maxBytes: GOSSIP_MAX_BYTES.blocks,
+    network: (v) => v.header.network,
+  },
+  votes: { type: Vote, maxBytes: GOSSIP_MAX_BYTES.votes, network: (v) => v.network },
+  results: {
+    type: ComputeJobResult,
+    maxBytes: GOSSIP_MAX_BYTES.results,
+    network: (v) => v.network,
+  },
+}

@@ -1,0 +1,112 @@
+/**
+ * @packageDocumentation
+ *
+ * The Paraloom validator's libp2p node: TCP + Noise + Yamux, identify,
+ * Kademlia discovery seeded from the on-chain registry, gossipsub on three
+ * per-network topics with validating topic validators and peer scoring, ping
+ * liveness feeding a PeerRegistry, bounded request/response (state sync,
+ * withdrawal proofs) and a connection gater that admits validators only.
+ * The node's key is the validator's Solana keypair, so its PeerId and its
+ * Solana address are the same ed25519 key.
+ *
+ * @example
+ *
+ * ```typescript
+ * import { readFile } from 'node:fs/promises'
+ * import { createParaloomNode, StaticDirectory } from '@paraloom/p2p'
+ *
+ * // A Solana keypair file: a JSON array of 64 bytes, seed || pubkey.
+ * const keypair = Uint8Array.from(JSON.parse(await readFile('./validator-keypair.json', 'utf8')))
+ *
+ * // Any ValidatorDirectory works; @paraloom/registry provides the on-chain one.
+ * const directory = new StaticDirectory(seedPeers)
+ *
+ * const node = await createParaloomNode({
+ *   network: 'devnet',
+ *   privateKey: keypair,
+ *   listen: ['/ip4/0.0.0.0/tcp/9001'],
+ *   directory,
+ *   handlers: {
+ *     // the node has no chain of its own: answer from yours
+ *     stateSync: async (request) => ({ tipHeight: 0n, blocks: [] }),
+ *   },
+ * })
+ * await node.start()
+ * console.info(node.identity, node.getMultiaddrs().map(String))
+ *
+ * const stopVotes = node.gossip.subscribe('votes', ({ value, from }) => {
+ *   console.info('vote at height', value.height, 'from', from.toString())
+ * })
+ * node.liveness.registry.onTransition((t) => console.info(t.validator, t.from, '->', t.to))
+ *
+ * const where = await node.findValidator('<base58 validator address>')
+ * const blocks = await node.requestStateSync(where.peerId, { network: 'Devnet', fromHeight: 0n, maxBlocks: 16 })
+ *
+ * stopVotes()
+ * await node.stop() // nothing keeps running: the process can exit
+ * ```
+ */
+
+// Must come first: libp2p calls Promise.withResolvers, which Node 20 lacks.
+import './polyfill.js'
+
+export type { AdmissionMode } from './admission.js'
+export {
+  DEFAULT_DIAL_CONCURRENCY,
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_REFRESH_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  GOSSIP_KINDS,
+  GOSSIP_MAX_BYTES,
+  type GossipKind,
+  gossipTopic,
+  kadProtocol,
+  NETWORKS,
+  type NetworkName,
+  REQUEST_MAX_BYTES,
+  RESPONSE_MAX_BYTES,
+  stateSyncProtocol,
+  VALIDATOR_RECORD_MAX_BYTES,
+  VALIDATOR_RECORD_NAMESPACE,
+  validatorRecordKey,
+  withdrawalProofProtocol,
+} from './constants.js'
+export type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'
+export type { DiscoveryRound, ValidatorLocation } from './discovery/discovery.js'
+export {
+  ConfigError,
+  type ConfigErrorCode,
+  DiscoveryError,
+  type DiscoveryErrorCode,
+  GossipError,
+  type GossipErrorCode,
+  IdentityError,
+  type IdentityErrorCode,
+  RequestError,
+  type RequestErrorCode,
+} from './errors.js'
+export type { GossipHandler, GossipMessage, ParaloomGossip } from './gossip/gossip.js'
+export type { GossipValues } from './gossip/topics.js'
+export {
+  identityFromSolanaKeypair,
+  peerIdFromPublicKeyBytes,
+  peerIdFromSolanaAddress,
+  publicKeyBytesFromPeerId,
+  publicKeyFromSolanaAddress,
+  solanaAddressFromPeerId,
+  solanaAddressFromPublicKey,
+} from './identity.js'
+export * from './liveness/index.js'
+export type { CounterHook, GaugeHook, HistogramHook, Labels, P2PMetrics } from './metrics.js'
+export {
+  createParaloomNode,
+  type ParaloomNode,
+  type ParaloomNodeEvents,
+  type ParaloomNodeInit,
+  type ParaloomServices,
+  type PeerTarget,
+} from './node.js'
+export type { InboundLimits } from './reqresp/inbound-limiter.js'
+export type { RequestHandlers } from './reqresp/index.js'
+export type { RequestContext, RequestHandler, RequestOptions } from './reqresp/protocol.js'
+export { StaticDirectory, seedPeer } from './static-directory.js'

@@ -1,0 +1,486 @@
+/**
+ * `createParaloomNode`: one libp2p node per validator, composed as
+ * network.md describes. Nothing runs at construction; `start()` starts libp2p
+ * and then, in order, request/response, gossip, the spam guard, discovery and
+ * liveness; `stop()` stops them in reverse order and then libp2p.
+ */
+import { createHash } from 'node:crypto'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import { identify } from '@libp2p/identify'
+import {
+  type ComponentLogger,
+  type Ed25519PrivateKey,
+  type Libp2p,
+  type Logger,
+  type PeerId,
+  TypedEventEmitter,
+} from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { noise } from '@libp2p/noise'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { isMultiaddr, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type {
+  StateSyncRequest,
+  StateSyncResponse,
+  WithdrawalProofRequest,
+  WithdrawalProofResponse,
+} from '@paraloom/codec'
+import { createLibp2p } from 'libp2p'
+import { Admission, type AdmissionMode, parsePeer } from './admission.js'
+import {
+  DEFAULT_DIAL_CONCURRENCY,
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_REFRESH_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  GOSSIP_KINDS,
+  GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
+  gossipTopic,
+  kadProtocol,
+  NETWORKS,
+  type NetworkName,
+  VALIDATOR_RECORD_NAMESPACE,
+} from './constants.js'
+import type { DirectoryChange, ValidatorDirectory } from './directory.js'
+import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
+import { recordValidation } from './discovery/record.js'
+import { ConfigError, RequestError } from './errors.js'
+import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
+import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scoring.js'
+import { SpamGuard } from './gossip/spam-guard.js'
+import {
+  identityFromSolanaKeypair,
+  peerIdFromSolanaAddress,
+  publicKeyFromSolanaAddress,
+  solanaAddressFromPeerId,
+} from './identity.js'
+import { createLiveness, type Liveness, type LivenessInit } from './liveness/index.js'
+import type { P2PMetrics } from './metrics.js'
+import type { InboundLimits } from './reqresp/inbound-limiter.js'
+import { createProtocols, type RequestHandlers } from './reqresp/index.js'
+import type { RequestOptions } from './reqresp/protocol.js'
+
+export interface ParaloomNodeInit {
+  /** Which Paraloom network; it names every protocol and topic. */
+  network: NetworkName
+  /**
+   * The validator identity: a Solana keypair (64 bytes `seed || pubkey`, as in
+   * a keypair file), its 32-byte seed, or a key from `identityFromSolanaKeypair`.
+   */
+  privateKey: Ed25519PrivateKey | Uint8Array
+  /** Multiaddrs to listen on, e.g. `/ip4/0.0.0.0/tcp/9001`. */
+  listen: string[]
+  /** Multiaddrs to announce (and put in the DHT record) instead of the listen addresses. */
+  announce?: string[]
+  /** The registry: seed peers, admission set and its changes. */
+  directory: ValidatorDirectory
+  /** `validators` admits only active validators and `allow`; `open` admits anyone. @default 'validators' */
+  admission?: AdmissionMode
+  /** PeerIds or Solana addresses admitted besides the validators (monitors, observers). */
+  allow?: string[]
+  /** PeerIds or Solana addresses never admitted, validators included. */
+  deny?: string[]
+  /** Discovery refresh period, in milliseconds. @default 30000 */
+  refreshIntervalMs?: number
+  /** Seed dials in flight at once. @default 8 */
+  dialConcurrency?: number
+  /** Bound on one seed dial, in milliseconds. @default 5000 */
+  dialTimeoutMs?: number
+  /** Deadline of a request/response exchange (dial included) and of a DHT lookup, in milliseconds. @default 10000 */
+  requestTimeoutMs?: number
+  /** Inbound request/response limits, per protocol. */
+  inboundLimits?: InboundLimits
+  /** Answers to state-sync and withdrawal-proof requests; without one, those requests are refused. */
+  handlers?: RequestHandlers
+  gossip?: {
+    /** Gossip score under which a peer is disconnected and banned. @default -100 */
+    disconnectBelowScore?: number
+    /** How long a peer banned for its gossip score is refused, in milliseconds. @default 600000 */
+    banDurationMs?: number
+  }
+  /** Liveness options (ping interval, timeout, thresholds); the observer is this node. */
+  liveness?: Omit<LivenessInit, 'observer'>
+  metrics?: P2PMetrics
+  /** libp2p's logger; its `DEBUG=paraloom:*,libp2p:*` output by default. */
+  logger?: ComponentLogger
+}
+
+/** The libp2p services of a Paraloom node. */
+export interface ParaloomServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+/** A peer to send a request to: its PeerId, its Solana address or PeerId string, or a multiaddr. */
+export type PeerTarget = PeerId | Multiaddr | string
+
+export interface ParaloomNodeEvents {
+  /** A discovery refresh round finished. */
+  'discovery:round': CustomEvent<DiscoveryRound>
+  /** The registry changed (after discovery applied it). */
+  'directory:change': CustomEvent<DirectoryChange>
+  /** A peer was disconnected and banned for its gossip score. */
+  'peer:banned': CustomEvent<{ peerId: PeerId; score: number }>
+}
+
+export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
+  readonly network: NetworkName
+  readonly peerId: PeerId
+  /** This validator's base58 Solana address. */
+  readonly identity: string
+  /** The underlying libp2p node (escape hatch). */
+  readonly libp2p: Libp2p<ParaloomServices>
+  readonly gossip: ParaloomGossip
+  readonly liveness: Liveness
+  /** Starts listening, gossip, discovery and liveness; idempotent. */
+  start(): Promise<void>
+  /** Stops everything; nothing keeps running afterwards. Idempotent. */
+  stop(): Promise<void>
+  isStarted(): boolean
+  getMultiaddrs(): Multiaddr[]
+  /** Peers in the Kademlia routing table. */
+  routingTableSize(): number
+  /** Is this peer admitted to connect right now? */
+  isAdmitted(peerId: PeerId): boolean
+  /** Resolves a validator's current addresses from its DHT record. Throws DiscoveryError. */
+  findValidator(
+    validator: Uint8Array | string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ValidatorLocation>
+  /** Asks `peer` for blocks. Throws RequestError. */
+  requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse>
+  /** Asks `peer` for a withdrawal proof. Throws RequestError. */
+  requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse>
+}
+
+const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
+/** Ping streams allowed at once per connection; kad-dht and liveness both ping. */
+const PING_MAX_STREAMS = 8
+const SEED_BYTES = 32
+
+/** Creates a Paraloom node. Nothing listens or runs until `start()`. */
+export async function createParaloomNode(init: ParaloomNodeInit): Promise<ParaloomNode> {
+  checkInit(init)
+  const privateKey =
+    init.privateKey instanceof Uint8Array
+      ? await identityFromSolanaKeypair(init.privateKey)
+      : init.privateKey
+  const admission = new Admission({
+    mode: init.admission ?? 'validators',
+    directory: init.directory,
+    allow: init.allow,
+    deny: init.deny,
+  })
+  const records = recordValidation({ network: init.network, directory: init.directory })
+  const libp2p = await createLibp2p<ParaloomServices>({
+    start: false,
+    privateKey,
+    addresses: { listen: init.listen, announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: admission.gater(),
+    // The liveness scheduler replaces it: libp2p's monitor aborts a connection on one failed ping.
+    connectionMonitor: { enabled: false },
+    logger: init.logger,
+    services: {
+      identify: identify(),
+      ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      dht: kadDHT({
+        protocol: kadProtocol(init.network),
+        clientMode: false,
+        // The default mapper drops private and loopback addresses, which breaks a local devnet.
+        peerInfoMapper: passthroughMapper,
+        initialQuerySelfInterval: 0,
+        validators: { [VALIDATOR_RECORD_NAMESPACE]: records.validate },
+        selectors: { [VALIDATOR_RECORD_NAMESPACE]: records.select },
+      }),
+      pubsub: gossipsub({
+        globalSignaturePolicy: StrictSign,
+        // Over the largest topic cap: one RPC over this limit silently cuts the link.
+        maxInboundDataLength: GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
+        fallbackToFloodsub: false,
+        allowedTopics: GOSSIP_KINDS.map((k) => gossipTopic(init.network, k)),
+        msgIdFn: contentMessageId,
+        scoreParams: scoreParams(GOSSIP_KINDS.map((k) => gossipTopic(init.network, k))),
+        scoreThresholds: SCORE_THRESHOLDS,
+      }),
+    },
+  })
+  return new DefaultParaloomNode(init, libp2p, admission, privateKey)
+}
+
+/** Message ids are content hashes, so the same signed bytes are one message whoever relays them. */
+function contentMessageId(msg: { topic: string; data: Uint8Array }): Uint8Array {
+  return createHash('sha256').update(msg.topic).update(msg.data).digest()
+}
+
+function checkInit(init: ParaloomNodeInit): void {
+  if (!NETWORKS.includes(init.network)) {
+    throw new ConfigError(
+      'InvalidNetwork',
+      'network',
+      `"${String(init.network)}" is not one of ${NETWORKS.join(', ')}`,
+    )
+  }
+  for (const field of ['listen', 'announce'] as const) {
+    for (const text of init[field] ?? []) {
+      try {
+        multiaddr(text)
+      } catch {
+        throw new ConfigError('InvalidMultiaddr', field, `"${text}" is not a multiaddr`)
+      }
+    }
+  }
+  const positive = [
+    'refreshIntervalMs',
+    'dialConcurrency',
+    'dialTimeoutMs',
+    'requestTimeoutMs',
+  ] as const
+  for (const field of positive) {
+    const value = init[field]
+    if (value != null && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new ConfigError('InvalidOption', field, `must be a positive integer, got ${value}`)
+    }
+  }
+}
+
+class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implements ParaloomNode {
+  readonly network: NetworkName
+  readonly peerId: PeerId
+  readonly identity: string
+  readonly gossip: Gossip
+  readonly liveness: Liveness
+  private readonly log: Logger
+  private readonly discovery: Discovery
+  private readonly spamGuard: SpamGuard
+  private readonly protocols: ReturnType<typeof createProtocols>
+  private unwatchDirectory?: () => void
+  private running = false
+  private transition: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly init: ParaloomNodeInit,
+    readonly libp2p: Libp2p<ParaloomServices>,
+    private readonly admission: Admission,
+    privateKey: Ed25519PrivateKey,
+  ) {
+    super()
+    this.network = init.network
+    this.peerId = libp2p.peerId
+    this.identity = solanaAddressFromPeerId(libp2p.peerId)
+    this.log = libp2p.logger.forComponent('paraloom:p2p')
+    const services = libp2p.services
+    this.protocols = createProtocols(
+      {
+        dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
+        handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
+        unhandle: (protocol) => libp2p.unhandle(protocol),
+      },
+      {
+        network: init.network,
+        timeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        inbound: init.inboundLimits,
+        handlers: init.handlers,
+        metrics: init.metrics,
+      },
+    )
+    this.gossip = new Gossip(
+      { pubsub: services.pubsub, peerId: this.peerId, log: this.log.newScope('gossip') },
+      {
+        network: init.network,
+        isActiveValidator: (key) => init.directory.isActiveValidator(key),
+        metrics: init.metrics,
+      },
+    )
+    this.spamGuard = new SpamGuard(
+      {
+        pubsub: services.pubsub as GossipSub & { getScore(peerId: string): number },
+        ban: (peer, durationMs) => admission.ban(peer, durationMs),
+        hangUp: (peer) => libp2p.hangUp(peer),
+        log: this.log.newScope('spam-guard'),
+      },
+      {
+        disconnectBelowScore: init.gossip?.disconnectBelowScore ?? DISCONNECT_SCORE,
+        banDurationMs: init.gossip?.banDurationMs ?? DEFAULT_BAN_DURATION_MS,
+        onBan: (peerId, score) =>
+          this.safeDispatchEvent('peer:banned', { detail: { peerId, score } }),
+      },
+    )
+    const isConnected = (peer: PeerId): boolean => libp2p.getConnections(peer).length > 0
+    this.discovery = new Discovery(
+      {
+        peerId: this.peerId,
+        peerStore: libp2p.peerStore,
+        dht: services.dht as unknown as ConstructorParameters<typeof Discovery>[0]['dht'],
+        dial: (peer, options) => libp2p.dial(peer, options),
+        hangUp: (peer) => libp2p.hangUp(peer),
+        isConnected,
+        isAdmitted: (peer) => admission.isAdmitted(peer),
+        announceAddrs: () => libp2p.getMultiaddrs(),
+        log: this.log.newScope('discovery'),
+      },
+      {
+        network: init.network,
+        directory: init.directory,
+        secretKey: privateKey.raw.subarray(0, SEED_BYTES),
+        refreshIntervalMs: init.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS,
+        dialConcurrency: init.dialConcurrency ?? DEFAULT_DIAL_CONCURRENCY,
+        dialTimeoutMs: init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+        metrics: init.metrics,
+        onRound: (round) => this.safeDispatchEvent('discovery:round', { detail: round }),
+        onDirectoryChange: (change) =>
+          this.safeDispatchEvent('directory:change', { detail: change }),
+      },
+    )
+    this.liveness = createLiveness(
+      { ...init.liveness, observer: this.identity },
+      {
+        ping: (peer, options) => services.ping.ping(peer, options),
+        dial: async (peer, options) => {
+          await libp2p.dial(peer, options)
+        },
+        isConnected,
+      },
+    )
+  }
+
+  start(): Promise<void> {
+    this.transition = this.transition.then(() => this.doStart())
+    return this.transition
+  }
+
+  stop(): Promise<void> {
+    this.transition = this.transition.then(
+      () => this.doStop(),
+      () => this.doStop(),
+    )
+    return this.transition
+  }
+
+  isStarted(): boolean {
+    return this.running
+  }
+
+  getMultiaddrs(): Multiaddr[] {
+    return this.libp2p.getMultiaddrs()
+  }
+
+  routingTableSize(): number {
+    return (this.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable
+      .size
+  }
+
+  isAdmitted(peerId: PeerId): boolean {
+    return this.admission.isAdmitted(peerId)
+  }
+
+  findValidator(
+    validator: Uint8Array | string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ValidatorLocation> {
+    const publicKey =
+      typeof validator === 'string' ? publicKeyFromSolanaAddress(validator) : validator
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      ...(options?.signal == null ? [] : [options.signal]),
+    ])
+    return this.discovery.findValidator(publicKey, { signal })
+  }
+
+  requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse> {
+    return this.protocols.stateSync.request(this.target(peer), request, options)
+  }
+
+  requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse> {
+    return this.protocols.withdrawalProof.request(this.target(peer), request, options)
+  }
+
+  private target(peer: PeerTarget): PeerId {
+    if (typeof peer === 'string') {
+      try {
+        return parsePeer(peer, 'peer')
+      } catch (err) {
+        throw new RequestError('Dial', (err as Error).message, undefined, { cause: err })
+      }
+    }
+    if (isMultiaddr(peer)) {
+      const id = peer.getComponents().findLast((c) => c.name === 'p2p')?.value
+      if (id == null) throw new RequestError('Dial', `${peer.toString()} has no /p2p/<peer id>`)
+      const peerId = parsePeer(id, 'peer')
+      void this.libp2p.peerStore.merge(peerId, { multiaddrs: [peer] }).catch(() => {})
+      return peerId
+    }
+    return peer
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.running) return
+    await this.libp2p.start()
+    await this.protocols.stateSync.start()
+    await this.protocols.withdrawalProof.start()
+    this.gossip.start()
+    this.spamGuard.start()
+    this.discovery.start()
+    this.watchDirectory()
+    this.liveness.start()
+    this.running = true
+    this.log('started %s on %s as %s', this.network, this.getMultiaddrs().join(', '), this.identity)
+  }
+
+  private async doStop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    await this.liveness.stop()
+    this.unwatchDirectory?.()
+    await this.discovery.stop()
+    this.spamGuard.stop()
+    this.gossip.stop()
+    await this.protocols.withdrawalProof.stop()
+    await this.protocols.stateSync.stop()
+    await this.libp2p.stop()
+  }
+
+  /** Liveness watches every validator but this node; refreshed on every registry change. */
+  private watchDirectory(): void {
+    const update = (): void => {
+      const peers = this.init.directory.seeds().flatMap((seed) => {
+        if (seed.identity === this.identity) return []
+        try {
+          return [{ peerId: peerIdFromSolanaAddress(seed.identity), identity: seed.identity }]
+        } catch {
+          return []
+        }
+      })
+      try {
+        this.liveness.setPeers(peers)
+      } catch (err) {
+        this.log.error('liveness cannot watch the validator set: %s', (err as Error).message)
+      }
+    }
+    update()
+    this.unwatchDirectory = this.init.directory.onChange(update)
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Reading and writing one frame on a libp2p 3 stream, bounded by a signal.
+ */
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { RequestError } from '../errors.js'
+import { encodeFrame, FrameDecoder } from './frame.js'
+
+export interface FrameIoOptions {
+  /** Aborts the read or write; the reason becomes the error. */
+  signal: AbortSignal
+  /** Names the exchange in error messages. */
+  protocol: string
+}
+
+/** Maps an abort reason to the RequestError the caller sees. */
+export function abortError(signal: AbortSignal, protocol: string, what: string): RequestError {
+  const reason: unknown = signal.reason
+  if (reason instanceof RequestError) return reason
+  const timedOut = reason instanceof Error && reason.name === 'TimeoutError'
+  return new RequestError(
+    timedOut ? 'Timeout' : 'Aborted',
+    `${what}: ${timedOut ? 'deadline passed' : 'aborted'}`,
+    protocol,
+    { cause: reason },
+  )
+}
+
+/** Settles like `promise`, or rejects with the signal's reason once it aborts (a handler may ignore its signal). */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+  })
+  signal.addEventListener('abort', onAbort, { once: true })
+  return Promise.race([promise, aborted]).finally(() =>
+    signal.removeEventListener('abort', onAbort),
+  )
+}
+
+/**
+ * Reads exactly one frame of at most `maxBytes` from `stream`. Resolves with
+ * the body; rejects with a RequestError: `TooLarge`/`Malformed` from the
+ * decoder, `Refused` when the remote closed without sending anything,
+ * `Reset` when it reset the stream, `Timeout`/`Aborted` from the signal.
+ */
+export function readFrame(
+  stream: Stream,
+  options: FrameIoOptions & { maxBytes: number },
+): Promise<Uint8Array> {
+  const { signal, protocol, maxBytes } = options
+  const decoder = new FrameDecoder(maxBytes, protocol)
+  let resolve: (body: Uint8Array) => void = () => {}
+  let reject: (error: unknown) => void = () => {}
+  const promise = new Promise<Uint8Array>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  let settled = false
+
+  const finish = (result: { body: Uint8Array } | { error: unknown }): void => {
+    if (settled) return
+    settled = true
+    stream.removeEventListener('message', onMessage)
+    stream.removeEventListener('end', onEnd)
+    stream.removeEventListener('close', onClose)
+    signal.removeEventListener('abort', onAbort)
+    if ('body' in result) resolve(result.body)
+    else reject(result.error)
+  }
+  const onMessage = (evt: StreamMessageEvent): void => {
+    try {
+      const body = decoder.push(evt.data)
+      if (body != null) finish({ body })
+    } catch (error) {
+      finish({ error })
+    }
+  }
+  const onEnd = (): void => {
+    try {
+      decoder.end()
+      finish({
+        error: new RequestError('Refused', 'remote closed the stream without a frame', protocol),
+      })
+    } catch (error) {
+      finish({ error })
+    }
+  }
+  const onClose = (evt: StreamCloseEvent): void => {
+    if (evt.error == null) {
+      onEnd()
+      return
+    }
+    const remote = evt.local !== true
+    finish({
+      error: new RequestError(
+        remote ? 'Reset' : 'Aborted',
+        remote ? 'remote reset the stream' : `stream aborted: ${evt.error.message}`,
+        protocol,
+        { cause: evt.error },
+      ),
+    })
+  }
+  const onAbort = (): void => finish({ error: abortError(signal, protocol, 'reading the frame') })
+
+  if (signal.aborted) {
+    onAbort()
+    return promise
+  }
+  signal.addEventListener('abort', onAbort)
+  stream.addEventListener('message', onMessage)
+  stream.addEventListener('end', onEnd)
+  stream.addEventListener('close', onClose)
+  if (stream.readableEnded && stream.readBufferLength === 0) onEnd()
+  return promise
+}
+
+/** Writes `body` as one frame and closes the writable end. */
+export async function writeFrame(
+  stream: Stream,
+  body: Uint8Array,
+  options: FrameIoOptions,
+): Promise<void> {
+  try {
+    if (!stream.send(encodeFrame(body))) await stream.onDrain({ signal: options.signal })
+    await stream.close({ signal: options.signal })
+  } catch (err) {
+    if (options.signal.aborted)
+      throw abortError(options.signal, options.protocol, 'writing the frame')
+    throw new RequestError(
+      'Reset',
+      `could not write the frame: ${(err as Error).message}`,
+      options.protocol,
+      {
+        cause: err,
+      },
+    )
+  }
+}
