@@ -17,17 +17,10 @@ import {
 } from '../src/index.js'
 import { Reader } from '../src/reader.js'
 import { bool, string } from '../src/schema.js'
+import { thrown } from './thrown.js'
 import { vectors } from './vectors.js'
 
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof CodecError) return err
-    throw err
-  }
-  throw new Error('expected a CodecError, nothing was thrown')
-}
+const codecError = (fn: () => unknown): CodecError => thrown(fn, CodecError)
 
 function valid(name: string): Uint8Array {
   const v = vectors.valid.find((x) => x.name === name)

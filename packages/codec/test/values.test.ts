@@ -10,20 +10,13 @@ import {
   Vote,
   WithdrawalProofResponse,
 } from '../src/index.js'
+import { thrown } from './thrown.js'
 import { vectors } from './vectors.js'
 
 const vectorValue = (name: string): Record<string, unknown> =>
   structuredClone(vectors.valid.find((v) => v.name === name)!.value) as Record<string, unknown>
 
-function invalidValue(fn: () => unknown): InvalidValueError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof InvalidValueError) return err
-    throw err
-  }
-  throw new Error('expected an InvalidValueError')
-}
+const invalidValue = (fn: () => unknown): InvalidValueError => thrown(fn, InvalidValueError)
 
 describe('encode checks values', () => {
   const vote = Vote.decode(fromHex(vectors.valid[0]!.hex))
