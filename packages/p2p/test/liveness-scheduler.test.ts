@@ -161,34 +161,26 @@ describe('liveness scheduler with stub components', () => {
     expect(transitions[0]?.to).toBe(PeerState.CONNECTED)
   })
 
-  it('a failed redial is a miss; misses accumulate to OFFLINE, and backoff skips dials', async () => {
-    const { stub, liveness, transitions } = await setup({
-      redialBackoff: { initialMs: 60_000, maxMs: 60_000 },
-    })
+  it.each([
+    ['each failed redial is a dial-failed miss', { initialMs: 0, maxMs: 0 }, 'dial-failed', 3],
+    [
+      'inside the backoff wait a probe is a dial-backoff miss',
+      { initialMs: 60_000, maxMs: 60_000 },
+      'dial-backoff',
+      1,
+    ],
+  ] as const)('a disconnected peer that cannot be dialled goes OFFLINE after N misses: %s', async (_name, redialBackoff, reason, dials) => {
+    const { stub, liveness, transitions } = await setup({ redialBackoff })
     stub.connected.clear()
+    let dialsAtOffline = -1
+    liveness.registry.onTransition(() => {
+      dialsAtOffline = stub.dials
+    })
     liveness.start()
     const offline = await waitFor('OFFLINE', () => transitions[0])
-    expect(offline).toMatchObject({
-      to: PeerState.OFFLINE,
-      consecutiveMisses: 3,
-      reason: 'dial-backoff',
-    })
-    // one real dial, then two probes inside the backoff window
-    expect(stub.dials).toBe(1)
+    expect(offline).toMatchObject({ to: PeerState.OFFLINE, consecutiveMisses: 3, reason })
+    expect(dialsAtOffline).toBe(dials)
     expect(stub.pings).toBe(0)
-  })
-
-  it('every failed redial is a dial-failed miss when backoff allows each dial', async () => {
-    const { stub, liveness, transitions } = await setup()
-    stub.connected.clear()
-    liveness.start()
-    const offline = await waitFor('OFFLINE', () => transitions[0])
-    expect(offline).toMatchObject({
-      to: PeerState.OFFLINE,
-      consecutiveMisses: 3,
-      reason: 'dial-failed',
-    })
-    expect(stub.dials).toBeGreaterThanOrEqual(3)
   })
 
   it('a dial that hangs is bounded by pingTimeoutMs', async () => {

@@ -111,12 +111,12 @@ export class ProbeScheduler {
   }
 
   private tick(): void {
+    this.timer = setTimeout(() => this.tick(), this.init.pingIntervalMs)
     for (const peer of this.targets.keys()) {
       if (!this.inFlight.has(peer)) this.queued.add(peer)
     }
     this.pump()
     this.init.onTick()
-    this.timer = setTimeout(() => this.tick(), this.init.pingIntervalMs)
   }
 
   private pump(): void {
