@@ -1,0 +1,143 @@
+// Real Paraloom nodes on 127.0.0.1 for the p2p tests: validator keys, a
+// shared StaticDirectory, start/stop of N nodes, polling waits, signed votes.
+import { randomBytes } from 'node:crypto'
+import { publicKeyFromSecret, sign, Vote } from '@paraloom/codec'
+import {
+  createParaloomNode,
+  type NetworkName,
+  type ParaloomNode,
+  type ParaloomNodeInit,
+  type SeedPeer,
+  StaticDirectory,
+  seedPeer,
+} from '../../src/index.js'
+
+export interface Validator {
+  /** 32-byte ed25519 seed (Solana keypair bytes 0..32). */
+  secretKey: Uint8Array
+  publicKey: Uint8Array
+}
+
+export function makeValidator(): Validator {
+  const secretKey = new Uint8Array(randomBytes(32))
+  return { secretKey, publicKey: publicKeyFromSecret(secretKey) }
+}
+
+/** Short intervals so tests stay bounded. */
+export const TEST_REFRESH_MS = 500
+
+export type NodeOptions = Partial<Omit<ParaloomNodeInit, 'privateKey' | 'directory'>>
+
+const running = new Set<ParaloomNode>()
+
+/** Creates and starts a node for `validator`, listening on a free loopback port. */
+export async function startNode(
+  validator: Validator,
+  directory: StaticDirectory,
+  options: NodeOptions = {},
+): Promise<ParaloomNode> {
+  const node = await createParaloomNode({
+    network: 'localnet',
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    refreshIntervalMs: TEST_REFRESH_MS,
+    dialTimeoutMs: 2000,
+    ...options,
+    privateKey: validator.secretKey,
+    directory,
+  })
+  running.add(node)
+  await node.start()
+  return node
+}
+
+/** The SeedPeer of a started node, as the registry would list it. */
+export function seedOf(validator: Validator, node: ParaloomNode): SeedPeer {
+  return seedPeer(
+    validator.publicKey,
+    node.getMultiaddrs().map((a) => a.toString()),
+  )
+}
+
+export interface Cluster {
+  validators: Validator[]
+  nodes: ParaloomNode[]
+  directory: StaticDirectory
+}
+
+/**
+ * Starts `count` validator nodes that share one StaticDirectory; each is
+ * registered (its seed added) once it listens, as a registry update would.
+ * `options(i)` gives per-node options.
+ */
+export async function startCluster(
+  count: number,
+  options: (index: number, validators: Validator[]) => NodeOptions = () => ({}),
+  directory = new StaticDirectory(),
+): Promise<Cluster> {
+  const validators = Array.from({ length: count }, makeValidator)
+  // Register every key first (admission), with placeholder-free seeds added as nodes listen.
+  const nodes: ParaloomNode[] = []
+  for (const [i, validator] of validators.entries()) {
+    nodes.push(await startNode(validator, directory, options(i, validators)))
+  }
+  for (const [i, validator] of validators.entries()) directory.add(seedOf(validator, nodes[i]!))
+  return { validators, nodes, directory }
+}
+
+/** Stops every node the helpers started (afterAll/afterEach). */
+export async function stopAll(): Promise<void> {
+  const nodes = [...running]
+  running.clear()
+  await Promise.all(nodes.map((n) => n.stop()))
+}
+
+/** Polls `predicate` every 25 ms until true, or throws naming `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  predicate: () => boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+const WIRE: Record<NetworkName, Vote['network']> = {
+  mainnet: 'Mainnet',
+  devnet: 'Devnet',
+  testnet: 'Testnet',
+  localnet: 'Localnet',
+}
+
+/** A vote signed by `validator`, unique per `height`. */
+export function signedVote(
+  validator: Validator,
+  height: bigint,
+  network: NetworkName = 'localnet',
+): Vote {
+  return sign(
+    Vote,
+    {
+      network: WIRE[network],
+      height,
+      round: 0,
+      kind: 'Prevote',
+      blockHash: new Uint8Array(32).fill(Number(height % 256n)),
+      voter: validator.publicKey,
+      signature: new Uint8Array(64),
+    },
+    validator.secretKey,
+  )
+}
+
+/** Is `a` connected to `b` right now? */
+export function connected(a: ParaloomNode, b: ParaloomNode): boolean {
+  return a.libp2p.getConnections(b.peerId).length > 0
+}
