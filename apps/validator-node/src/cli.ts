@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ExitCode, UsageError } from './cli-errors.js'
 import { codecCommand } from './commands/codec.js'
+import { registryCommand } from './commands/registry.js'
 
 /** Where a command reads and writes; tests pass their own. */
 export interface CliIo {
@@ -24,6 +25,7 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
     .description('Run and inspect a Paraloom validator node.')
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(codecCommand(io, setExitCode))
+  program.addCommand(registryCommand(io, setExitCode))
 
   // Commander's own usage errors (unknown flag, missing argument) become exit 2,
   // and every command inherits the same behaviour.

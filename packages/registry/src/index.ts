@@ -42,6 +42,7 @@
  * ```
  */
 
+export { type Address, isAddress } from '@solana/kit'
 export { AdmissionSet } from './admission.js'
 export { CACHE_FILE_NAME } from './cache.js'
 export {
