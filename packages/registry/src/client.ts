@@ -192,7 +192,10 @@ export class RegistryClient implements ValidatorDirectory {
     if (running.signal.aborted) return
     await this.refresh()
     if (running.signal.aborted) return
-    if (this.wsUrl !== null) this.subscriptionLoop = this.subscribeLoop(this.wsUrl, running.signal)
+    if (this.wsUrl !== null) {
+      this.subscription = 'reconnecting' // until the first subscribe succeeds
+      this.subscriptionLoop = this.subscribeLoop(this.wsUrl, running.signal)
+    }
   }
 
   /** Aborts every request, the subscription and the refresh timer. */

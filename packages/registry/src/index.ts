@@ -14,10 +14,9 @@
  * import { mkdtemp } from 'node:fs/promises'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
- * import { address } from '@solana/kit'
- * import { buildGenesisAccounts, LocalRpcStandIn, RegistryClient } from '@paraloom/registry'
+ * import { address, buildGenesisAccounts, LocalRpcStandIn, RegistryClient } from '@paraloom/registry'
  *
- * const programId = address('Para1oom1111111111111111111111111111111111')
+ * const programId = address('Para1oomRegistry111111111111111111111111111')
  * const identity = new Uint8Array(32).fill(7) // a validator's ed25519 public key
  * const accounts = await buildGenesisAccounts({
  *   programId,
@@ -42,7 +41,7 @@
  * ```
  */
 
-export { type Address, isAddress } from '@solana/kit'
+export { type Address, address, isAddress } from '@solana/kit'
 export { AdmissionSet } from './admission.js'
 export { CACHE_FILE_NAME } from './cache.js'
 export {
