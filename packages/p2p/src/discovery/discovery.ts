@@ -6,6 +6,7 @@
  * changes apply at once: a new validator is dialled, a removed one loses
  * admission and is disconnected. Stop aborts everything in flight.
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, PeerStore } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -115,6 +116,8 @@ export class Discovery {
   start(): void {
     if (this.controller != null) return
     this.controller = new AbortController()
+    // One signal bounds every dial and peer-store call of a round: many listeners by design.
+    setMaxListeners(Number.POSITIVE_INFINITY, this.controller.signal)
     // Clock-based so a restarted node's record still beats the ones it put before.
     this.seq = BigInt(Date.now())
     this.unsubscribe = this.init.directory.onChange((change) => this.onDirectoryChange(change))

@@ -51,6 +51,12 @@ export interface ParaloomGossip {
   subscribe<K extends GossipKind>(kind: K, handler: GossipHandler<K>): () => void
   /** Peers currently subscribed to the topic of `kind`. */
   subscribers(kind: GossipKind): PeerId[]
+  /**
+   * PeerId strings of this node's mesh for the topic of `kind`: the peers it
+   * forwards to. Forwarding reaches only mesh peers, so a message published
+   * before the mesh forms may not travel past the first hop.
+   */
+  meshPeers(kind: GossipKind): string[]
   /** Resolves once at least `count` peers subscribe to the topic of `kind`. */
   waitForSubscribers(
     kind: GossipKind,
@@ -150,6 +156,12 @@ export class Gossip implements ParaloomGossip {
 
   subscribers(kind: GossipKind): PeerId[] {
     return this.components.pubsub.getSubscribers(this.topics[kind])
+  }
+
+  meshPeers(kind: GossipKind): string[] {
+    return (
+      this.components.pubsub as GossipSub & { getMeshPeers(topic: string): string[] }
+    ).getMeshPeers(this.topics[kind])
   }
 
   async waitForSubscribers(

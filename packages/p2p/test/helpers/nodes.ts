@@ -141,3 +141,22 @@ export function signedVote(
 export function connected(a: ParaloomNode, b: ParaloomNode): boolean {
   return a.libp2p.getConnections(b.peerId).length > 0
 }
+
+/** A P2PMetrics counter that remembers its counts by label set, for assertions. */
+export class CountingCounter {
+  readonly counts = new Map<string, number>()
+  inc(labels: Record<string, string>, value = 1): void {
+    const key = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
+    this.counts.set(key, (this.counts.get(key) ?? 0) + value)
+  }
+  get(labels: Record<string, string>): number {
+    let total = 0
+    for (const [key, count] of this.counts) {
+      if (Object.entries(labels).every(([k, v]) => key.split(',').includes(`${k}=${v}`)))
+        total += count
+    }
+    return total
+  }
+}

@@ -1,0 +1,233 @@
+// Gossip with real nodes on 127.0.0.1 in a line topology (each node admits
+// only its neighbours): valid messages cross every hop; invalid ones die at
+// the first hop; a peer that keeps sending garbage is scored down,
+// disconnected and banned; `open` admission admits a non-validator but not
+// its gossip.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { BlockProposal, ComputeJobResult, sign, Vote } from '@paraloom/codec'
+import {
+  GOSSIP_MAX_BYTES,
+  type GossipMessage,
+  gossipTopic,
+  type ParaloomNode,
+  peerIdFromPublicKeyBytes,
+  StaticDirectory,
+} from '../src/index.js'
+import {
+  type Cluster,
+  CountingCounter,
+  connected,
+  makeValidator,
+  seedOf,
+  signedVote,
+  sleep,
+  startCluster,
+  startNode,
+  stopAll,
+  waitFor,
+} from './helpers/nodes.js'
+
+const VOTES = gossipTopic('localnet', 'votes')
+const LINE = 5
+
+let line: Cluster
+const counters: CountingCounter[] = []
+const received: Array<Array<GossipMessage<'votes'>>> = []
+
+afterAll(stopAll)
+
+beforeAll(async () => {
+  line = await startCluster(LINE, (i, validators) => {
+    const counter = new CountingCounter()
+    counters[i] = counter
+    const deny = validators
+      .filter((_, j) => Math.abs(i - j) > 1)
+      .map((v) => peerIdFromPublicKeyBytes(v.publicKey).toString())
+    return { deny, metrics: { gossipMessages: counter } }
+  })
+  line.nodes.forEach((node, i) => {
+    received[i] = []
+    node.gossip.subscribe('votes', (m) => {
+      received[i]!.push(m)
+    })
+  })
+  // Every node meshes with its neighbours only (forwarding follows the mesh).
+  await waitFor('the line meshed', () =>
+    line.nodes.every(
+      (node, i) => node.gossip.meshPeers('votes').length === (i === 0 || i === LINE - 1 ? 1 : 2),
+    ),
+  )
+})
+
+const raw = (node: ParaloomNode, bytes: Uint8Array) =>
+  node.libp2p.services.pubsub.publish(VOTES, bytes)
+
+describe('gossip across a line', () => {
+  it('reaches every node, not only direct neighbours', async () => {
+    for (const [i, node] of line.nodes.entries()) {
+      for (const [j, other] of line.nodes.entries()) {
+        if (Math.abs(i - j) > 1) expect(connected(node, other)).toBe(false)
+      }
+    }
+    const vote = signedVote(line.validators[0]!, 1n)
+    expect(await line.nodes[0]!.gossip.publish('votes', vote)).toBe(1)
+    await waitFor('the vote at the far end', () => received.slice(1).every((r) => r.length === 1))
+    const last = received[LINE - 1]![0]!
+    expect(last.value.height).toBe(1n)
+    expect(last.from.equals(line.nodes[0]!.peerId)).toBe(true)
+    expect(last.bytes).toEqual(Vote.encode(vote))
+    expect(received[0]).toHaveLength(0)
+  })
+
+  it('rejects each invalid message at the first hop; it reaches nobody else', async () => {
+    const sender = line.validators[LINE - 1]!
+    const node = line.nodes[LINE - 1]!
+    const firstHop = counters[LINE - 2]!
+    const tampered = Vote.encode(signedVote(sender, 10n))
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
+    const invalid = [
+      ['bad signature', tampered],
+      ['unregistered signer', Vote.encode(signedVote(makeValidator(), 11n))],
+      ['wrong network', Vote.encode(signedVote(sender, 12n, 'devnet'))],
+      ['oversize', new Uint8Array(GOSSIP_MAX_BYTES.votes + 1).fill(1)],
+      ['garbage', Uint8Array.of(0xde, 0xad, 0xbe, 0xef)],
+    ] as const
+    const before = received.map((r) => r.length)
+    for (const [, bytes] of invalid) await raw(node, bytes)
+    await waitFor(
+      'five rejects at the first hop',
+      () => firstHop.get({ topic: VOTES, result: 'reject' }) === 5,
+    )
+    await sleep(500)
+    expect(received.map((r) => r.length)).toEqual(before)
+    for (const counter of counters.slice(0, LINE - 2)) {
+      expect(counter.get({ topic: VOTES, result: 'reject' })).toBe(0)
+    }
+  })
+
+  it('scores a peer that keeps sending garbage down, disconnects and bans it', async () => {
+    const spammer = line.nodes[LINE - 1]!
+    const firstHop = line.nodes[LINE - 2]!
+    const banned = new Promise<number>((resolve) => {
+      firstHop.addEventListener('peer:banned', (evt) => {
+        if (evt.detail.peerId.equals(spammer.peerId)) resolve(evt.detail.score)
+      })
+    })
+    for (let i = 0; i < 8 && connected(firstHop, spammer); i++) {
+      await raw(spammer, Uint8Array.of(i, 0xff, 0xff)).catch(() => {})
+      await sleep(50)
+    }
+    expect(await banned).toBeLessThan(-100)
+    await waitFor('the spammer disconnected', () => !connected(firstHop, spammer))
+    expect(firstHop.isAdmitted(spammer.peerId)).toBe(false)
+    await sleep(1500) // refresh rounds do not bring it back
+    expect(connected(firstHop, spammer)).toBe(false)
+  })
+})
+
+describe('publishing', () => {
+  it('checks the topic cap first and fails loudly', async () => {
+    const node = line.nodes[0]!
+    const validator = line.validators[0]!
+    const block = sign(
+      BlockProposal,
+      {
+        header: {
+          network: 'Localnet',
+          height: 1n,
+          round: 0,
+          parentHash: new Uint8Array(32),
+          stateRoot: new Uint8Array(32),
+          txRoot: new Uint8Array(32),
+          proposer: validator.publicKey,
+          timestampMs: 0n,
+        },
+        transactions: [new Uint8Array(GOSSIP_MAX_BYTES.blocks)],
+        signature: new Uint8Array(64),
+      },
+      validator.secretKey,
+    )
+    await expect(node.gossip.publish('blocks', block)).rejects.toMatchObject({
+      name: 'GossipError',
+      code: 'TooLarge',
+    })
+    expect(
+      counters[0]!.get({ topic: gossipTopic('localnet', 'blocks'), result: 'publish_error' }),
+    ).toBe(1)
+  })
+
+  it('refuses a value not signed by this node', async () => {
+    const someoneElse = signedVote(line.validators[1]!, 99n)
+    await expect(line.nodes[0]!.gossip.publish('votes', someoneElse)).rejects.toMatchObject({
+      code: 'Invalid',
+    })
+    const result = sign(
+      ComputeJobResult,
+      {
+        network: 'Localnet',
+        jobId: new Uint8Array(16),
+        executor: line.validators[0]!.publicKey,
+        outcome: { type: 'Failed', reason: 'x' },
+        executionTimeMs: 1n,
+        memoryUsedBytes: 1n,
+        instructionsExecuted: 1n,
+        signature: new Uint8Array(64),
+      },
+      line.validators[0]!.secretKey,
+    )
+    result.signature[0] = (result.signature[0] as number) ^ 1
+    await expect(line.nodes[0]!.gossip.publish('results', result)).rejects.toMatchObject({
+      code: 'Invalid',
+    })
+  })
+})
+
+describe('admission', () => {
+  it('refuses a non-validator in validators mode, admits it in open mode, but rejects its gossip', async () => {
+    const directory = new StaticDirectory()
+    const counter = new CountingCounter()
+    const strict = makeValidator()
+    const open = makeValidator()
+    const strictNode = await startNode(strict, directory)
+    const openNode = await startNode(open, directory, {
+      admission: 'open',
+      metrics: { gossipMessages: counter },
+    })
+    directory.add(seedOf(strict, strictNode))
+    directory.add(seedOf(open, openNode))
+
+    const outsider = makeValidator()
+    const outsiderNode = await startNode(outsider, new StaticDirectory(), { admission: 'open' })
+    // The strict node's gater closes the connection right after Noise, before any stream.
+    await outsiderNode.libp2p.dial(strictNode.getMultiaddrs()[0]!).catch(() => {})
+    await waitFor(
+      'the strict node refusing the outsider',
+      () => !connected(outsiderNode, strictNode),
+    )
+    expect(connected(strictNode, outsiderNode)).toBe(false)
+    await expect(
+      outsiderNode.requestStateSync(strictNode.getMultiaddrs()[0]!, {
+        network: 'Localnet',
+        fromHeight: 0n,
+        maxBlocks: 1,
+      }),
+    ).rejects.toMatchObject({ name: 'RequestError' })
+
+    await outsiderNode.libp2p.dial(openNode.getMultiaddrs()[0]!)
+    await waitFor('the open node admitting the outsider', () => connected(openNode, outsiderNode))
+    await waitFor('the outsider subscribed at the open node', () =>
+      openNode.gossip.subscribers('votes').some((p) => p.equals(outsiderNode.peerId)),
+    )
+    const heard: unknown[] = []
+    openNode.gossip.subscribe('votes', (m) => {
+      heard.push(m)
+    })
+    await outsiderNode.gossip.waitForSubscribers('votes')
+    await outsiderNode.gossip.publish('votes', signedVote(outsider, 1n))
+    await waitFor(
+      'the open node rejecting it',
+      () => counter.get({ topic: VOTES, result: 'reject' }) === 1,
+    )
+    expect(heard).toHaveLength(0)
+  })
+})
