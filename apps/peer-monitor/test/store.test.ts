@@ -1,0 +1,211 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import Database from 'better-sqlite3'
+import type { EvidenceRecord } from '../src/engine/evidence-engine.js'
+import { type ObserverIdentity, openStore, type TransitionRecord } from '../src/store/store.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'peer-monitor-store-'))
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const who: ObserverIdentity = {
+  peerId: 'peerA',
+  validator: 'ValA',
+  incarnation: 'inc1',
+  network: 'localnet',
+}
+const transition = (
+  sequence: number,
+  to: TransitionRecord['to'] = 'OFFLINE',
+): TransitionRecord => ({
+  sequence,
+  peerId: 'peerV',
+  validator: 'ValV',
+  from: 'CONNECTED',
+  to,
+  atMs: 1000 * sequence,
+  rttMs: null,
+  consecutiveMisses: 3,
+  reason: 'timeout',
+})
+const record = (id: number, closedAtMs: number | null = null): EvidenceRecord => ({
+  id,
+  validator: 'ValV',
+  offlineSinceMs: 1000,
+  openedAtMs: 31_000,
+  lastSeenMs: 500,
+  closedAtMs,
+  missedPings: 3,
+  observers: ['ValA', 'ValB'],
+})
+
+describe('store', () => {
+  it('creates the schema in WAL mode with foreign keys, and reopens without re-migrating', () => {
+    const file = join(dir, 'm.db')
+    openStore({ file }).close()
+    const db = new Database(file)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1])
+    db.close()
+    const store = openStore({ file })
+    store.addObserver('127.0.0.1:1')
+    store.close()
+  })
+
+  it('stores each transition once, however often it is replayed, and advances the cursor', () => {
+    const store = openStore({ file: join(dir, 'm.db') })
+    store.addObserver('a:1')
+    expect(store.cursor('a:1')).toBeNull()
+    expect(store.applyTransition('a:1', who, transition(1))).toBe(true)
+    expect(store.applyTransition('a:1', who, transition(2, 'CONNECTED'))).toBe(true)
+    expect(store.applyTransition('a:1', who, transition(1))).toBe(false)
+    expect(store.applyTransition('a:1', who, transition(2))).toBe(false)
+    expect(store.sequences('a:1', 'inc1')).toEqual([1, 2])
+    expect(store.cursor('a:1')).toEqual({ incarnation: 'inc1', lastSequence: 2 })
+    expect(store.observers()[0]).toMatchObject({ peerId: 'peerA', validator: 'ValA' })
+    expect(store.views()).toEqual([
+      expect.objectContaining({
+        address: 'a:1',
+        validator: 'ValV',
+        state: 'CONNECTED',
+        sinceMs: 2000,
+      }),
+    ])
+    // Same sequence in a new incarnation is a different transition.
+    expect(store.applyTransition('a:1', { ...who, incarnation: 'inc2' }, transition(1))).toBe(true)
+    expect(store.cursor('a:1')).toEqual({ incarnation: 'inc2', lastSequence: 1 })
+    expect(store.timeline(0, 10).map((t) => [t.incarnation, t.sequence])).toEqual([
+      ['inc1', 1],
+      ['inc2', 1],
+      ['inc1', 2],
+    ])
+    store.close()
+  })
+
+  it('a snapshot replaces the view and resets the cursor; gaps are kept', () => {
+    const store = openStore({ file: join(dir, 'm.db') })
+    store.applyTransition('a:1', who, transition(5))
+    store.recordGap('a:1', {
+      reason: 'restarted',
+      requestedIncarnation: 'inc1',
+      requestedAfter: 5,
+      oldestAvailable: 1,
+    })
+    store.applySnapshot('a:1', { ...who, incarnation: 'inc2' }, 0, [
+      {
+        peerId: 'peerW',
+        validator: 'ValW',
+        state: 'SLOW',
+        sinceMs: 10,
+        lastSeenMs: 9,
+        consecutiveMisses: 0,
+        rttMs: 700,
+      },
+    ])
+    expect(store.cursor('a:1')).toEqual({ incarnation: 'inc2', lastSequence: 0 })
+    expect(store.views().map((v) => [v.validator, v.state])).toEqual([['ValW', 'SLOW']])
+    expect(store.gaps('a:1')).toEqual([
+      { reason: 'restarted', requestedIncarnation: 'inc1', requestedAfter: 5, oldestAvailable: 1 },
+    ])
+    store.close()
+  })
+
+  it('saves, updates and lists evidence with its observers', () => {
+    const store = openStore({ file: join(dir, 'm.db') })
+    store.saveEvidence([record(1), record(2, 90_000)])
+    store.saveEvidence([{ ...record(1), observers: ['ValA', 'ValB', 'ValC'], missedPings: 7 }])
+    expect(store.openEvidence()).toEqual([
+      { ...record(1), observers: ['ValA', 'ValB', 'ValC'], missedPings: 7 },
+    ])
+    expect(store.evidence(10).map((r) => r.id)).toEqual([1, 2])
+    expect(store.lastEvidenceId()).toBe(2)
+    store.close()
+  })
+
+  it('retention keeps at most maxTransitionsPerObserver transitions and maxClosedEvidence', () => {
+    const store = openStore({
+      file: join(dir, 'm.db'),
+      maxTransitionsPerObserver: 3,
+      pruneEvery: 1,
+      maxClosedEvidence: 2,
+    })
+    for (let s = 1; s <= 10; s++) store.applyTransition('a:1', who, transition(s))
+    expect(store.sequences('a:1', 'inc1')).toEqual([8, 9, 10])
+    // A pruned sequence is not re-inserted by a replay: the cursor is past it.
+    expect(store.cursor('a:1')?.lastSequence).toBe(10)
+    store.saveEvidence([record(1, 1), record(2, 2), record(3, 3), record(4)])
+    expect(store.evidence(10).map((r) => r.id)).toEqual([4, 3, 2])
+    store.close()
+  })
+
+  it('a garbage file is a corrupt-database error naming the file', () => {
+    const file = join(dir, 'garbage.db')
+    writeFileSync(file, Buffer.alloc(8192, 0x5a))
+    let error: unknown
+    try {
+      openStore({ file })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toMatchObject({ name: 'StoreError', kind: 'corrupt', file })
+    expect((error as Error).message).toContain(file)
+    expect((error as Error).message).toContain('not a SQLite database')
+  })
+
+  it('a database of a newer schema is refused', () => {
+    const file = join(dir, 'm.db')
+    openStore({ file }).close()
+    const db = new Database(file)
+    db.prepare('INSERT INTO schema_migrations VALUES (99, 0)').run()
+    db.close()
+    expect(() => openStore({ file })).toThrow(expect.objectContaining({ kind: 'schema' }))
+  })
+
+  it('readonly needs an existing peer-monitor database', () => {
+    const missing = join(dir, 'missing.db')
+    expect(() => openStore({ file: missing, readonly: true })).toThrow(
+      expect.objectContaining({ name: 'StoreError', kind: 'open-failed' }),
+    )
+    const other = join(dir, 'other.db')
+    new Database(other).exec('CREATE TABLE t (x)')
+    expect(() => openStore({ file: other, readonly: true })).toThrow(/not a peer-monitor database/)
+  })
+
+  it('a file another process holds an exclusive lock on is a locked error', async () => {
+    const file = join(dir, 'm.db')
+    openStore({ file }).close()
+    // Another process takes an exclusive lock and holds it until killed.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(process.argv[1]);
+         db.pragma('locking_mode = EXCLUSIVE'); db.exec('BEGIN EXCLUSIVE');
+         process.stdout.write('locked\\n'); setInterval(() => {}, 1000)`,
+        file,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve())
+        holder.once('exit', (code) => reject(new Error(`lock holder exited ${code}`)))
+      })
+      let error: unknown
+      try {
+        openStore({ file, busyTimeoutMs: 100 })
+      } catch (err) {
+        error = err
+      }
+      expect(error).toMatchObject({ name: 'StoreError', kind: 'locked', file })
+      expect((error as Error).message).toContain('locked by another process')
+    } finally {
+      holder.kill('SIGKILL')
+    }
+  })
+})
