@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ExitCode, UsageError } from './cli-errors.js'
 import { codecCommand } from './commands/codec.js'
 import { registryCommand } from './commands/registry.js'
+import { validatorCommand } from './commands/validator.js'
 
 /** Where a command reads and writes; tests pass their own. */
 export interface CliIo {
@@ -24,6 +25,7 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
   const program = new Command('paraloom')
     .description('Run and inspect a Paraloom validator node.')
     .showHelpAfterError('(run with --help for usage)')
+  program.addCommand(validatorCommand(io))
   program.addCommand(codecCommand(io, setExitCode))
   program.addCommand(registryCommand(io, setExitCode))
 

@@ -1,0 +1,137 @@
+import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
+import { Command, Option } from 'commander'
+import type { CliIo } from '../cli.js'
+import { UsageError } from '../cli-errors.js'
+import { type ConfigOverrides, loadConfig, NETWORKS } from '../config/index.js'
+import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
+import { createLogger } from '../logger.js'
+import { ValidatorNode } from '../node/validator-node.js'
+import { untilShutdownSignal } from '../shutdown.js'
+
+/** `paraloom validator …`: run a node, make an identity. */
+export function validatorCommand(io: CliIo): Command {
+  const validator = new Command('validator').description(
+    'Run a validator node or create its identity.',
+  )
+
+  validator
+    .command('keygen')
+    .description(
+      'Write a new validator identity as a Solana keypair file (a JSON array of 64 numbers).',
+    )
+    .requiredOption('--out <file>', 'where to write the keypair file (never overwritten)')
+    .action(async (opts: { out: string }) => {
+      const keypair = generateKeypair()
+      try {
+        await writeKeypairFile(opts.out, keypair)
+      } catch (err) {
+        if (err instanceof KeypairFileError) throw new UsageError(err.message)
+        throw err
+      }
+      const address = solanaAddressFromPublicKey(keypair.publicKey)
+      io.stdout.write(
+        `wrote ${opts.out}\nidentity: ${address}\npeer id:  ${peerIdFromPublicKeyBytes(keypair.publicKey).toString()}\n`,
+      )
+    })
+
+  validator
+    .command('start')
+    .description(
+      'Start a validator node: registry, libp2p (Kademlia, gossipsub, ping), gRPC and metrics.',
+    )
+    .addOption(
+      new Option('--network <net>', 'Paraloom network (overrides the config)').choices(NETWORKS),
+    )
+    .option('--config <file>', 'validator.toml (flags override it; without it, flags and defaults)')
+    .option('--keypair <file>', 'identity keypair file ([identity] keypair)')
+    .option('--state-dir <dir>', 'registry cache and peer store (state_dir)')
+    .option('--listen <multiaddr...>', 'p2p listen addresses ([p2p] listen)')
+    .option('--announce <multiaddr...>', 'addresses put in the DHT record ([p2p] announce)')
+    .addOption(
+      new Option('--admission <mode>', 'who may connect ([p2p] admission)').choices([
+        'validators',
+        'open',
+      ]),
+    )
+    .option('--allow <peerId...>', 'extra PeerIds admitted ([p2p] allow)')
+    .option('--rpc-url <url>', 'Solana JSON-RPC URL ([registry] rpc_url)')
+    .option('--ws-url <url>', 'Solana websocket URL ([registry] ws_url; default: RPC port + 1)')
+    .option('--program-id <address>', 'registry program id ([registry] program_id)')
+    .option('--grpc-listen <host:port>', 'gRPC listen address ([grpc] listen)')
+    .option('--metrics-listen <host:port>', 'Prometheus listen address ([metrics] listen)')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log format (default: json unless stdout is a terminal)',
+      ).choices(['json', 'text']),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'lowest level logged')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .action(async (opts: StartFlags) => {
+      const config = await loadConfig(opts.config, startOverrides(opts))
+      let keypair: Awaited<ReturnType<typeof readKeypairFile>>
+      try {
+        keypair = await readKeypairFile(config.identity.keypairPath)
+      } catch (err) {
+        if (err instanceof KeypairFileError) throw new UsageError(err.message)
+        throw err
+      }
+      const isTty = (io.stdout as { isTTY?: boolean }).isTTY === true
+      const logger = createLogger({
+        out: io.stdout,
+        format: opts.logFormat ?? (isTty ? 'text' : 'json'),
+        level: opts.logLevel,
+      })
+      const node = new ValidatorNode({
+        config,
+        keypair,
+        logger,
+        announce: (line) => io.stdout.write(`${line}\n`),
+      })
+      const shutdown = untilShutdownSignal()
+      try {
+        await Promise.race([node.start(), shutdown.then(() => undefined)])
+        const signal = await shutdown
+        logger.info('shutting down', { signal })
+      } finally {
+        await node.stop()
+        shutdown.dispose()
+      }
+    })
+
+  return validator
+}
+
+interface StartFlags {
+  network?: string
+  config?: string
+  keypair?: string
+  stateDir?: string
+  listen?: string[]
+  announce?: string[]
+  admission?: string
+  allow?: string[]
+  rpcUrl?: string
+  wsUrl?: string
+  programId?: string
+  grpcListen?: string
+  metricsListen?: string
+  logFormat?: 'json' | 'text'
+  logLevel: 'debug' | 'info' | 'warn' | 'error'
+}
+
+/** Flags as TOML-shaped overrides, validated together with the file. */
+function startOverrides(f: StartFlags): ConfigOverrides {
+  return {
+    network: f.network,
+    state_dir: f.stateDir,
+    identity: { keypair: f.keypair },
+    p2p: { listen: f.listen, announce: f.announce, admission: f.admission, allow: f.allow },
+    registry: { rpc_url: f.rpcUrl, ws_url: f.wsUrl, program_id: f.programId },
+    grpc: { listen: f.grpcListen },
+    metrics: { listen: f.metricsListen },
+  }
+}

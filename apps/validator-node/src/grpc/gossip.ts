@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto'
+import { type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js'
+import { BlockProposal, CodecError, ComputeJobResult, Vote, type WireType } from '@paraloom/codec'
+import {
+  GossipError,
+  type GossipKind,
+  gossipTopic,
+  type NetworkName,
+  type ParaloomGossip,
+} from '@paraloom/p2p'
+import { type GossipMessage, type GossipServer, type PublishResponse, Topic } from '@paraloom/proto'
+
+const KIND_OF: Partial<Record<Topic, GossipKind>> = {
+  [Topic.TOPIC_BLOCKS]: 'blocks',
+  [Topic.TOPIC_VOTES]: 'votes',
+  [Topic.TOPIC_RESULTS]: 'results',
+}
+const TOPIC_OF: Record<GossipKind, Topic> = {
+  blocks: Topic.TOPIC_BLOCKS,
+  votes: Topic.TOPIC_VOTES,
+  results: Topic.TOPIC_RESULTS,
+}
+const WIRE_TYPE: Record<GossipKind, WireType<unknown>> = {
+  blocks: BlockProposal as WireType<unknown>,
+  votes: Vote as WireType<unknown>,
+  results: ComputeJobResult as WireType<unknown>,
+}
+
+/** gRPC status for each way a publish can fail. */
+const PUBLISH_STATUS: Record<GossipError['code'], status> = {
+  TooLarge: status.INVALID_ARGUMENT,
+  Invalid: status.INVALID_ARGUMENT,
+  Duplicate: status.ALREADY_EXISTS,
+  NoPeers: status.UNAVAILABLE,
+  NotStarted: status.UNAVAILABLE,
+  PublishFailed: status.INTERNAL,
+}
+
+export interface GossipServiceInit {
+  gossip: ParaloomGossip
+  network: NetworkName
+  /** Messages queued for one subscriber that is not reading; past this its stream ends. @default 10000 */
+  maxQueuedPerSubscriber?: number
+  /** Concurrent Subscribe streams. @default 256 */
+  maxSubscribers?: number
+}
+
+export interface GossipService {
+  implementation: GossipServer
+  /** Ends every Subscribe stream. */
+  close(): void
+}
+
+type Subscription = ServerWritableStream<unknown, GossipMessage>
+
+/** Gossipsub's message id on Paraloom topics: SHA-256 of the topic name, then the payload. */
+export function gossipMessageId(topic: string, payload: Uint8Array): string {
+  return createHash('sha256').update(topic).update(payload).digest('hex')
+}
+
+/**
+ * Publish decodes the payload under the topic's size cap and hands it to the
+ * node, which checks network, signer (this node) and signature exactly as
+ * the topic validator would; any failure is INVALID_ARGUMENT with the reason.
+ * Subscribe streams every accepted message of the chosen topics.
+ */
+export function createGossipService(init: GossipServiceInit): GossipService {
+  const { gossip, network } = init
+  const maxQueued = init.maxQueuedPerSubscriber ?? 10_000
+  const maxSubscribers = init.maxSubscribers ?? 256
+  const subscriptions = new Map<Subscription, () => void>()
+
+  const end = (call: Subscription, error?: { code: status; details: string }): void => {
+    subscriptions.get(call)?.()
+    subscriptions.delete(call)
+    if (error) call.emit('error', error)
+    else call.end()
+  }
+
+  const publish = async (
+    topic: Topic,
+    payload: Uint8Array,
+    callback: sendUnaryData<PublishResponse>,
+  ): Promise<void> => {
+    const kind = KIND_OF[topic]
+    if (kind === undefined) {
+      callback({
+        code: status.INVALID_ARGUMENT,
+        details: `unknown topic ${topic}: use TOPIC_BLOCKS, TOPIC_VOTES or TOPIC_RESULTS`,
+      })
+      return
+    }
+    const type = WIRE_TYPE[kind]
+    let value: unknown
+    try {
+      value = type.decode(payload)
+    } catch (err) {
+      const e = err as CodecError
+      const details =
+        err instanceof CodecError
+          ? `${type.name} payload: ${e.kind} at byte ${e.offset}: ${e.message}`
+          : String(err)
+      callback({ code: status.INVALID_ARGUMENT, details })
+      return
+    }
+    try {
+      const recipients = await gossip.publish(kind, value as never)
+      callback(null, {
+        messageId: gossipMessageId(gossipTopic(network, kind), payload),
+        recipients,
+      })
+    } catch (err) {
+      if (!(err instanceof GossipError)) throw err
+      callback({ code: PUBLISH_STATUS[err.code], details: err.message })
+    }
+  }
+
+  const implementation: GossipServer = {
+    publish(call, callback) {
+      publish(call.request.topic, call.request.payload, callback).catch((err: unknown) =>
+        callback({
+          code: status.INTERNAL,
+          details: err instanceof Error ? err.message : String(err),
+        }),
+      )
+    },
+    subscribe(call) {
+      if (subscriptions.size >= maxSubscribers) {
+        call.emit('error', {
+          code: status.RESOURCE_EXHAUSTED,
+          details: `at most ${maxSubscribers} subscribers`,
+        })
+        return
+      }
+      const requested = call.request.topics.map((t) => KIND_OF[t])
+      if (requested.some((k) => k === undefined)) {
+        call.emit('error', { code: status.INVALID_ARGUMENT, details: 'unknown topic in topics' })
+        return
+      }
+      const kinds =
+        requested.length === 0
+          ? (Object.keys(TOPIC_OF) as GossipKind[])
+          : (requested as GossipKind[])
+      const unsubscribes = kinds.map((kind) =>
+        gossip.subscribe(kind, (message) => {
+          if (call.writableLength >= maxQueued) {
+            end(call, {
+              code: status.RESOURCE_EXHAUSTED,
+              details: `subscriber fell ${maxQueued} messages behind`,
+            })
+            return
+          }
+          call.write({
+            topic: TOPIC_OF[kind],
+            payload: Buffer.from(
+              message.bytes.buffer,
+              message.bytes.byteOffset,
+              message.bytes.byteLength,
+            ),
+            fromPeerId: message.from.toString(),
+            receivedAtMs: BigInt(message.receivedAt),
+            messageId: gossipMessageId(gossipTopic(network, kind), message.bytes),
+          })
+        }),
+      )
+      subscriptions.set(call, () => {
+        for (const u of unsubscribes) u()
+      })
+      const forget = (): void => {
+        subscriptions.get(call)?.()
+        subscriptions.delete(call)
+      }
+      call.on('cancelled', forget)
+      call.on('close', forget)
+    },
+  }
+
+  return {
+    implementation,
+    close() {
+      for (const call of [...subscriptions.keys()]) end(call)
+    },
+  }
+}

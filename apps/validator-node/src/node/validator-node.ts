@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import {
+  createParaloomNode,
+  GOSSIP_KINDS,
+  gossipTopic,
+  type ParaloomNode,
+  solanaAddressFromPublicKey,
+} from '@paraloom/p2p'
+import {
+  GossipService as GossipServiceDefinition,
+  HealthService as HealthDefinition,
+  PeerMonitorService as PeerMonitorDefinition,
+  ServingStatus,
+} from '@paraloom/proto'
+import { isAddress, RegistryClient } from '@paraloom/registry'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { UsageError } from '../cli-errors.js'
+import type { ValidatorConfig } from '../config/index.js'
+import { createGossipService, type GossipService } from '../grpc/gossip.js'
+import { createHealthService, type HealthService } from '../grpc/health.js'
+import { createPeerMonitorService, type PeerMonitorService } from '../grpc/peer-monitor.js'
+import { type GrpcServerHandle, startGrpcServer } from '../grpc/server.js'
+import type { Keypair } from '../keypair.js'
+import type { Logger } from '../logger.js'
+import {
+  type HealthReport,
+  type MetricsServerHandle,
+  startMetricsServer,
+} from '../metrics/http-server.js'
+import { createNodeMetrics } from '../metrics/node-metrics.js'
+import { startStep } from './start-error.js'
+
+export interface ValidatorNodeInit {
+  config: ValidatorConfig
+  keypair: Keypair
+  logger: Logger
+  /** Receives the start-up lines (`loading network=…`, …, `ready: …`). */
+  announce: (line: string) => void
+}
+
+/** The gRPC service names the health service reports on. */
+const SERVICE_NAMES = ['paraloom.v1.PeerMonitor', 'paraloom.v1.Gossip']
+
+/**
+ * One validator: the registry client, the libp2p node and the gRPC and
+ * metrics servers, started in that order and stopped in reverse.
+ */
+export class ValidatorNode {
+  private readonly metricsRegistry = new Registry()
+  private registry?: RegistryClient
+  private p2p?: ParaloomNode
+  private peerMonitor?: PeerMonitorService
+  private gossip?: GossipService
+  private health?: HealthService
+  private grpcServer?: GrpcServerHandle
+  private metricsServer?: MetricsServerHandle
+  private started = false
+
+  constructor(private readonly init: ValidatorNodeInit) {}
+
+  get identity(): string {
+    return solanaAddressFromPublicKey(this.init.keypair.publicKey)
+  }
+
+  /** The libp2p node, once started. */
+  get node(): ParaloomNode | undefined {
+    return this.p2p
+  }
+
+  get grpcPort(): number | undefined {
+    return this.grpcServer?.port
+  }
+
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const { config, announce, logger } = this.init
+    announce(`loading network=${config.network} from on-chain registry`)
+    const registry = await this.startRegistry()
+    const seeds = registry.seeds().filter((s) => s.identity !== this.identity)
+    announce(`kademlia bootstrap: ${seeds.length} seed peers`)
+
+    const p2p = await this.startP2p(registry)
+    for (const kind of GOSSIP_KINDS)
+      announce(`gossipsub subscribed: ${gossipTopic(config.network, kind)}`)
+    announce('ping behaviour active')
+
+    const grpc = await startStep('grpc', config.grpc.listen, () => this.startGrpc(p2p))
+    const metrics = await startStep('metrics', config.metrics.listen, () =>
+      startMetricsServer(config.metrics.listen, this.metricsRegistry, () => this.healthReport()),
+    )
+    this.metricsServer = metrics
+    const listening = p2p.getMultiaddrs().map(String)
+    announce(
+      `ready: listening on ${(listening.length > 0 ? listening : config.p2p.listen).join(', ')}`,
+    )
+    logger.info('node started', {
+      identity: this.identity,
+      peerId: p2p.peerId.toString(),
+      grpcPort: grpc.port,
+      metricsPort: metrics.port,
+    })
+  }
+
+  private async startRegistry(): Promise<RegistryClient> {
+    const { config, logger } = this.init
+    const { programId } = config.registry
+    if (programId === '' || !isAddress(programId)) {
+      throw new UsageError(
+        'registry.program_id is not set: set it in validator.toml or pass --program-id',
+      )
+    }
+    await mkdir(config.stateDir, { recursive: true })
+    const registry = new RegistryClient({
+      rpcUrl: config.registry.rpcUrl,
+      wsUrl: config.registry.wsUrl,
+      programId,
+      network: config.network,
+      stateDir: config.stateDir,
+      refreshIntervalMs: config.registry.refreshSecs * 1000,
+      onWarning: (w) =>
+        logger.warn('registry account skipped', { account: w.address, reason: w.reason }),
+      logger: {
+        info: (m) => logger.info(m, { component: 'registry' }),
+        warn: (m) => logger.warn(m, { component: 'registry' }),
+      },
+    })
+    this.registry = registry
+    // Never throws for an unreachable RPC: it serves the cached snapshot and retries.
+    await registry.start()
+    return registry
+  }
+
+  private async startP2p(registry: RegistryClient): Promise<ParaloomNode> {
+    const { config, keypair } = this.init
+    collectDefaultMetrics({ register: this.metricsRegistry })
+    const metrics = createNodeMetrics(this.metricsRegistry, () => {
+      const s = registry.status()
+      return { snapshotAgeMs: s.snapshotAgeMs ?? null, consecutiveFailures: s.consecutiveFailures }
+    })
+    const p2p = await createParaloomNode({
+      network: config.network,
+      privateKey: new Uint8Array([...keypair.secretKey, ...keypair.publicKey]),
+      listen: config.p2p.listen,
+      announce: config.p2p.announce.length > 0 ? config.p2p.announce : undefined,
+      directory: registry,
+      admission: config.p2p.admission,
+      allow: config.p2p.allow,
+      refreshIntervalMs: config.registry.refreshSecs * 1000,
+      liveness: config.liveness,
+      metrics: metrics.p2p,
+    })
+    this.p2p = p2p
+    await startStep('p2p', config.p2p.listen.join(', '), () => p2p.start())
+    return p2p
+  }
+
+  private async startGrpc(p2p: ParaloomNode): Promise<GrpcServerHandle> {
+    const { config, logger } = this.init
+    const observer = {
+      peerId: p2p.peerId.toString(),
+      validator: this.identity,
+      incarnation: randomUUID(),
+      network: config.network,
+    }
+    this.peerMonitor = createPeerMonitorService({
+      registry: p2p.liveness.registry,
+      observer,
+      logger,
+    })
+    this.gossip = createGossipService({ gossip: p2p.gossip, network: config.network })
+    this.health = createHealthService(SERVICE_NAMES)
+    this.grpcServer = await startGrpcServer(config.grpc.listen, [
+      { definition: PeerMonitorDefinition, implementation: this.peerMonitor.implementation },
+      { definition: GossipServiceDefinition, implementation: this.gossip.implementation },
+      { definition: HealthDefinition, implementation: this.health.implementation },
+    ])
+    for (const name of ['', ...SERVICE_NAMES]) this.health.set(name, ServingStatus.SERVING)
+    return this.grpcServer
+  }
+
+  /** What /healthz answers: healthy once libp2p runs and some registry snapshot is served. */
+  private healthReport(): HealthReport {
+    const status = this.registry?.status()
+    const peers = this.p2p?.liveness.registry.snapshot().peers ?? []
+    const byState: Record<string, number> = { CONNECTED: 0, SLOW: 0, OFFLINE: 0, UNKNOWN: 0 }
+    for (const p of peers) byState[p.state] = (byState[p.state] ?? 0) + 1
+    return {
+      ok: this.p2p?.isStarted() === true && status !== undefined && status.source !== 'none',
+      identity: this.identity,
+      registry: {
+        source: status?.source ?? 'none',
+        snapshotAgeMs: status?.snapshotAgeMs ?? null,
+        subscription: status?.subscription ?? 'off',
+      },
+      peers: byState,
+    }
+  }
+
+  /** Stops in reverse order; safe to call after a failed start, and twice. */
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.health?.close()
+    this.peerMonitor?.close()
+    this.gossip?.close()
+    await this.metricsServer?.stop()
+    await this.grpcServer?.stop()
+    await this.p2p?.stop()
+    await this.registry?.stop()
+    this.init.logger.info('node stopped')
+  }
+}
