@@ -63,7 +63,7 @@ describe('PeerId <-> Solana address', () => {
     ['not base58', '0OIl'],
     ['empty', ''],
     ['too short', '3yZe7d'],
-    ['too long', solanaAddressFromPublicKey(new Uint8Array(32).fill(7)) + '2'],
+    ['too long', `${solanaAddressFromPublicKey(new Uint8Array(32).fill(7))}2`],
   ])('refuses an address that is %s', (_, address) => {
     expect(() => peerIdFromSolanaAddress(address)).toThrow(IdentityError)
   })

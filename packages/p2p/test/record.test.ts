@@ -87,7 +87,9 @@ describe('validator record', () => {
     ],
     ['with a bad signature', () => [key, record(1n, {}, stranger)], /signature/],
     ['under a foreign namespace', () => [fromString(`/pk/${identity}`), record(1n)], /not under/],
-  ] as const)('rejects a record %s', (_, make, why) => {
+  ] as Array<
+    [string, () => [Uint8Array, Uint8Array], RegExp]
+  >)('rejects a record %s', (_, make, why) => {
     const [k, value] = make()
     expect(failure(k, value)).toMatch(why)
   })

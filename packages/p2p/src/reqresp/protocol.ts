@@ -149,13 +149,12 @@ export class ReqRespProtocol<Req, Res> {
         },
       )
     }
+    // Listen before writing: the whole exchange can finish while the write is awaited.
+    const reading = readFrame(stream, { signal, protocol, maxBytes: this.init.responseMaxBytes })
+    reading.catch(() => {})
     try {
       await writeFrame(stream, body, { signal, protocol })
-      const responseBytes = await readFrame(stream, {
-        signal,
-        protocol,
-        maxBytes: this.init.responseMaxBytes,
-      })
+      const responseBytes = await reading
       return this.decode(this.init.response, responseBytes, this.init.responseMaxBytes, 'response')
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))

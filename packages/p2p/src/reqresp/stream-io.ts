@@ -16,7 +16,8 @@ export interface FrameIoOptions {
 export function abortError(signal: AbortSignal, protocol: string, what: string): RequestError {
   const reason: unknown = signal.reason
   if (reason instanceof RequestError) return reason
-  const timedOut = reason instanceof Error && reason.name === 'TimeoutError'
+  // Duck-typed: AbortSignal.timeout's DOMException may come from another realm.
+  const timedOut = (reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
   return new RequestError(
     timedOut ? 'Timeout' : 'Aborted',
     `${what}: ${timedOut ? 'deadline passed' : 'aborted'}`,
@@ -77,6 +78,11 @@ export function readFrame(
     }
   }
   const onEnd = (): void => {
+    // A remote reset also ends the readable side, before its 'close' event.
+    if (stream.status === 'reset') {
+      finish({ error: new RequestError('Reset', 'remote reset the stream', protocol) })
+      return
+    }
     try {
       decoder.end()
       finish({
@@ -111,7 +117,9 @@ export function readFrame(
   stream.addEventListener('message', onMessage)
   stream.addEventListener('end', onEnd)
   stream.addEventListener('close', onClose)
-  if (stream.readableEnded && stream.readBufferLength === 0) onEnd()
+  // Nothing more will arrive on a stream that already ended or closed with nothing buffered.
+  const over = stream.readableEnded || (stream.status !== 'open' && stream.status !== 'closing')
+  if (over && stream.readBufferLength === 0) onEnd()
   return promise
 }
 

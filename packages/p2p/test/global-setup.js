@@ -1,0 +1,15 @@
+// The child-process test imports the built package: build it first.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export default function buildDist() {
+  const cwd = fileURLToPath(new URL('..', import.meta.url))
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', 'tsconfig.build.json'],
+    {
+      cwd,
+      stdio: 'inherit',
+    },
+  )
+}
