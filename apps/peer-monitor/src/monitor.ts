@@ -36,7 +36,9 @@ export interface MonitorInit {
 export interface WatchStatus {
   address: string
   connected: boolean
+  /** The most recent failure of this stream (kept after it reconnects), null if none yet. */
   lastError: string | null
+  lastErrorAtMs: number | null
 }
 
 export interface Monitor {
@@ -105,7 +107,7 @@ export function createMonitor(init: MonitorInit): Monitor {
 
   for (const address of init.validators) {
     store.addObserver(address)
-    statuses.set(address, { address, connected: false, lastError: null })
+    statuses.set(address, { address, connected: false, lastError: null, lastErrorAtMs: null })
   }
   const byAddress = new Map<string, PeerStatusRecord[]>()
   for (const v of store.views()) byAddress.set(v.address, [...(byAddress.get(v.address) ?? []), v])
@@ -181,8 +183,9 @@ export function createMonitor(init: MonitorInit): Monitor {
     status.connected = s.connected
     if (s.error) {
       status.lastError = s.error.message
+      status.lastErrorAtMs = clock()
       metrics.streamErrors.inc({ address, kind: s.error.kind })
-    } else if (s.connected) status.lastError = null
+    }
     const observer = identity.get(address)
     // A resumed stream replays what was missed, so its view is continuous again;
     // a fresh one becomes live with its snapshot.
