@@ -13,13 +13,17 @@
  *
  * ```typescript
  * import { readFile } from 'node:fs/promises'
- * import { createParaloomNode, StaticDirectory } from '@paraloom/p2p'
+ * import { createParaloomNode, publicKeyFromSolanaAddress, StaticDirectory, seedPeer } from '@paraloom/p2p'
  *
  * // A Solana keypair file: a JSON array of 64 bytes, seed || pubkey.
  * const keypair = Uint8Array.from(JSON.parse(await readFile('./validator-keypair.json', 'utf8')))
  *
- * // Any ValidatorDirectory works; @paraloom/registry provides the on-chain one.
- * const directory = new StaticDirectory(seedPeers)
+ * // Any ValidatorDirectory works: @paraloom/registry reads the on-chain one.
+ * // StaticDirectory is the in-memory one (tests, fixtures, fixed sets).
+ * const other = '<base58 address of another validator>'
+ * const directory = new StaticDirectory([
+ *   seedPeer(publicKeyFromSolanaAddress(other), ['/ip4/10.0.0.2/tcp/9001']),
+ * ])
  *
  * const node = await createParaloomNode({
  *   network: 'devnet',
@@ -28,7 +32,7 @@
  *   directory,
  *   handlers: {
  *     // the node has no chain of its own: answer from yours
- *     stateSync: async (request) => ({ tipHeight: 0n, blocks: [] }),
+ *     stateSync: async (request) => ({ tipHeight: request.fromHeight, blocks: [] }),
  *   },
  * })
  * await node.start()
@@ -39,8 +43,9 @@
  * })
  * node.liveness.registry.onTransition((t) => console.info(t.validator, t.from, '->', t.to))
  *
- * const where = await node.findValidator('<base58 validator address>')
- * const blocks = await node.requestStateSync(where.peerId, { network: 'Devnet', fromHeight: 0n, maxBlocks: 16 })
+ * const where = await node.findValidator(other) // its current addresses, from the DHT
+ * const sync = await node.requestStateSync(where.peerId, { network: 'Devnet', fromHeight: 0n, maxBlocks: 16 })
+ * console.info('tip', sync.tipHeight)
  *
  * stopVotes()
  * await node.stop() // nothing keeps running: the process can exit
