@@ -91,7 +91,7 @@ export {
   type RequestErrorCode,
 } from './errors.js'
 export type { GossipHandler, GossipMessage, ParaloomGossip } from './gossip/gossip.js'
-export type { GossipValues } from './gossip/topics.js'
+export { type GossipValues, gossipMessageId } from './gossip/topics.js'
 export {
   identityFromSolanaKeypair,
   peerIdFromPublicKeyBytes,

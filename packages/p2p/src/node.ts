@@ -4,7 +4,6 @@
  * and then, in order, request/response, gossip, the spam guard, discovery and
  * liveness; `stop()` stops them in reverse order and then libp2p.
  */
-import { createHash } from 'node:crypto'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { gossipsub, StrictSign } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -51,6 +50,7 @@ import { ConfigError, RequestError } from './errors.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
 import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scoring.js'
 import { SpamGuard } from './gossip/spam-guard.js'
+import { gossipMessageId } from './gossip/topics.js'
 import {
   identityFromSolanaKeypair,
   peerIdFromSolanaAddress,
@@ -214,7 +214,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
         maxInboundDataLength: GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
         fallbackToFloodsub: false,
         allowedTopics: GOSSIP_KINDS.map((k) => gossipTopic(init.network, k)),
-        msgIdFn: contentMessageId,
+        msgIdFn: (msg) => gossipMessageId(msg.topic, msg.data),
         scoreParams: scoreParams(GOSSIP_KINDS.map((k) => gossipTopic(init.network, k))),
         scoreThresholds: SCORE_THRESHOLDS,
       }),
@@ -224,10 +224,6 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
 }
 
 /** Message ids are content hashes, so the same signed bytes are one message whoever relays them. */
-function contentMessageId(msg: { topic: string; data: Uint8Array }): Uint8Array {
-  return createHash('sha256').update(msg.topic).update(msg.data).digest()
-}
-
 function checkInit(init: ParaloomNodeInit): void {
   if (!NETWORKS.includes(init.network)) {
     throw new ConfigError(
@@ -348,7 +344,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       },
     )
     this.liveness = createLiveness(
-      { ...init.liveness, observer: this.identity },
+      { metrics: init.metrics, ...init.liveness, observer: this.identity },
       {
         ping: (peer, options) => services.ping.ping(peer, options),
         dial: async (peer, options) => {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js'
 import { BlockProposal, CodecError, ComputeJobResult, Vote, type WireType } from '@paraloom/codec'
 import {
   GossipError,
   type GossipKind,
+  gossipMessageId,
   gossipTopic,
   type NetworkName,
   type ParaloomGossip,
@@ -53,10 +53,8 @@ export interface GossipService {
 
 type Subscription = ServerWritableStream<unknown, GossipMessage>
 
-/** Gossipsub's message id on Paraloom topics: SHA-256 of the topic name, then the payload. */
-export function gossipMessageId(topic: string, payload: Uint8Array): string {
-  return createHash('sha256').update(topic).update(payload).digest('hex')
-}
+const messageIdHex = (network: NetworkName, kind: GossipKind, payload: Uint8Array): string =>
+  Buffer.from(gossipMessageId(gossipTopic(network, kind), payload)).toString('hex')
 
 /**
  * Publish decodes the payload under the topic's size cap and hands it to the
@@ -106,7 +104,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
     try {
       const recipients = await gossip.publish(kind, value as never)
       callback(null, {
-        messageId: gossipMessageId(gossipTopic(network, kind), payload),
+        messageId: messageIdHex(network, kind, payload),
         recipients,
       })
     } catch (err) {
@@ -159,7 +157,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
             ),
             fromPeerId: message.from.toString(),
             receivedAtMs: BigInt(message.receivedAt),
-            messageId: gossipMessageId(gossipTopic(network, kind), message.bytes),
+            messageId: messageIdHex(network, kind, message.bytes),
           })
         }),
       )

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 /**
  * The three gossip topics per network and, for each, its wire type, size cap
  * and where its network field lives. A mapped type over `GossipKind`, so a new
@@ -32,4 +33,12 @@ export const TOPIC_SPECS: { readonly [K in GossipKind]: TopicSpec<K> } = {
     maxBytes: GOSSIP_MAX_BYTES.results,
     network: (v) => v.network,
   },
+}
+
+/**
+ * The gossipsub message id on Paraloom topics: SHA-256 of the topic name,
+ * then the payload. Content-addressed, so the same bytes are one message.
+ */
+export function gossipMessageId(topic: string, data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(topic).update(data).digest()
 }
