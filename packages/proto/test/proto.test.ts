@@ -28,7 +28,7 @@ describe('@paraloom/proto', () => {
   it('rejects a truncated message with an error, not a crash', () => {
     const bytes = PublishRequest.encode({
       topic: Topic.TOPIC_VOTES,
-      payload: new Uint8Array(100),
+      payload: Buffer.alloc(100),
     }).finish()
     expect(() => PublishRequest.decode(bytes.subarray(0, 50))).toThrow()
   })
