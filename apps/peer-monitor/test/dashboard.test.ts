@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { type Browser, chromium } from 'playwright-core'
+import { createHttpServer, type HttpServer } from '../src/http/server.js'
+import type { DashboardState } from '../src/http/state.js'
+import { createMonitor, type Monitor } from '../src/monitor.js'
+import { type MonitorStore, openStore } from '../src/store/store.js'
+import { drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
+
+const HOSTILE = '<img src=x onerror="window.pwned=1">'
+
+let dir: string
+let nodes: TestNode[]
+let store: MonitorStore
+let monitor: Monitor
+let http: HttpServer
+let base: string
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'peer-monitor-http-'))
+  nodes = await Promise.all(['A', 'B', 'C'].map((validator) => startTestNode({ validator })))
+  for (const n of nodes) {
+    n.registry.addPeer('peer-V', 'V')
+    n.registry.addPeer('peer-H', HOSTILE)
+    drive(n.registry, 'peer-V', 'CONNECTED')
+  }
+  drive(nodes[1]!.registry, 'peer-H', 'SLOW')
+  store = openStore({ file: join(dir, 'monitor.db') })
+  monitor = createMonitor({
+    validators: nodes.map((n) => n.address),
+    store,
+    offlineThresholdMs: 200,
+    evaluateIntervalMs: 25,
+    watcher: { initialBackoffMs: 50, maxBackoffMs: 200, connectTimeoutMs: 1000 },
+  })
+  monitor.start()
+  http = createHttpServer({ monitor, port: 0, maxEventClients: 3, pushIntervalMs: 50 })
+  const { port } = await http.start()
+  base = `http://127.0.0.1:${port}`
+  await waitFor('streams', () => monitor.status().every((s) => s.connected))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await http.stop()
+  await monitor.stop()
+  store.close()
+  await Promise.all(nodes.map((n) => n.stop()))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function get(path: string, method = 'GET') {
+  const res = await fetch(`${base}${path}`, { method })
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() }
+}
+
+/** Opens an /events stream and resolves its status code (keeps it open until `close`). */
+function openEvents(): Promise<{ status: number; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/events`, (res) => {
+      res.resume()
+      resolve({ status: res.statusCode ?? 0, close: () => req.destroy() })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('HTTP endpoints', () => {
+  it('/healthz reports the watchers', async () => {
+    const res = await get('/healthz')
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.body)).toEqual({ status: 'ok', watchers: 3, connected: 3 })
+  })
+
+  it('/metrics is Prometheus text with the monitor counters', async () => {
+    const res = await get('/metrics')
+    expect(res.status).toBe(200)
+    expect(res.body).toMatch(
+      /peer_monitor_events_total\{address="127\.0\.0\.1:\d+",kind="snapshot"\} 1/,
+    )
+    expect(res.body).toContain('peer_monitor_watchers_connected 3')
+  })
+
+  it('/api/state has the matrix, with the observers named by their validator', async () => {
+    await waitFor('views', () => store.views().length === 6)
+    const state = JSON.parse((await get('/api/state')).body) as DashboardState
+    expect(state.validators).toEqual(expect.arrayContaining(['A', 'B', 'C', 'V', HOSTILE]))
+    expect(state.observers.map((o) => o.validator)).toEqual(expect.arrayContaining(['A', 'B', 'C']))
+    expect(state.cells.filter((c) => c.validator === 'V').map((c) => c.state)).toEqual([
+      'CONNECTED',
+      'CONNECTED',
+      'CONNECTED',
+    ])
+    expect(state.timeline.rows.length).toBe(6)
+  })
+
+  it('unknown paths are 404, other methods 405', async () => {
+    expect((await get('/nope')).status).toBe(404)
+    expect((await get('/api/state', 'POST')).status).toBe(405)
+  })
+
+  it('refuses /events clients over the cap', async () => {
+    const open = await Promise.all([openEvents(), openEvents(), openEvents()])
+    expect(open.map((o) => o.status)).toEqual([200, 200, 200])
+    const extra = await openEvents()
+    expect(extra.status).toBe(503)
+    extra.close()
+    for (const o of open) o.close()
+    await waitFor(
+      'clients gone',
+      async () => (await monitor.metrics.sseClients.get()).values[0]?.value === 0,
+    )
+  })
+})
+
+describe('dashboard in headless Chromium', () => {
+  it('shows the matrix and follows a state change without a reload', async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
+    await page.goto(`${base}/`)
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode]
+    const cell = (validator: string, observer: TestNode) =>
+      page.locator(
+        `td[data-validator=${JSON.stringify(validator)}][data-observer="${observer.address}"]`,
+      )
+    await cell('V', a).filter({ hasText: 'CONNECTED' }).waitFor()
+    await page.locator('#live.on').waitFor()
+    await page.evaluate(() => {
+      ;(globalThis as unknown as { marker: number }).marker = 42
+    })
+
+    drive(a.registry, 'peer-V', 'OFFLINE')
+    drive(b.registry, 'peer-V', 'OFFLINE')
+    await cell('V', a).and(page.locator('[data-state="OFFLINE"]')).waitFor({ timeout: 10_000 })
+    await expect(cell('V', a).textContent()).resolves.toContain('OFFLINE')
+    await expect(cell('V', c).getAttribute('data-state')).resolves.toBe('CONNECTED')
+    // Evidence appears once two observers have seen it offline for the threshold.
+    await page.locator('tr[data-evidence="V"]').filter({ hasText: 'OPEN' }).waitFor()
+    const evidenceRow = await page.locator('tr[data-evidence="V"]').textContent()
+    expect(evidenceRow).toContain('A, B')
+    expect(await page.locator('tr[data-evidence="V"] td').nth(4).textContent()).toBe('3')
+    // Same page: no reload happened.
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
+      42,
+    )
+    // Hostile identities are shown as text, never parsed as HTML.
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned),
+    ).toBeUndefined()
+    expect(await page.locator('#matrix img').count()).toBe(0)
+    expect(await cell(HOSTILE, b).getAttribute('data-state')).toBe('SLOW')
+    // Durations are words and tick without a push.
+    await cell('V', a)
+      .filter({ hasText: /for \d+ seconds?/ })
+      .waitFor()
+    await page.screenshot({ path: '/tmp/peer-monitor-dashboard.png', fullPage: true })
+  })
+})
