@@ -45,6 +45,11 @@ export function integer(min: number, max: number): Check<number> {
   }
 }
 
+/** `check`, or `undefined` when the key is absent (the library default then applies). */
+export function optional<T>(check: Check<T>): Check<T | undefined> {
+  return (v) => (v === undefined ? undefined : check(v))
+}
+
 export function arrayOf<T>(item: Check<T>, maxItems: number): Check<T[]> {
   return (v) => {
     if (!Array.isArray(v)) return problem(`expected an array, got ${describe(v)}`)

@@ -12,6 +12,7 @@ import {
   isProblem,
   multiaddrString,
   oneOf,
+  optional,
   peerIdString,
   string,
   table,
@@ -53,6 +54,8 @@ const validatorToml = table({
       ping_timeout_ms: field(integer(50, 600_000), 5000),
       slow_rtt_ms: field(integer(1, 60_000), 500),
       offline_after_missed: field(integer(1, 1000), 3),
+      // Advanced: transitions kept for WatchPeers resumes (absent: 10000).
+      history_capacity: field(optional(integer(1, 1_000_000))),
     }),
   ),
   grpc: field(table({ listen: field(hostPort, '127.0.0.1:50051') })),
@@ -71,6 +74,12 @@ export interface ValidatorConfig {
     pingTimeoutMs: number
     slowRttMs: number
     offlineAfterMissed: number
+    /**
+     * Transitions the node keeps for watchers resuming with `after_sequence`
+     * (`[liveness] history_capacity`, advanced); a watcher further behind gets
+     * an explicit gap and a fresh snapshot. Absent: the p2p default, 10000.
+     */
+    historyCapacity?: number
   }
   grpc: { listen: string }
   metrics: { listen: string }
@@ -116,6 +125,7 @@ export function buildConfig(
       pingTimeoutMs: l.ping_timeout_ms,
       slowRttMs: l.slow_rtt_ms,
       offlineAfterMissed: l.offline_after_missed,
+      historyCapacity: l.history_capacity,
     },
     grpc: checked.grpc,
     metrics: checked.metrics,
