@@ -3,14 +3,10 @@
  * is a static string so checks survive duplicate copies of this package.
  */
 
-export type IdentityErrorCode = 'InvalidLength' | 'KeyMismatch' | 'InvalidAddress' | 'NotEd25519'
-
-/** A Solana keypair, address or PeerId that cannot be a Paraloom identity. */
-export class IdentityError extends Error {
-  static override readonly name = 'IdentityError'
-  override readonly name = 'IdentityError'
+/** An error with a machine-readable `code`; each layer subclasses it once. */
+abstract class CodedError<C extends string> extends Error {
   constructor(
-    readonly code: IdentityErrorCode,
+    readonly code: C,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -18,18 +14,26 @@ export class IdentityError extends Error {
   }
 }
 
+export type IdentityErrorCode = 'InvalidLength' | 'KeyMismatch' | 'InvalidAddress' | 'NotEd25519'
+
+/** A Solana keypair, address or PeerId that cannot be a Paraloom identity. */
+export class IdentityError extends CodedError<IdentityErrorCode> {
+  static override readonly name = 'IdentityError'
+  override readonly name = 'IdentityError'
+}
+
 export type ConfigErrorCode = 'InvalidNetwork' | 'InvalidOption' | 'InvalidMultiaddr'
 
 /** A `ParaloomNodeInit` field that is missing or wrong; `field` names it. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<ConfigErrorCode> {
   static override readonly name = 'ConfigError'
   override readonly name = 'ConfigError'
   constructor(
-    readonly code: ConfigErrorCode,
+    code: ConfigErrorCode,
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`)
+    super(code, `${field}: ${message}`)
   }
 }
 
@@ -57,16 +61,16 @@ export type RequestErrorCode =
   | 'NotStarted'
 
 /** A request/response exchange that failed; `protocol` names the exchange. */
-export class RequestError extends Error {
+export class RequestError extends CodedError<RequestErrorCode> {
   static override readonly name = 'RequestError'
   override readonly name = 'RequestError'
   constructor(
-    readonly code: RequestErrorCode,
+    code: RequestErrorCode,
     message: string,
     readonly protocol?: string,
     options?: { cause?: unknown },
   ) {
-    super(protocol == null ? message : `${protocol}: ${message}`, options)
+    super(code, protocol == null ? message : `${protocol}: ${message}`, options)
   }
 }
 
@@ -84,16 +88,9 @@ export type GossipErrorCode =
   | 'NotStarted'
 
 /** A gossip publish that did not go out. */
-export class GossipError extends Error {
+export class GossipError extends CodedError<GossipErrorCode> {
   static override readonly name = 'GossipError'
   override readonly name = 'GossipError'
-  constructor(
-    readonly code: GossipErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
 }
 
 export type DiscoveryErrorCode =
@@ -105,14 +102,7 @@ export type DiscoveryErrorCode =
   | 'Aborted'
 
 /** A DHT lookup that found no valid record, or a record the DHT refuses. */
-export class DiscoveryError extends Error {
+export class DiscoveryError extends CodedError<DiscoveryErrorCode> {
   static override readonly name = 'DiscoveryError'
   override readonly name = 'DiscoveryError'
-  constructor(
-    readonly code: DiscoveryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
 }
