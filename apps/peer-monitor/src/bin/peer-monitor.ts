@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { runCli } from '../cli.js'
+
+const shutdown = new AbortController()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => shutdown.abort(signal))
+}
+try {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    shutdown: shutdown.signal,
+    isTty: process.stderr.isTTY === true,
+    clock: Date.now,
+  })
+} catch (err) {
+  process.stderr.write(
+    `peer-monitor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  )
+  process.exitCode = 1
+}

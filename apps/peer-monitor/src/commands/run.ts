@@ -1,0 +1,77 @@
+import type { Command } from 'commander'
+import { parseHostPort } from '../cli-errors.js'
+import { createHttpServer, type HttpServer } from '../http/server.js'
+import { createLogger } from '../logger.js'
+import { createMonitor } from '../monitor.js'
+import { openStore } from '../store/store.js'
+import { type CliIo, integerOption, openOrUsage } from './shared.js'
+
+interface RunOptions {
+  validator: string[]
+  db: string
+  http?: string
+  offlineThresholdMs: number
+  quorum: number
+}
+
+/**
+ * The default command: watch the validators, keep the database, serve the
+ * dashboard, until SIGINT/SIGTERM.
+ */
+export function configureRun(program: Command, io: CliIo): Command {
+  return program
+    .option(
+      '--validator <host:port>',
+      'gRPC address of a validator node to watch (repeat for each)',
+      (value: string, all: string[]) => {
+        parseHostPort('--validator', value)
+        return [...all, value]
+      },
+      [] as string[],
+    )
+    .option('--db <file>', 'SQLite database file (created if missing)')
+    .option('--http <host:port>', 'serve the dashboard, /metrics and /healthz here')
+    .addOption(
+      integerOption(
+        '--offline-threshold-ms <n>',
+        'how long each observer must see a validator OFFLINE before it counts, in ms',
+        0,
+        2 ** 40,
+      ).default(30_000),
+    )
+    .addOption(
+      integerOption('--quorum <n>', 'distinct observers that must agree', 2, 1024).default(2),
+    )
+    .action(async (opts: RunOptions, cmd: Command) => {
+      if (opts.validator.length === 0) cmd.error('error: at least one --validator is required')
+      if (opts.db === undefined) cmd.error("error: required option '--db <file>' not specified")
+      const listen = opts.http === undefined ? undefined : parseHostPort('--http', opts.http, 0)
+      const logger = createLogger({ out: io.stderr, format: io.isTty ? 'text' : 'json' })
+      const store = openOrUsage(() => openStore({ file: opts.db }))
+      let http: HttpServer | undefined
+      const monitor = createMonitor({
+        validators: opts.validator,
+        store,
+        logger,
+        quorum: opts.quorum,
+        offlineThresholdMs: opts.offlineThresholdMs,
+      })
+      try {
+        monitor.start()
+        if (listen !== undefined) {
+          http = createHttpServer({ monitor, logger, ...listen })
+          await http.start()
+        }
+        if (!io.shutdown.aborted) {
+          await new Promise((resolve) =>
+            io.shutdown.addEventListener('abort', resolve, { once: true }),
+          )
+        }
+        logger.info('shutting down')
+      } finally {
+        await http?.stop()
+        await monitor.stop()
+        store.close()
+      }
+    })
+}
