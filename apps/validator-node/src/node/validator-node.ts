@@ -13,7 +13,7 @@ import {
   PeerMonitorService as PeerMonitorDefinition,
   ServingStatus,
 } from '@paraloom/proto'
-import { isAddress, RegistryClient } from '@paraloom/registry'
+import { type Address, isAddress, RegistryClient } from '@paraloom/registry'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { UsageError } from '../cli-errors.js'
 import type { ValidatorConfig } from '../config/index.js'
@@ -78,10 +78,17 @@ export class ValidatorNode {
 
   async start(): Promise<void> {
     if (this.started) return
-    this.started = true
     const { config, announce, logger } = this.init
+    // A config problem: refused before anything starts (and before stop() has work to do).
+    const { programId } = config.registry
+    if (!isAddress(programId)) {
+      throw new UsageError(
+        'registry.program_id is not set: set it in validator.toml or pass --program-id',
+      )
+    }
+    this.started = true
     announce(`loading network=${config.network} from on-chain registry`)
-    const registry = await this.startRegistry()
+    const registry = await this.startRegistry(programId)
     const seeds = registry.seeds().filter((s) => s.identity !== this.identity)
     announce(`kademlia bootstrap: ${seeds.length} seed peers`)
 
@@ -107,14 +114,8 @@ export class ValidatorNode {
     })
   }
 
-  private async startRegistry(): Promise<RegistryClient> {
+  private async startRegistry(programId: Address): Promise<RegistryClient> {
     const { config, logger } = this.init
-    const { programId } = config.registry
-    if (programId === '' || !isAddress(programId)) {
-      throw new UsageError(
-        'registry.program_id is not set: set it in validator.toml or pass --program-id',
-      )
-    }
     await mkdir(config.stateDir, { recursive: true })
     const registry = new RegistryClient({
       rpcUrl: config.registry.rpcUrl,
