@@ -93,11 +93,9 @@ export function createGossipService(init: GossipServiceInit): GossipService {
     try {
       value = type.decode(payload)
     } catch (err) {
-      const e = err as CodecError
+      // A CodecError's message already reads `<Kind> at byte <offset>: <why>`.
       const details =
-        err instanceof CodecError
-          ? `${type.name} payload: ${e.kind} at byte ${e.offset}: ${e.message}`
-          : String(err)
+        err instanceof CodecError ? `${type.name} payload: ${err.message}` : String(err)
       callback({ code: status.INVALID_ARGUMENT, details })
       return
     }
