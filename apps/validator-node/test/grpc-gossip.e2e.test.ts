@@ -3,72 +3,41 @@
 // Publish with a clear status and never reach the network.
 import { type ServiceError, status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { sign, Vote } from '@paraloom/codec'
+import { Vote } from '@paraloom/codec'
 import { type GossipMessage, type PublishResponse, Topic } from '@paraloom/proto'
-import { Cluster, type TestValidator } from './helpers/cluster.js'
+import { Cluster } from './helpers/cluster.js'
 import {
   clientsOf,
   type NodeClients,
+  publish,
+  publishWhenMeshed,
   StreamReader,
-  unary,
   waitForFullMesh,
 } from './helpers/grpc.js'
+import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
 
 let cluster: Cluster
 let clients: NodeClients[] = []
 const readers: StreamReader<GossipMessage>[] = []
-let height = 0n
 /** Every payload a Publish accepted, in order. */
 const published: Buffer[] = []
-
-/** A Vote signed by `signer` (its keypair), `voter` its public key unless overridden. */
-function vote(signer: TestValidator, overrides: Partial<Vote> = {}): Uint8Array {
-  height += 1n
-  const unsigned: Vote = {
-    network: 'Devnet',
-    height,
-    round: 0,
-    kind: 'Prevote',
-    blockHash: new Uint8Array(32).fill(7),
-    voter: signer.keypair.publicKey,
-    signature: new Uint8Array(64),
-    ...overrides,
-  }
-  return Vote.encode(sign(Vote, unsigned, signer.keypair.secretKey))
-}
-
-const publish = (i: number, topic: Topic, payload: Uint8Array): Promise<PublishResponse> => {
-  const gossip = clients[i]!.gossip
-  return unary(gossip.publish.bind(gossip), { topic, payload: Buffer.from(payload) })
-}
 
 /** Publish's failure, expecting one. */
 async function refusal(i: number, topic: Topic, payload: Uint8Array): Promise<ServiceError> {
   try {
-    await publish(i, topic, payload)
+    await publish(clients[i]!.gossip, topic, payload)
   } catch (err) {
     return err as ServiceError
   }
   throw new Error('Publish succeeded; expected a refusal')
 }
 
-/** Retries while the node has no subscribed peer yet (UNAVAILABLE), up to a deadline. */
-const publishOnceMeshed = (i: number, payload: Uint8Array): Promise<PublishResponse> =>
-  eventually(
-    'a publish with subscribed peers',
-    async () => {
-      try {
-        const res = await publish(i, Topic.TOPIC_VOTES, payload)
-        published.push(Buffer.from(payload))
-        return res
-      } catch (err) {
-        if ((err as ServiceError).code === status.UNAVAILABLE) return undefined
-        throw err
-      }
-    },
-    { timeoutMs: 30_000, intervalMs: 300 },
-  )
+async function publishOnceMeshed(i: number, payload: Uint8Array): Promise<PublishResponse> {
+  const res = await publishWhenMeshed(clients[i]!.gossip, Topic.TOPIC_VOTES, payload)
+  published.push(Buffer.from(payload))
+  return res
+}
 
 beforeAll(async () => {
   cluster = await Cluster.start({ size: 4 })
@@ -97,7 +66,7 @@ describe('Gossip over gRPC, 4 validators', () => {
       )
     }
     const publisher = cluster.validators[0]!
-    const payload = vote(publisher)
+    const payload = signedVote(publisher)
     const res = await publishOnceMeshed(0, payload)
     expect(res.recipients).toBeGreaterThanOrEqual(1)
     expect(res.messageId).toMatch(/^[0-9a-f]{64}$/)
@@ -116,7 +85,7 @@ describe('Gossip over gRPC, 4 validators', () => {
   }, 60_000)
 
   it('refuses the same vote twice with ALREADY_EXISTS', async () => {
-    const payload = vote(cluster.validators[0]!)
+    const payload = signedVote(cluster.validators[0]!)
     await publishOnceMeshed(0, payload)
     expect((await refusal(0, Topic.TOPIC_VOTES, payload)).code).toBe(status.ALREADY_EXISTS)
   })
@@ -128,12 +97,12 @@ describe('Gossip over gRPC, 4 validators', () => {
       ['an empty payload', () => new Uint8Array(0), /^Vote payload: Truncated at byte 0: /],
       [
         'a vote cut short',
-        () => vote(cluster.validators[0]!).subarray(0, 40),
+        () => signedVote(cluster.validators[0]!).subarray(0, 40),
         /^Vote payload: Truncated at byte \d+: /,
       ],
       [
         'a vote with a byte after it',
-        () => new Uint8Array([...vote(cluster.validators[0]!), 0]),
+        () => new Uint8Array([...signedVote(cluster.validators[0]!), 0]),
         /^Vote payload: TrailingBytes at byte \d+: /,
       ],
       [
@@ -143,13 +112,13 @@ describe('Gossip over gRPC, 4 validators', () => {
       ],
       [
         'a vote signed by another validator',
-        () => vote(cluster.validators[1]!),
+        () => signedVote(cluster.validators[1]!),
         /is not signed by this node's identity/,
       ],
       [
         'a vote with a bad signature',
         () => {
-          const bytes = vote(cluster.validators[0]!)
+          const bytes = signedVote(cluster.validators[0]!)
           bytes[bytes.length - 1]! ^= 0xff
           return bytes
         },
@@ -157,7 +126,7 @@ describe('Gossip over gRPC, 4 validators', () => {
       ],
       [
         'a vote for another network',
-        () => vote(cluster.validators[0]!, { network: 'Testnet' }),
+        () => signedVote(cluster.validators[0]!, { network: 'Testnet' }),
         /is for Testnet, this node is on devnet/,
       ],
     ])('%s', async (_name, payload, reason) => {
@@ -170,7 +139,7 @@ describe('Gossip over gRPC, 4 validators', () => {
     })
 
     it('an unknown topic', async () => {
-      const err = await refusal(0, Topic.TOPIC_UNSPECIFIED, vote(cluster.validators[0]!))
+      const err = await refusal(0, Topic.TOPIC_UNSPECIFIED, signedVote(cluster.validators[0]!))
       expect(err.code).toBe(status.INVALID_ARGUMENT)
       expect(err.details).toMatch(/unknown topic 0: use TOPIC_BLOCKS, TOPIC_VOTES or TOPIC_RESULTS/)
     })

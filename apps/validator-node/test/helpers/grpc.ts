@@ -18,6 +18,8 @@ import {
   type PeerSnapshot,
   PeerState,
   type PeerTransition,
+  type PublishResponse,
+  type Topic,
   type WatchPeersRequest,
 } from '@paraloom/proto'
 import type { TestValidator } from './cluster.js'
@@ -76,6 +78,39 @@ export const snapshotOf = (e: PeerEvent): PeerSnapshot | undefined =>
   e.event?.$case === 'snapshot' ? e.event.value : undefined
 export const gapOf = (e: PeerEvent): HistoryGap | undefined =>
   e.event?.$case === 'gap' ? e.event.value : undefined
+
+/** Gossip.Publish of `payload` on `topic`. */
+export function publish(
+  client: GossipClient,
+  topic: Topic,
+  payload: Uint8Array,
+): Promise<PublishResponse> {
+  return unary(client.publish.bind(client), { topic, payload: Buffer.from(payload) })
+}
+
+/**
+ * Publish, retried while the node has no subscribed peer yet (UNAVAILABLE:
+ * the gossip mesh forms a little after the connections), up to `timeoutMs`.
+ */
+export function publishWhenMeshed(
+  client: GossipClient,
+  topic: Topic,
+  payload: Uint8Array,
+  timeoutMs = 30_000,
+): Promise<PublishResponse> {
+  return eventually(
+    'a publish with subscribed peers',
+    async () => {
+      try {
+        return await publish(client, topic, payload)
+      } catch (err) {
+        if ((err as ServiceError).code === status.UNAVAILABLE) return undefined
+        throw err
+      }
+    },
+    { timeoutMs, intervalMs: 300 },
+  )
+}
 
 /** Validators a ListPeers answer reports CONNECTED. */
 export function connectedValidators(res: ListPeersResponse): string[] {

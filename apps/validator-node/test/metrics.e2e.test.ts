@@ -1,0 +1,187 @@
+// /metrics and /healthz of real validator processes: the scrape parses as
+// Prometheus text, and its peer gauges and transition counts agree with
+// ListPeers, before and after a peer dies.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { type ListPeersResponse, PeerState, Topic } from '@paraloom/proto'
+import { Cluster, type TestValidator } from './helpers/cluster.js'
+import { clientsOf, type NodeClients, publishWhenMeshed, waitForFullMesh } from './helpers/grpc.js'
+import { type MetricFamily, parseExposition, sampleValue } from './helpers/prometheus.js'
+import { signedVote } from './helpers/votes.js'
+import { eventually } from './helpers/wait.js'
+
+const STATES: Record<string, PeerState> = {
+  CONNECTED: PeerState.PEER_STATE_CONNECTED,
+  SLOW: PeerState.PEER_STATE_SLOW,
+  OFFLINE: PeerState.PEER_STATE_OFFLINE,
+  UNKNOWN: PeerState.PEER_STATE_UNKNOWN,
+}
+
+let cluster: Cluster
+let clients: NodeClients[] = []
+
+async function scrape(v: TestValidator): Promise<Map<string, MetricFamily>> {
+  const res = await fetch(v.metricsUrl, { signal: AbortSignal.timeout(5000) })
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+  return parseExposition(await res.text())
+}
+
+/** paraloom_peers by state, next to the same count from ListPeers. */
+function peerGauges(metrics: Map<string, MetricFamily>, list: ListPeersResponse) {
+  const fromMetrics: Record<string, number | undefined> = {}
+  const fromList: Record<string, number> = {}
+  for (const [name, state] of Object.entries(STATES)) {
+    fromMetrics[name] = sampleValue(metrics, 'paraloom_peers', { state: name })
+    fromList[name] = list.peers.filter((p) => p.state === state).length
+  }
+  return { fromMetrics, fromList }
+}
+
+/** The sum of paraloom_peer_transitions_total over every from/to pair. */
+const transitionsTotal = (metrics: Map<string, MetricFamily>): number =>
+  (metrics.get('paraloom_peer_transitions_total')?.samples ?? []).reduce((n, s) => n + s.value, 0)
+
+/** Scrapes until the peer gauges and transition count agree with ListPeers (a scrape and a call are not atomic). */
+const agreeing = (i: number) =>
+  eventually(`validator ${i}: /metrics to agree with ListPeers`, async () => {
+    const list = await clients[i]!.listPeers()
+    const metrics = await scrape(cluster.validators[i]!)
+    const { fromMetrics, fromList } = peerGauges(metrics, list)
+    const agree =
+      JSON.stringify(fromMetrics) === JSON.stringify(fromList) &&
+      transitionsTotal(metrics) === Number(list.lastSequence)
+    if (!agree)
+      throw new Error(
+        `metrics ${JSON.stringify(fromMetrics)}, ListPeers ${JSON.stringify(fromList)}`,
+      )
+    return { list, metrics }
+  })
+
+beforeAll(async () => {
+  cluster = await Cluster.start({ size: 3 })
+  clients = cluster.validators.map((v) => clientsOf(v.grpcAddress))
+  await waitForFullMesh(cluster.validators)
+}, 120_000)
+
+afterAll(async () => {
+  for (const c of clients) c.close()
+  await cluster?.stop()
+}, 60_000)
+
+describe('/metrics of a running validator', () => {
+  it('parses as Prometheus text, every family with HELP and TYPE', async () => {
+    const metrics = await scrape(cluster.validators[0]!)
+    for (const family of metrics.values()) {
+      expect(family.help).not.toBe('')
+      expect(family.type).not.toBe('untyped')
+    }
+    const types = Object.fromEntries([...metrics.values()].map((f) => [f.name, f.type]))
+    expect(types).toMatchObject({
+      paraloom_peers: 'gauge',
+      paraloom_peer_transitions_total: 'counter',
+      paraloom_ping_rtt_ms: 'histogram',
+      paraloom_gossip_messages_total: 'counter',
+      paraloom_requests_total: 'counter',
+      paraloom_dht_routing_table_size: 'gauge',
+      paraloom_registry_snapshot_age_seconds: 'gauge',
+      paraloom_registry_rpc_consecutive_failures: 'gauge',
+      paraloom_registry_rpc_errors_total: 'counter',
+      process_cpu_seconds_total: 'counter',
+    })
+  })
+
+  it('its peer gauges and transition count match ListPeers on every node', async () => {
+    for (const i of cluster.validators.keys()) {
+      const { list, metrics } = await agreeing(i)
+      expect(sampleValue(metrics, 'paraloom_peers', { state: 'CONNECTED' })).toBe(2)
+      expect(list.lastSequence).toBeGreaterThanOrEqual(2n)
+      expect(sampleValue(metrics, 'paraloom_ping_rtt_ms_count')).toBeGreaterThan(0)
+      expect(sampleValue(metrics, 'paraloom_registry_snapshot_age_seconds')).toBeGreaterThanOrEqual(
+        0,
+      )
+      expect(sampleValue(metrics, 'paraloom_registry_rpc_consecutive_failures')).toBe(0)
+    }
+  })
+
+  it('reports the DHT routing table with both other validators in it', async () => {
+    for (const v of cluster.validators) {
+      await eventually(`validator ${v.index}: routing table size 2`, async () =>
+        sampleValue(await scrape(v), 'paraloom_dht_routing_table_size') === 2 ? true : undefined,
+      )
+    }
+  })
+
+  it('counts a published vote on the publisher and an accepted one on the others', async () => {
+    const [publisher] = cluster.validators as [TestValidator]
+    await publishWhenMeshed(clients[0]!.gossip, Topic.TOPIC_VOTES, signedVote(publisher))
+    const topic = 'paraloom/devnet/votes'
+    expect(
+      sampleValue(await scrape(publisher), 'paraloom_gossip_messages_total', {
+        topic,
+        result: 'published',
+      }),
+    ).toBe(1)
+    for (const v of cluster.validators.slice(1)) {
+      await eventually(`validator ${v.index} to count the vote accepted`, async () =>
+        sampleValue(await scrape(v), 'paraloom_gossip_messages_total', { topic, result: 'accept' }),
+      )
+    }
+  })
+
+  it('follows a peer that goes OFFLINE', async () => {
+    const victim = cluster.validators[2]!
+    victim.kill('SIGKILL')
+    await victim.exit(5000)
+    for (const i of [0, 1]) {
+      const { metrics } = await eventually(
+        `validator ${i} to report the victim OFFLINE`,
+        async () => {
+          const agreed = await agreeing(i)
+          return sampleValue(agreed.metrics, 'paraloom_peers', { state: 'OFFLINE' }) === 1
+            ? agreed
+            : undefined
+        },
+      )
+      expect(sampleValue(metrics, 'paraloom_peers', { state: 'CONNECTED' })).toBe(1)
+      expect(
+        sampleValue(metrics, 'paraloom_peer_transitions_total', {
+          from: 'CONNECTED',
+          to: 'OFFLINE',
+        }),
+      ).toBe(1)
+    }
+  }, 60_000)
+
+  it('includes libp2p’s own metrics', async () => {
+    const metrics = await scrape(cluster.validators[0]!)
+    expect([...metrics.keys()].filter((name) => name.startsWith('libp2p_'))).not.toEqual([])
+  })
+})
+
+describe('/healthz and other paths', () => {
+  it('/healthz is 200 with the identity, registry status and peer counts', async () => {
+    const v = cluster.validators[0]!
+    const res = await fetch(`http://127.0.0.1:${v.ports.metrics}/healthz`, {
+      signal: AbortSignal.timeout(5000),
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toMatchObject({
+      ok: true,
+      identity: v.identity,
+      registry: { source: expect.any(String) },
+      peers: expect.objectContaining({ CONNECTED: expect.any(Number) }),
+    })
+  })
+
+  it.each([
+    ['GET', '/nope', 404],
+    ['POST', '/metrics', 405],
+  ])('%s %s is %i', async (method, path, code) => {
+    const res = await fetch(`http://127.0.0.1:${cluster.validators[0]!.ports.metrics}${path}`, {
+      method,
+      signal: AbortSignal.timeout(5000),
+    })
+    expect(res.status).toBe(code)
+  })
+})
