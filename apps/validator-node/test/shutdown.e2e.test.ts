@@ -1,0 +1,145 @@
+// SIGTERM (and SIGINT) under load: a validator serving a flood of gRPC calls,
+// open streams and scrapes exits 0 within 5 s and leaves nothing listening.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { type GossipMessage, type PeerEvent, PeerState, Topic } from '@paraloom/proto'
+import { Cluster, type TestValidator } from './helpers/cluster.js'
+import {
+  clientsOf,
+  type NodeClients,
+  publish,
+  publishWhenMeshed,
+  StreamReader,
+  waitForFullMesh,
+} from './helpers/grpc.js'
+import { probePort } from './helpers/ports.js'
+import { signedVote } from './helpers/votes.js'
+import { eventually } from './helpers/wait.js'
+
+/** The spec's bound on a clean stop. */
+const STOP_WITHIN_MS = 5000
+
+let cluster: Cluster
+const open: { clients: NodeClients[]; readers: StreamReader<unknown>[] } = {
+  clients: [],
+  readers: [],
+}
+
+/**
+ * Keeps `concurrency` copies of `call` in flight against a node until
+ * `stop()`, counting successes; failures (expected once the node goes) are
+ * counted too. Each call carries its own deadline.
+ */
+function flood(concurrency: number, call: () => Promise<unknown>) {
+  const counts = { ok: 0, failed: 0 }
+  let running = true
+  const worker = async (): Promise<void> => {
+    while (running) {
+      try {
+        await call()
+        counts.ok++
+      } catch {
+        counts.failed++
+      }
+    }
+  }
+  const workers = Array.from({ length: concurrency }, worker)
+  return {
+    counts,
+    async stop() {
+      running = false
+      await Promise.all(workers)
+    },
+  }
+}
+
+/** Puts `victim` under load: streams, Publish, ListPeers and /metrics floods. */
+async function load(victim: TestValidator) {
+  const clients = clientsOf(victim.grpcAddress)
+  open.clients.push(clients)
+  const subscription = new StreamReader<GossipMessage>(clients.gossip.subscribe({ topics: [] }))
+  const watch = clients.watchPeers()
+  open.readers.push(subscription, watch)
+  await watch.next('a snapshot')
+  await publishWhenMeshed(clients.gossip, Topic.TOPIC_VOTES, signedVote(victim))
+  const floods = [
+    flood(4, () => publish(clients.gossip, Topic.TOPIC_VOTES, signedVote(victim))),
+    flood(4, () => clients.listPeers()),
+    flood(2, async () => {
+      const res = await fetch(victim.metricsUrl, { signal: AbortSignal.timeout(5000) })
+      await res.text()
+      if (res.status !== 200) throw new Error(`status ${res.status}`)
+    }),
+  ]
+  await eventually('the floods to be served', () =>
+    floods.every((f) => f.counts.ok >= 20) ? true : undefined,
+  )
+  return {
+    streams: [subscription, watch] as StreamReader<GossipMessage | PeerEvent>[],
+    stop: () => Promise.all(floods.map((f) => f.stop())),
+  }
+}
+
+/** Sends `signal` and returns how the process ended and how long it took. */
+async function stopWith(victim: TestValidator, signal: NodeJS.Signals) {
+  const sentAt = Date.now()
+  victim.kill(signal)
+  const status = await victim.exit(STOP_WITHIN_MS * 3)
+  return { status, elapsedMs: Date.now() - sentAt }
+}
+
+async function expectNothingListening(victim: TestValidator): Promise<void> {
+  for (const port of [victim.ports.p2p, victim.ports.grpc, victim.ports.metrics]) {
+    expect(await probePort(port)).toBe('refused')
+  }
+}
+
+beforeAll(async () => {
+  cluster = await Cluster.start({ size: 3 })
+  await waitForFullMesh(cluster.validators)
+}, 120_000)
+
+afterAll(async () => {
+  for (const r of open.readers) r.cancel()
+  for (const c of open.clients) c.close()
+  await cluster?.stop()
+}, 60_000)
+
+describe('stopping a validator under load', () => {
+  it.each([
+    'SIGTERM',
+    'SIGINT',
+  ] as const)('%s: exit 0 within 5 s, every stream ended, nothing left listening', async (signal) => {
+    const victim = cluster.validators[0]!
+    if (!victim.running) await victim.start()
+    await waitForFullMesh(cluster.validators)
+    const loaded = await load(victim)
+
+    const { status, elapsedMs } = await stopWith(victim, signal)
+    await loaded.stop()
+
+    expect(status).toEqual({ code: 0, signal: null })
+    expect(elapsedMs).toBeLessThanOrEqual(STOP_WITHIN_MS)
+    await expectNothingListening(victim)
+    // Streams end (cleanly or with an error), they do not hang.
+    for (const stream of loaded.streams) {
+      await eventually('the stream to end', () => (stream.ended ? true : undefined), {
+        timeoutMs: 5000,
+      })
+    }
+    const logs = victim.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'shutting down', signal }))
+    expect(logs.at(-1)).toMatchObject({ msg: 'node stopped' })
+    expect(victim.stderr).toBe('')
+  }, 90_000)
+
+  it('the others see it OFFLINE and keep serving', async () => {
+    const victim = cluster.validators[0]!
+    const clients = clientsOf(cluster.validators[1]!.grpcAddress)
+    open.clients.push(clients)
+    await eventually('validator 1 to see validator 0 OFFLINE', async () => {
+      const res = await clients.listPeers()
+      const peer = res.peers.find((p) => p.validator === victim.identity)
+      return peer?.state === PeerState.PEER_STATE_OFFLINE ? peer : undefined
+    })
+  })
+})
