@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ExitCode, UsageError } from './cli-errors.js'
 import { codecCommand } from './commands/codec.js'
+import { devnetCommand } from './commands/devnet.js'
 import { registryCommand } from './commands/registry.js'
 import { validatorCommand } from './commands/validator.js'
 
@@ -28,6 +29,7 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
   program.addCommand(validatorCommand(io))
   program.addCommand(codecCommand(io, setExitCode))
   program.addCommand(registryCommand(io, setExitCode))
+  program.addCommand(devnetCommand(io, setExitCode))
 
   // Commander's own usage errors (unknown flag, missing argument) become exit 2,
   // and every command inherits the same behaviour.

@@ -1,0 +1,158 @@
+/**
+ * `paraloom devnet up|init` (interfaces.md, "Devnet"): the whole local
+ * cluster as processes on this machine, or only its files (for
+ * docker-compose's one-shot genesis service).
+ */
+import { Command, Option } from 'commander'
+import type { CliIo } from '../cli.js'
+import { ExitCode, UsageError } from '../cli-errors.js'
+import { findPeerMonitorBin } from '../devnet/children.js'
+import { DevnetError } from '../devnet/errors.js'
+import { DEVNET_TIMINGS } from '../devnet/files.js'
+import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout.js'
+import { prepareDevnet } from '../devnet/prepare.js'
+import { devnetUp } from '../devnet/up.js'
+import { untilShutdownSignal } from '../shutdown.js'
+
+/** A whole number in [min, max] from flag `flag`, or a UsageError naming it. */
+function intFlag(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`${flag} ${value} is not a whole number between ${min} and ${max}`)
+  }
+  return n
+}
+
+interface UpFlags {
+  validators: string
+  dir: string
+  portOffset?: string
+  traffic: boolean
+  blocksPerSecond: string
+  statusIntervalMs: string
+  readyTimeoutMs: string
+  logLevel: 'debug' | 'info' | 'warn' | 'error'
+  monitor: boolean
+  monitorBin?: string
+}
+
+interface InitFlags {
+  validators: string
+  dir: string
+  hosts: boolean
+  rpcUrl?: string
+  portOffset?: string
+}
+
+const validatorsOption = (): Option =>
+  new Option('--validators <n>', `number of validators (1-${MAX_DEVNET_VALIDATORS})`).default('4')
+const dirOption = (): Option =>
+  new Option('--dir <dir>', 'devnet directory; keypairs in it are reused').default('./devnet')
+const portOffsetOption = (): Option =>
+  new Option(
+    '--port-offset <n>',
+    `add n to every default port (p2p ${DEFAULT_PORTS.p2p}+i, gRPC ${DEFAULT_PORTS.grpc}+i, metrics ${DEFAULT_PORTS.metrics}+i, RPC ${DEFAULT_PORTS.rpc}, dashboard ${DEFAULT_PORTS.dashboard})`,
+  )
+
+function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('up')
+    .description(
+      'Run a local devnet: registry stand-in, N validators and a peer-monitor as processes on 127.0.0.1. ' +
+        'Busy default ports shift every port by 100s unless --port-offset is given. Ctrl-C stops it all.',
+    )
+    .addOption(validatorsOption())
+    .addOption(dirOption())
+    .addOption(portOffsetOption())
+    .option('--traffic', 'gossip blocks, votes and compute results through the validators', false)
+    .option('--blocks-per-second <n>', 'heights per second of --traffic', '1')
+    .option('--status-interval-ms <ms>', 'time between two rounds of status lines, in ms', '5000')
+    .option('--ready-timeout-ms <ms>', 'deadline for all validators to connect, in ms', '90000')
+    .addOption(
+      new Option('--log-level <level>', 'log level of the validator processes')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('warn'),
+    )
+    .option('--no-monitor', 'do not start the peer-monitor')
+    .option('--monitor-bin <file>', 'peer-monitor entry point (default: the workspace build)')
+    .action(async (flags: UpFlags) => {
+      const validators = intFlag(flags.validators, '--validators', 1, MAX_DEVNET_VALIDATORS)
+      const blocksPerSecond = Number(flags.blocksPerSecond)
+      if (!(blocksPerSecond > 0 && blocksPerSecond <= 50)) {
+        throw new UsageError(`--blocks-per-second ${flags.blocksPerSecond} is not in (0, 50]`)
+      }
+      const options = {
+        dir: flags.dir,
+        validators,
+        portOffset:
+          flags.portOffset === undefined
+            ? undefined
+            : intFlag(flags.portOffset, '--port-offset', 0, 10_000),
+        traffic: flags.traffic,
+        blocksPerSecond,
+        statusIntervalMs: intFlag(flags.statusIntervalMs, '--status-interval-ms', 200, 600_000),
+        readyTimeoutMs: intFlag(flags.readyTimeoutMs, '--ready-timeout-ms', 1000, 3_600_000),
+        logLevel: flags.logLevel,
+        monitorBin: flags.monitor ? findPeerMonitorBin(flags.monitorBin) : undefined,
+      }
+      const shutdown = untilShutdownSignal()
+      const stop = new AbortController()
+      void shutdown.then((signal) => stop.abort(signal))
+      try {
+        const code = await devnetUp(options, (line) => io.stdout.write(`${line}\n`), stop.signal)
+        setExitCode(code)
+      } catch (err) {
+        if (!(err instanceof DevnetError)) throw err
+        io.stderr.write(`paraloom: devnet: ${err.message}\n`)
+        setExitCode(ExitCode.failed)
+      } finally {
+        shutdown.dispose()
+      }
+    })
+}
+
+function initCommand(io: CliIo): Command {
+  return new Command('init')
+    .description(
+      'Write a devnet directory (keypairs, reused when present; genesis files; one validator.toml each) without starting anything. ' +
+        'With --hosts it is laid out for docker-compose: validator i is host validator-i on the default ports.',
+    )
+    .addOption(validatorsOption())
+    .addOption(dirOption())
+    .option('--hosts', 'one host per validator, named validator-1..N, each on the default ports')
+    .option('--rpc-url <url>', 'Solana JSON-RPC URL the validators read the registry from')
+    .addOption(portOffsetOption())
+    .action(async (flags: InitFlags) => {
+      const validators = intFlag(flags.validators, '--validators', 1, MAX_DEVNET_VALIDATORS)
+      const offset =
+        flags.portOffset === undefined ? 0 : intFlag(flags.portOffset, '--port-offset', 0, 10_000)
+      const plan = portPlan(validators, offset)
+      const rpcUrl = flags.rpcUrl ?? `http://127.0.0.1:${plan.rpc}`
+      try {
+        new URL(rpcUrl)
+      } catch {
+        throw new UsageError(`--rpc-url ${rpcUrl} is not a URL`)
+      }
+      try {
+        await prepareDevnet({
+          dir: flags.dir,
+          validators,
+          network: 'devnet',
+          addressing: flags.hosts ? 'hosts' : 'loopback',
+          plan,
+          rpcUrl,
+          timings: DEVNET_TIMINGS,
+          print: (line) => io.stdout.write(`${line}\n`),
+        })
+      } catch (err) {
+        if (err instanceof DevnetError) throw new UsageError(err.message)
+        throw err
+      }
+    })
+}
+
+export function devnetCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('devnet')
+    .description('A local Paraloom network: `up` runs it, `init` only writes its files.')
+    .addCommand(upCommand(io, setExitCode))
+    .addCommand(initCommand(io))
+}

@@ -1,0 +1,85 @@
+/**
+ * The commands a devnet runs, one {@link ChildSpec} each: the same CLI
+ * commands an operator (or the docker-compose services) would type.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { DevnetLayout, PortPlan, ValidatorLayout } from './layout.js'
+import type { ChildSpec } from './processes.js'
+
+/** The built `paraloom` CLI next to this module. */
+export const PARALOOM_BIN = fileURLToPath(new URL('../bin/paraloom.js', import.meta.url))
+
+/** Where the workspace builds peer-monitor, relative to this package's dist/. */
+export const WORKSPACE_PEER_MONITOR_BIN = fileURLToPath(
+  new URL('../../../peer-monitor/dist/bin/peer-monitor.js', import.meta.url),
+)
+
+/** The peer-monitor entry point to run: `explicit` if given, else the workspace build if present. */
+export function findPeerMonitorBin(explicit?: string): string | undefined {
+  if (explicit !== undefined) return explicit
+  return existsSync(WORKSPACE_PEER_MONITOR_BIN) ? WORKSPACE_PEER_MONITOR_BIN : undefined
+}
+
+const logPath = (layout: DevnetLayout, name: string): string => join(layout.logsDir, `${name}.log`)
+
+export function standInSpec(layout: DevnetLayout, plan: PortPlan, programId: string): ChildSpec {
+  return {
+    name: 'registry',
+    command: process.execPath,
+    args: [
+      PARALOOM_BIN,
+      'registry',
+      'stand-in',
+      '--accounts',
+      layout.genesisDir,
+      '--listen',
+      `127.0.0.1:${plan.rpc}`,
+      '--program-id',
+      programId,
+    ],
+    logPath: logPath(layout, 'registry'),
+  }
+}
+
+export type ChildLogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+export function validatorSpec(
+  layout: DevnetLayout,
+  v: ValidatorLayout,
+  logLevel: ChildLogLevel,
+): ChildSpec {
+  return {
+    name: v.name,
+    command: process.execPath,
+    args: [
+      PARALOOM_BIN,
+      'validator',
+      'start',
+      '--config',
+      v.configPath,
+      '--log-format',
+      'text',
+      '--log-level',
+      logLevel,
+    ],
+    logPath: logPath(layout, v.name),
+  }
+}
+
+export function monitorSpec(layout: DevnetLayout, plan: PortPlan, bin: string): ChildSpec {
+  return {
+    name: 'monitor',
+    command: process.execPath,
+    args: [
+      bin,
+      ...plan.validators.flatMap((v) => ['--validator', `127.0.0.1:${v.grpc}`]),
+      '--db',
+      layout.monitorDbPath,
+      '--http',
+      `127.0.0.1:${plan.dashboard}`,
+    ],
+    logPath: logPath(layout, 'monitor'),
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Devnet traffic through the real stack: every height's messages
+ * (`traffic-plan.ts`) are published through the gRPC `Publish` of the
+ * validator that signed them (gossip requires signer == publishing node),
+ * and every validator's `Subscribe` stream is read to count what it
+ * delivers and the highest block it has seen.
+ *
+ * `startTraffic` takes the clients, the keypairs and a rate, so the gossip
+ * benchmark drives the network with the same generator.
+ */
+import { setTimeout as delay } from 'node:timers/promises'
+import type { ClientReadableStream } from '@grpc/grpc-js'
+import { BlockProposal, ComputeJobResult, type Network, Vote } from '@paraloom/codec'
+import type { GossipKind, GossipValues, NetworkName } from '@paraloom/p2p'
+import { type GossipClient, type GossipMessage, Topic } from '@paraloom/proto'
+import type { Keypair } from '../keypair.js'
+import { publish } from './clients.js'
+import { type HeightPlan, planHeight, type Signed } from './traffic-plan.js'
+
+export interface TrafficValidator {
+  name: string
+  keypair: Keypair
+  gossip: GossipClient
+}
+
+export interface TrafficInit {
+  network: NetworkName
+  /** In proposer order. */
+  validators: readonly TrafficValidator[]
+  /** Heights per second. @default 1 */
+  blocksPerSecond?: number
+  /** A compute job result every this many heights. @default 5 */
+  resultEveryHeights?: number
+  /** The first height published. @default 1n */
+  startHeight?: bigint
+  /** Deadline of one Publish, in milliseconds. @default 5000 */
+  publishDeadlineMs?: number
+  /** Wait before re-opening a Subscribe stream that ended, in milliseconds. @default 1000 */
+  resubscribeMs?: number
+}
+
+export type TopicCounts = Record<GossipKind, number>
+
+export interface ValidatorTraffic {
+  name: string
+  /** Messages this validator published successfully. */
+  published: TopicCounts
+  /** Publish calls that failed (no peers yet, validator down, …). */
+  publishErrors: TopicCounts
+  /** Messages its Subscribe stream delivered (other validators' messages). */
+  delivered: TopicCounts
+  /** Highest block height it has seen: delivered or proposed itself. */
+  tipHeight: bigint
+  /** The last publish or subscribe error, for the status line. */
+  lastError?: string
+}
+
+export interface Traffic {
+  /** A copy of every validator's counters. */
+  stats(): ValidatorTraffic[]
+  /** The last height whose messages were all sent out. */
+  height(): bigint
+  /** Stops publishing and closes every Subscribe stream. */
+  stop(): Promise<void>
+}
+
+const WIRE_NETWORK: Record<NetworkName, Network> = {
+  mainnet: 'Mainnet',
+  devnet: 'Devnet',
+  testnet: 'Testnet',
+  localnet: 'Localnet',
+}
+
+const KIND_OF_TOPIC: Partial<Record<Topic, GossipKind>> = {
+  [Topic.TOPIC_BLOCKS]: 'blocks',
+  [Topic.TOPIC_VOTES]: 'votes',
+  [Topic.TOPIC_RESULTS]: 'results',
+}
+const TOPIC_OF_KIND: Record<GossipKind, Topic> = {
+  blocks: Topic.TOPIC_BLOCKS,
+  votes: Topic.TOPIC_VOTES,
+  results: Topic.TOPIC_RESULTS,
+}
+/** Each topic's encoder, as a mapped type so a new topic does not compile without one. */
+const ENCODE: { readonly [K in GossipKind]: (value: GossipValues[K]) => Uint8Array } = {
+  blocks: (v) => BlockProposal.encode(v),
+  votes: (v) => Vote.encode(v),
+  results: (v) => ComputeJobResult.encode(v),
+}
+
+const zeroCounts = (): TopicCounts => ({ blocks: 0, votes: 0, results: 0 })
+
+export function startTraffic(init: TrafficInit): Traffic {
+  const blocksPerSecond = init.blocksPerSecond ?? 1
+  if (!(blocksPerSecond > 0)) throw new RangeError('blocksPerSecond must be above 0')
+  const intervalMs = 1000 / blocksPerSecond
+  const resultEveryHeights = init.resultEveryHeights ?? 5
+  const publishDeadlineMs = init.publishDeadlineMs ?? 5000
+  const resubscribeMs = init.resubscribeMs ?? 1000
+  const network = WIRE_NETWORK[init.network]
+  const signers = init.validators.map((v) => v.keypair)
+  const stats: ValidatorTraffic[] = init.validators.map((v) => ({
+    name: v.name,
+    published: zeroCounts(),
+    publishErrors: zeroCounts(),
+    delivered: zeroCounts(),
+    tipHeight: 0n,
+  }))
+  const controller = new AbortController()
+  const { signal } = controller
+  let sentHeight = 0n
+
+  const send = async <K extends GossipKind>(
+    kind: K,
+    message: Signed<GossipValues[K]>,
+  ): Promise<void> => {
+    const s = stats[message.signer]!
+    try {
+      await publish(
+        init.validators[message.signer]!.gossip,
+        { topic: TOPIC_OF_KIND[kind], payload: Buffer.from(ENCODE[kind](message.value)) },
+        { deadlineMs: publishDeadlineMs, signal },
+      )
+      s.published[kind]++
+    } catch (err) {
+      if (signal.aborted) return
+      s.publishErrors[kind]++
+      s.lastError = `publish ${kind}: ${(err as Error).message}`
+    }
+  }
+
+  const sendHeight = async (plan: HeightPlan): Promise<void> => {
+    await send('blocks', plan.block)
+    const proposer = stats[plan.block.signer]!
+    if (plan.height > proposer.tipHeight) proposer.tipHeight = plan.height
+    const half = plan.votes.length / 2
+    await Promise.all(plan.votes.slice(0, half).map((v) => send('votes', v)))
+    await Promise.all(plan.votes.slice(half).map((v) => send('votes', v)))
+    if (plan.result !== undefined) await send('results', plan.result)
+  }
+
+  const publishLoop = async (): Promise<void> => {
+    let height = init.startHeight ?? 1n
+    let parentHash: Uint8Array = new Uint8Array(32)
+    let next = Date.now()
+    while (!signal.aborted) {
+      const plan = planHeight({ network, height, parentHash, signers, resultEveryHeights })
+      await sendHeight(plan)
+      if (signal.aborted) return
+      sentHeight = height
+      parentHash = plan.blockHash
+      height++
+      // A late height does not make the next ones burst: the schedule restarts from now.
+      next = Math.max(next + intervalMs, Date.now())
+      await delay(next - Date.now(), undefined, { signal }).catch(() => {})
+    }
+  }
+
+  const streams = new Set<ClientReadableStream<GossipMessage>>()
+  const subscribe = (index: number): void => {
+    if (signal.aborted) return
+    const s = stats[index]!
+    const stream = init.validators[index]!.gossip.subscribe({ topics: [] })
+    streams.add(stream)
+    stream.on('data', (message: GossipMessage) => {
+      const kind = KIND_OF_TOPIC[message.topic]
+      if (kind === undefined) return
+      s.delivered[kind]++
+      if (kind !== 'blocks') return
+      try {
+        const height = BlockProposal.decode(message.payload).header.height
+        if (height > s.tipHeight) s.tipHeight = height
+      } catch (err) {
+        s.lastError = `undecodable block from ${message.fromPeerId}: ${(err as Error).message}`
+      }
+    })
+    let ended = false
+    const reopen = (why: string): void => {
+      if (ended) return
+      ended = true
+      streams.delete(stream)
+      if (signal.aborted) return
+      s.lastError = `subscribe: ${why}`
+      delay(resubscribeMs, undefined, { signal })
+        .then(() => subscribe(index))
+        .catch(() => {})
+    }
+    stream.on('error', (err: Error) => reopen(err.message))
+    stream.on('end', () => reopen('stream ended'))
+  }
+
+  for (const i of init.validators.keys()) subscribe(i)
+  const loop = publishLoop()
+
+  return {
+    stats: () =>
+      stats.map((s) => ({
+        ...s,
+        published: { ...s.published },
+        publishErrors: { ...s.publishErrors },
+        delivered: { ...s.delivered },
+      })),
+    height: () => sentHeight,
+    async stop() {
+      controller.abort()
+      for (const stream of streams) stream.cancel()
+      streams.clear()
+      await loop
+    },
+  }
+}

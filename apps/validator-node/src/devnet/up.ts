@@ -1,0 +1,227 @@
+/**
+ * `paraloom devnet up`: prepares the files, starts the registry stand-in,
+ * the validators and the peer-monitor as child processes, waits until every
+ * validator sees every other CONNECTED, prints who listens where, then runs
+ * traffic and status lines until asked to stop. Stopping (Ctrl-C) stops
+ * every child and resolves 0; a child that dies on its own stops the rest
+ * and resolves 1 (see `processes.ts` for why it is not restarted).
+ */
+import { mkdir } from 'node:fs/promises'
+import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
+import { type ChildLogLevel, monitorSpec, standInSpec, validatorSpec } from './children.js'
+import { connectValidator, type ValidatorClients } from './clients.js'
+import { DevnetError } from './errors.js'
+import { DEVNET_TIMINGS } from './files.js'
+import { allPorts, type PortPlan } from './layout.js'
+import { choosePorts } from './ports.js'
+import { type PreparedDevnet, prepareDevnet } from './prepare.js'
+import { ChildProcesses } from './processes.js'
+import { waitForRpcHealth, waitUntilAllConnected } from './readiness.js'
+import { startStatusLines } from './status-line.js'
+import { startTraffic, type Traffic } from './traffic.js'
+
+export interface DevnetUpOptions {
+  dir: string
+  validators: number
+  /** A fixed shift of every default port; without it busy defaults shift by 100s. */
+  portOffset?: number
+  traffic: boolean
+  /** Heights per second of the traffic generator. */
+  blocksPerSecond: number
+  /** Time between two rounds of status lines, in milliseconds. */
+  statusIntervalMs: number
+  /** Deadline for every validator to see every other CONNECTED, in milliseconds. */
+  readyTimeoutMs: number
+  /** Log level of the validator processes. */
+  logLevel: ChildLogLevel
+  /** peer-monitor entry point; undefined when it is not available or not wanted. */
+  monitorBin?: string
+}
+
+const NETWORK = 'devnet'
+const HOST = '127.0.0.1'
+
+/** Runs the devnet until `stop` aborts (resolves 0) or a child fails (resolves 1). */
+export async function devnetUp(
+  options: DevnetUpOptions,
+  print: (line: string) => void,
+  stop: AbortSignal,
+): Promise<number> {
+  const say = (line: string): void => print(`[devnet] ${line}`)
+  const { plan, busyAtDefault } = await choosePorts(options.validators, {
+    host: HOST,
+    offset: options.portOffset,
+  })
+  if (busyAtDefault.length > 0) {
+    say(`ports ${busyAtDefault.join(', ')} are in use: every port shifted by +${plan.offset}`)
+  }
+  const prepared = await prepareDevnet({
+    dir: options.dir,
+    validators: options.validators,
+    network: NETWORK,
+    addressing: 'loopback',
+    plan,
+    rpcUrl: `http://${HOST}:${plan.rpc}`,
+    timings: DEVNET_TIMINGS,
+    print: say,
+  })
+  const { layout } = prepared
+
+  // Aborted by Ctrl-C or by a child that dies: either way, everything stops.
+  const run = new AbortController()
+  let failure: string | undefined
+  const children = new ChildProcesses({
+    print,
+    onUnexpectedExit(name, exit, lastLines) {
+      if (failure !== undefined || run.signal.aborted) return
+      const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`
+      failure = `${name} exited unexpectedly (${how}); its last lines:\n${lastLines.map((l) => `  ${l}`).join('\n')}`
+      run.abort(new DevnetError('ChildExited', failure))
+    },
+  })
+  const onStop = (): void => run.abort(stop.reason)
+  stop.addEventListener('abort', onStop, { once: true })
+  if (stop.aborted) onStop()
+  // A devnet that dies on an uncaught error must not leave validators behind.
+  const killOnExit = (): void => children.killAllNow()
+  process.once('exit', killOnExit)
+
+  const clients: ValidatorClients[] = []
+  let traffic: Traffic | undefined
+  let status: { stop(): Promise<void> } | undefined
+  try {
+    await startChildren(options, prepared, plan, children, say, run.signal)
+    for (const p of plan.validators) clients.push(connectValidator(`${HOST}:${p.grpc}`))
+    const targets = layout.validators.map((v, i) => ({
+      name: v.name,
+      identity: solanaAddressFromPublicKey(prepared.identities.validators[i]!.publicKey),
+      peerMonitor: clients[i]!.peerMonitor,
+    }))
+    say(`waiting until every validator sees the other ${options.validators - 1} CONNECTED`)
+    await waitUntilAllConnected(targets, {
+      deadlineMs: options.readyTimeoutMs,
+      progress: say,
+      signal: run.signal,
+    })
+    print(listenTable(prepared, plan, children.pids(), options.monitorBin !== undefined))
+    say(`ready: ${options.validators} validators connected to each other. Ctrl-C stops everything.`)
+    if (options.traffic) {
+      traffic = startTraffic({
+        network: NETWORK,
+        validators: layout.validators.map((v, i) => ({
+          name: v.name,
+          keypair: prepared.identities.validators[i]!,
+          gossip: clients[i]!.gossip,
+        })),
+        blocksPerSecond: options.blocksPerSecond,
+      })
+      say(
+        `traffic: ${options.blocksPerSecond} block(s)/s, round-robin proposer, prevote+precommit from every validator, a compute result every 5 heights`,
+      )
+    }
+    status = startStatusLines({
+      sources: layout.validators.map((v, i) => ({
+        name: v.name,
+        metricsUrl: `http://${HOST}:${plan.validators[i]!.metrics}/metrics`,
+        peerMonitor: clients[i]!.peerMonitor,
+      })),
+      traffic: traffic === undefined ? undefined : () => traffic!.stats(),
+      intervalMs: options.statusIntervalMs,
+      print,
+    })
+    await new Promise<void>((resolve) => {
+      if (run.signal.aborted) resolve()
+      run.signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+  } catch (err) {
+    // Errors caused by the abort itself say nothing new.
+    if (!run.signal.aborted) {
+      failure = (err as Error).message
+      run.abort(err)
+    }
+  } finally {
+    stop.removeEventListener('abort', onStop)
+    say(failure === undefined ? 'stopping…' : `stopping: ${failure}`)
+    await status?.stop()
+    await traffic?.stop()
+    for (const c of clients) c.close()
+    await stopChildren(
+      children,
+      layout.validators.map((v) => v.name),
+    )
+    process.off('exit', killOnExit)
+    say(`stopped every process (${allPorts(plan).length} ports released)`)
+  }
+  return failure === undefined ? 0 : 1
+}
+
+async function startChildren(
+  options: DevnetUpOptions,
+  prepared: PreparedDevnet,
+  plan: PortPlan,
+  children: ChildProcesses,
+  say: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const { layout, identities } = prepared
+  say(`starting the registry stand-in on http://${HOST}:${plan.rpc} (ws ${plan.ws})`)
+  await children.start(standInSpec(layout, plan, identities.programId))
+  await waitForRpcHealth(`http://${HOST}:${plan.rpc}`, { signal })
+  for (const v of layout.validators) {
+    signal.throwIfAborted()
+    say(`starting ${v.name} (config ${v.configPath})`)
+    await children.start(validatorSpec(layout, v, options.logLevel))
+  }
+  if (options.monitorBin === undefined) {
+    say(
+      'peer-monitor is not built: running without it (build apps/peer-monitor to get the dashboard)',
+    )
+  } else {
+    say(`starting peer-monitor, dashboard on http://${HOST}:${plan.dashboard}`)
+    await mkdir(layout.monitorDir, { recursive: true })
+    await children.start(monitorSpec(layout, plan, options.monitorBin))
+  }
+}
+
+/** Monitor first, then every validator together, then the registry they read. */
+async function stopChildren(children: ChildProcesses, validators: string[]): Promise<void> {
+  await children.stop(['monitor'])
+  await children.stop(validators)
+  await children.stopAll()
+}
+
+function listenTable(
+  prepared: PreparedDevnet,
+  plan: PortPlan,
+  pids: Map<string, number>,
+  withMonitor: boolean,
+): string {
+  const rows = [['NAME', 'PID', 'P2P', 'GRPC', 'METRICS']]
+  prepared.layout.validators.forEach((v, i) => {
+    const peerId = peerIdFromPublicKeyBytes(prepared.identities.validators[i]!.publicKey)
+    const ports = plan.validators[i]!
+    rows.push([
+      v.name,
+      String(pids.get(v.name) ?? '-'),
+      `${prepared.endpoints[i]!.registered}/p2p/${peerId.toString()}`,
+      `${HOST}:${ports.grpc}`,
+      `http://${HOST}:${ports.metrics}/metrics`,
+    ])
+  })
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  )
+  lines.push(
+    `registry  pid ${pids.get('registry') ?? '-'}  rpc http://${HOST}:${plan.rpc}  ws ws://${HOST}:${plan.ws}  program ${prepared.identities.programId}`,
+  )
+  lines.push(
+    withMonitor
+      ? `monitor   pid ${pids.get('monitor') ?? '-'}  dashboard http://${HOST}:${plan.dashboard}`
+      : 'monitor   not running (peer-monitor is not built)',
+  )
+  return lines.join('\n')
+}
