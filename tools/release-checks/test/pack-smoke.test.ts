@@ -1,0 +1,220 @@
+import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { installTarballs } from '../src/consumer.js'
+import { userEnv } from '../src/env.js'
+import { undeclaredImports } from '../src/imports.js'
+import { type PackedPackage, packPackages } from '../src/pack.js'
+import { readmeExample, typecheckExamples } from '../src/readme-examples.js'
+import { runCommand } from '../src/run.js'
+import { type PublishablePackage, publishablePackages } from '../src/workspace.js'
+
+type Report = Record<string, unknown>
+
+/**
+ * One real call per library, run as `<project>/check-*.mjs` under plain node.
+ * Each prints one JSON line via `report`, which adds where the import resolved.
+ */
+const LIBRARY_CHECKS: Record<string, { script: string; expectReport(report: Report): void }> = {
+  '@paraloom/codec': {
+    script: `
+      import { randomBytes } from 'node:crypto'
+      import { Vote, publicKeyFromSecret, sign, verify } from '@paraloom/codec'
+      const secretKey = randomBytes(32)
+      const vote = sign(Vote, {
+        network: 'Devnet', height: 42n, round: 0, kind: 'Prevote',
+        blockHash: new Uint8Array(32), voter: publicKeyFromSecret(secretKey),
+        signature: new Uint8Array(64),
+      }, secretKey)
+      const back = Vote.decode(Vote.encode(vote))
+      report({ verified: verify(Vote, back), json: Vote.toJson(back) })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({ verified: true, json: { network: 'Devnet', height: '42' } }),
+  },
+  '@paraloom/registry': {
+    script: `
+      import { address, findRegistryPda } from '@paraloom/registry'
+      const pda = await findRegistryPda(address('Para1oomRegistry111111111111111111111111111'))
+      report({ pda })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({
+        pda: {
+          address: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+          bump: expect.any(Number),
+        },
+      }),
+  },
+  '@paraloom/p2p': {
+    // No process.exit: the process must end by itself once the node stops.
+    script: `
+      import { randomBytes } from 'node:crypto'
+      import { createParaloomNode, StaticDirectory } from '@paraloom/p2p'
+      const node = await createParaloomNode({
+        network: 'devnet', privateKey: randomBytes(32),
+        listen: ['/ip4/127.0.0.1/tcp/0'], directory: new StaticDirectory([]),
+      })
+      await node.start()
+      const addrs = node.getMultiaddrs().map(String)
+      await node.stop()
+      report({ identity: node.identity, addrs })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({
+        identity: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+        addrs: [expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/)],
+      }),
+  },
+  '@paraloom/proto': {
+    script: `
+      import { ListPeersResponse, descriptorSet } from '@paraloom/proto'
+      const bytes = ListPeersResponse.encode(ListPeersResponse.fromPartial({})).finish()
+      report({ descriptorBytes: descriptorSet().length, decoded: ListPeersResponse.decode(bytes).peers })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({ descriptorBytes: expect.any(Number), decoded: [] }),
+  },
+  '@paraloom/peer-monitor': {
+    // Opening a store loads better-sqlite3's native addon and runs the migrations.
+    script: `
+      import { openStore } from '@paraloom/peer-monitor'
+      const store = openStore({ file: 'smoke-monitor.db' })
+      store.close()
+      report({ opened: true })`,
+    expectReport: (r) => expect(r).toMatchObject({ opened: true }),
+  },
+}
+
+/** Each CLI by package, and what its `--help` must start with. */
+const CLIS: Record<string, { bin: string; usage: RegExp }> = {
+  paraloom: { bin: 'paraloom', usage: /^Usage: paraloom /m },
+  '@paraloom/peer-monitor': { bin: 'peer-monitor', usage: /^Usage: peer-monitor /m },
+}
+
+/** Libraries whose README opens with an example that must compile. */
+const README_EXAMPLES = [
+  '@paraloom/codec',
+  '@paraloom/registry',
+  '@paraloom/p2p',
+  '@paraloom/proto',
+]
+
+const PUBLISHED = [...new Set([...Object.keys(LIBRARY_CHECKS), ...Object.keys(CLIS)])].sort()
+
+/** What a tarball may hold: its build, docs and licence; `proto/` sources for @paraloom/proto. */
+function allowedFile(name: string, path: string): boolean {
+  if (/(^|\/)(test|__tests__)\/|\.test\.|\.tsbuildinfo$/.test(path)) return false
+  if (name === '@paraloom/proto' && path.startsWith('proto/')) return path.endsWith('.proto')
+  return /^(package\.json|README\.md|CHANGELOG\.md|LICEN[CS]E(\.\w+)?|dist\/.+)$/.test(path)
+}
+
+/** Whole-run deadline for one plain-node check or CLI call. */
+const RUN_TIMEOUT_MS = 60_000
+
+describe('packed tarballs installed in an empty project', () => {
+  let work: string
+  let project: string
+  let packages: PublishablePackage[]
+  let packed: PackedPackage[]
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'paraloom-pack-smoke-'))
+    project = join(work, 'project')
+    await mkdir(join(work, 'tarballs'))
+    await mkdir(project)
+    packages = await publishablePackages()
+    packed = await packPackages(packages, join(work, 'tarballs'))
+    await installTarballs(project, packed)
+  }, 15 * 60_000)
+
+  afterAll(async () => {
+    if (work !== undefined) await rm(work, { recursive: true, force: true })
+  })
+
+  const installed = (name: string): string => join(project, 'node_modules', name)
+  const manifestOf = async (name: string): Promise<Record<string, unknown>> =>
+    JSON.parse(await readFile(join(installed(name), 'package.json'), 'utf8'))
+
+  it('publishes exactly the packages these checks cover', () => {
+    expect(packages.map((p) => p.name)).toEqual(PUBLISHED)
+    expect(packed.map((p) => p.name).sort()).toEqual(PUBLISHED)
+  })
+
+  it.each(PUBLISHED)('%s: the tarball holds only its build, README and licence', (name) => {
+    const files = packed.find((p) => p.name === name)!.files
+    expect(files.filter((f) => !allowedFile(name, f))).toEqual([])
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md']))
+    if (name === '@paraloom/proto') {
+      expect(files).toEqual(expect.arrayContaining(['dist/generated/descriptor-set.binpb']))
+      expect(files.some((f) => f.startsWith('proto/'))).toBe(true)
+    }
+  })
+
+  it.each(PUBLISHED)('%s: the packed manifest is publishable as is', async (name) => {
+    const manifest = await manifestOf(name)
+    const ranges = JSON.stringify([manifest.dependencies, manifest.peerDependencies])
+    expect(ranges).not.toMatch(/workspace:|catalog:/)
+    expect(manifest).toMatchObject({
+      type: 'module',
+      license: expect.any(String),
+      description: expect.any(String),
+      repository: expect.objectContaining({ directory: expect.any(String) }),
+      engines: { node: expect.any(String) },
+      publishConfig: { access: 'public' },
+    })
+    expect(manifest.private).toBeUndefined()
+    // Every path the manifest points at is in the tarball.
+    const targets = JSON.stringify([manifest.exports, manifest.types, manifest.bin])
+    for (const [, target] of targets.matchAll(/"\.\/([^"*]+)"/g)) {
+      await expect(stat(join(installed(name), target!))).resolves.toBeDefined()
+    }
+  })
+
+  it.each(
+    PUBLISHED,
+  )('%s: every package its dist imports is a declared dependency', async (name) => {
+    expect(await undeclaredImports(installed(name))).toEqual([])
+  })
+
+  it.each(
+    Object.keys(LIBRARY_CHECKS),
+  )('%s: imports and works under plain node, resolved from the project', async (name) => {
+    const { script, expectReport } = LIBRARY_CHECKS[name]!
+    const file = join(project, `check-${name.replace(/\W+/g, '-')}.mjs`)
+    const prelude = `const report = (r) => console.log(JSON.stringify({ resolved: import.meta.resolve('${name}'), ...r }))\n`
+    await writeFile(file, prelude + script)
+    const { stdout } = await runCommand(process.execPath, [file], {
+      cwd: project,
+      env: userEnv(),
+      timeoutMs: RUN_TIMEOUT_MS,
+    })
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report
+    expect(report.resolved).toMatch(
+      new RegExp(`^${pathToFileURL(await realpath(installed(name))).href}/`),
+    )
+    expectReport(report)
+  })
+
+  it.each(
+    Object.keys(CLIS),
+  )('%s: its CLI runs --help from node_modules/.bin without node flags', async (name) => {
+    const { bin, usage } = CLIS[name]!
+    const binPath = join(project, 'node_modules', '.bin', bin)
+    const target = await realpath(binPath)
+    expect((await stat(target)).mode & 0o111).not.toBe(0)
+    expect(await readFile(target, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
+    const { stdout } = await runCommand(binPath, ['--help'], {
+      cwd: project,
+      env: userEnv(),
+      timeoutMs: RUN_TIMEOUT_MS,
+    })
+    expect(stdout).toMatch(usage)
+  })
+
+  it('the README examples type-check against the installed packages', async () => {
+    // The README as published: the copy in the tarball.
+    const examples = await Promise.all(
+      README_EXAMPLES.map((name) => readmeExample(name, installed(name))),
+    )
+    await typecheckExamples(project, examples)
+  })
+})
