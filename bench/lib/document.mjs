@@ -1,0 +1,115 @@
+// docs/benchmarks.md, regenerated whole by every full `pnpm bench`: the
+// machine, the goals table, every suite's figures, the codec profiles and
+// how each figure is measured.
+import { goalsMarkdown, profilesMarkdown, suitesMarkdown } from './report.mjs'
+
+const METHOD = `## How each figure is measured
+
+Every suite prints JSON lines \`{suite, name, metric, value, unit, goal?, met?, by?, detail?}\`;
+\`bench/run.mjs\` collects them and writes this file. No benchmark is a test:
+tests never assert timings. Comparisons run side by side in one process or
+one run, so their ratios hold on a noisy machine.
+
+- **codec** (\`packages/codec/bench\`, \`bench/suites/codec.mjs\`): a Vote
+  (149 B) and a BlockProposal with 100 transactions of 200 B (21,024 B),
+  encode and decode. Every case is calibrated to a fixed batch length,
+  warmed up, then timed in round-robin rounds (11 rounds, 3 warm-up; 5 and 1
+  with \`--quick\`); the value is the median ns/op, the spread (±) the
+  median absolute deviation. Peers in the same run: npm \`borsh\` and
+  \`@coral-xyz/borsh\` on the same layout in Borsh (their Borsh bytes are
+  checked equal), \`JSON.stringify\`/\`JSON.parse\` of the canonical JSON,
+  and Rust \`bincode\` 1.3.3 (\`bench/rust-bincode\`, built with
+  \`cargo build --release --offline\` against Debian's packaged crates) with
+  the wire.md options (fixed-width integers, size cap, trailing bytes
+  rejected). Rust must write the very bytes our encoder writes (FNV-1a
+  digests compared; a mismatch fails the run). MB/s counts each codec's own
+  encoding. Rust decodes transactions into owned \`Vec<u8>\`s; we decode byte
+  fields as views of the input (see the codec README). The CPU profiles
+  (V8 sampling profiler, self time per function) say where our time goes.
+- **gossip** (\`packages/p2p/bench/gossip.js\`): 12 validators, each a
+  separate process, full mesh on 127.0.0.1. Every validator publishes its
+  share of the rate as signed votes carrying the publish time; every other
+  validator records publish-to-delivery latency (one wall clock for all
+  processes). 100 votes/s for 30 s gives p50/p99/max; then 30-s trials at
+  rising rates (250, 500, 1000, 2000, 4000/s) until one loses a delivery,
+  fails a publish or cannot keep its schedule, and one bisection step.
+- **discovery** (\`packages/p2p/bench/discovery.js\`): 32 validators as 8
+  processes × 4 nodes, cold: the processes are up and the nodes created,
+  knowing only the registry (every validator's key and address); the clock
+  starts when they are told to start and stops when every routing table
+  holds every other validator (and, beside it, when every node is connected
+  to every other). Median of 3 rounds with fresh processes and keys.
+- **failure** (\`packages/p2p/bench/failure.js\`): 6 validators in separate
+  processes, ping every 1 s (timeout 1 s), OFFLINE after 3 misses. A victim
+  is killed; the figure is the time until the last survivor marks it
+  OFFLINE. SIGKILL closes the victim's sockets (a crashed process); SIGSTOP
+  leaves them open and silent (a hung or unplugged host). Beside it, each
+  process also runs a plain libp2p node with libp2p's connection monitor at
+  its defaults: the time until every survivor's monitor dropped the victim.
+- **soak** (\`packages/p2p/bench/soak.js\`): 4 validators talk only through
+  \`jitter-proxy.js\`, a relay delaying every chunk 100–300 ms (200 ± 100 ms,
+  uniform) each way, in order, for 10 minutes. This kernel has no \`netem\`,
+  and shaping the shared loopback would disturb everything else on the
+  machine, so the jitter is emulated in user space (connection set-up is not
+  delayed). Nobody fails, so every OFFLINE is false; beside it, the
+  disconnects libp2p's connection monitor (defaults) caused on the plain
+  nodes. It runs in the background while the other suites run, so it also
+  sees a loaded machine.
+- **memory** (\`packages/p2p/bench/memory.js\`): one validator process with
+  31 peer validators (27 honest, 4 attacking); RSS is the peak of 250-ms
+  samples over 5 s idle, then the peak during a 60-s flood: invalid signed
+  gossip (garbage, over-cap votes, 2 MiB blocks, 300 KiB results) and
+  request/gossipsub streams with lengths over the caps, malformed varints,
+  garbage bodies and half frames.
+- **grpc** (\`bench/suites/grpc.mjs\`): a real \`paraloom validator start\`
+  process (registry stand-in, ping every 250 ms) with 10 peer validators in
+  another process that is stopped and continued (SIGSTOP/SIGCONT) to make
+  its peers go OFFLINE and come back; 50 \`WatchPeers\` streams (a client
+  built from \`proto/\` with grpc-js) measure the time from a transition's
+  \`at_ms\` to its receipt.
+
+\`pnpm bench --quick\` shrinks every workload (fewer rounds and nodes,
+5-s floods, a 30-s soak) to fit 2 minutes; it prints the table and writes
+nothing unless \`--write\` is given.`
+
+function header(machine, run) {
+  const load = (l) => l.map((x) => x.toFixed(2)).join(', ')
+  const busy = run.loadAtStart[0] > machine.cores / 2
+  const warning = busy
+    ? `\n\n> **The machine was busy** when this run started (1-min load ${run.loadAtStart[0].toFixed(2)} on ${machine.cores} cores): other work shared the CPU, so latencies and rates are worse and noisier than on a quiet machine.`
+    : ''
+  return `# Benchmarks
+
+Generated by \`pnpm bench\`${run.quick ? ' --quick' : ''} on ${machine.date} in ${(run.durationMs / 60_000).toFixed(1)} min. Do not edit by hand: run \`pnpm bench\` again.
+
+| machine | |
+|---|---|
+| CPU | ${machine.cpu} |
+| cores | ${machine.cores} |
+| RAM | ${machine.ramGiB} GiB |
+| OS | ${machine.os} |
+| Node.js | ${machine.node} |
+| load average (1, 5, 15 min) at start | ${load(run.loadAtStart)} |
+| load average at end | ${load(run.loadAtEnd)} |${warning}`
+}
+
+/** The whole report. `run`: { quick, durationMs, loadAtStart, loadAtEnd, failures }. */
+export function benchmarksDocument(lines, machine, run) {
+  const failures =
+    run.failures.length === 0
+      ? ''
+      : `\n\n**Suites that did not finish:** ${run.failures.join('; ')}.`
+  const profiles = profilesMarkdown(lines)
+  return `${header(machine, run)}${failures}
+
+## Goals
+
+${goalsMarkdown(lines)}
+
+## Results
+
+${suitesMarkdown(lines)}
+${profiles === '' ? '' : `\n## Where the codec's time goes\n\nTop functions by self time while each case runs in a loop (V8 sampling profiler):\n\n${profiles}\n`}
+${METHOD}
+`
+}

@@ -1,0 +1,125 @@
+// `pnpm bench`: builds the workspace, then runs every benchmark suite one
+// after another (the jitter soak alone runs in the background, since it
+// mostly waits), collects their JSON result lines, prints them and a
+// markdown table, and writes docs/benchmarks.md.
+//
+// Usage: node bench/run.mjs [--quick] [--only=codec,gossip,...] [--no-build] [--write]
+//   --quick     every workload shrunk to fit about 2 minutes; writes no file unless --write
+//   --only      run only these suites (codec, gossip, discovery, failure, memory, grpc, soak)
+//   --no-build  skip `turbo run build`
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { runChild } from './lib/child.mjs'
+import { benchmarksDocument } from './lib/document.mjs'
+import { parseResultLine } from './lib/emit.mjs'
+import { machineInfo, printTable } from './lib/report.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const minute = 60_000
+const p2pSuite = (name) => ({
+  cwd: `${root}packages/p2p`,
+  script: 'bench/run.js',
+  args: [`--suite=${name}`],
+})
+
+/** Every suite: where it runs, and its deadline (full, quick). */
+const SUITES = {
+  codec: {
+    cwd: root,
+    script: 'bench/suites/codec.mjs',
+    args: [],
+    timeoutMs: [8 * minute, 2 * minute],
+  },
+  gossip: { ...p2pSuite('gossip'), timeoutMs: [8 * minute, 2 * minute] },
+  discovery: { ...p2pSuite('discovery'), timeoutMs: [4 * minute, 1 * minute] },
+  failure: { ...p2pSuite('failure'), timeoutMs: [4 * minute, 2 * minute] },
+  memory: { ...p2pSuite('memory'), timeoutMs: [5 * minute, 2 * minute] },
+  grpc: {
+    cwd: root,
+    script: 'bench/suites/grpc.mjs',
+    args: [],
+    timeoutMs: [4 * minute, 2 * minute],
+  },
+}
+const BACKGROUND = { soak: { ...p2pSuite('soak'), timeoutMs: [14 * minute, 2 * minute] } }
+
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+const wanted = (name) => only === undefined || only.includes(name)
+const unknown = (only ?? []).filter((n) => !(n in SUITES) && !(n in BACKGROUND))
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown suite ${unknown.join(', ')}\n`)
+  process.exit(2)
+}
+
+const lines = []
+const failures = []
+const startedAt = Date.now()
+const loadAtStart = loadavg()
+
+function build() {
+  process.stderr.write('bench: turbo run build\n')
+  const turbo = `${root}node_modules/.bin/turbo`
+  const result = spawnSync(turbo, ['run', 'build', '--output-logs=errors-only'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  })
+  if (result.status !== 0) {
+    process.stderr.write('bench: the build failed\n')
+    process.exit(1)
+  }
+}
+
+/** Runs one suite to the end; its result lines are printed and kept. */
+async function runSuite(name, suite) {
+  process.stderr.write(`bench: ${name}\n`)
+  const args = [suite.script, ...suite.args, '--lines-only', ...(quick ? ['--quick'] : [])]
+  try {
+    const { code, timedOut } = await runChild(process.execPath, args, {
+      cwd: suite.cwd,
+      timeoutMs: suite.timeoutMs[quick ? 1 : 0],
+      onLine: (text) => {
+        const line = parseResultLine(text)
+        if (line === undefined) return
+        lines.push(line)
+        process.stdout.write(`${text}\n`)
+      },
+    })
+    if (timedOut)
+      failures.push(`${name}: no result within ${suite.timeoutMs[quick ? 1 : 0] / minute} min`)
+    else if (code !== 0) failures.push(`${name}: exited with ${code}`)
+  } catch (err) {
+    failures.push(`${name}: ${err.message}`)
+  }
+}
+
+if (!argv.includes('--no-build')) build()
+const background = Object.entries(BACKGROUND)
+  .filter(([name]) => wanted(name))
+  .map(([name, suite]) => runSuite(name, suite))
+for (const [name, suite] of Object.entries(SUITES)) {
+  if (wanted(name)) await runSuite(name, suite)
+}
+await Promise.all(background)
+
+printTable(lines)
+if (failures.length > 0) process.stderr.write(`bench: did not finish: ${failures.join('; ')}\n`)
+if (!quick || argv.includes('--write')) {
+  const doc = benchmarksDocument(lines, machineInfo(), {
+    quick,
+    durationMs: Date.now() - startedAt,
+    loadAtStart,
+    loadAtEnd: loadavg(),
+    failures,
+  })
+  writeFileSync(`${root}docs/benchmarks.md`, doc)
+  process.stderr.write('bench: wrote docs/benchmarks.md\n')
+}
+process.exit(failures.length === 0 ? 0 : 1)

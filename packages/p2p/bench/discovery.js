@@ -1,0 +1,97 @@
+// Discovery: validators spread over processes (8 × 4 = 32; 4 × 2 with
+// --quick) start cold, knowing only the registry (every validator's key and
+// address). Measured from the moment the parent tells them to start (the
+// processes are up and the nodes created) until every routing table holds
+// every other validator; beside it, until every node is connected to every
+// other. Several rounds with fresh processes; median and worst.
+import { fileURLToPath } from 'node:url'
+import { goal, log } from '../../../bench/lib/emit.mjs'
+import { summarize } from '../../../bench/lib/stats.mjs'
+import { nowMs } from './lib/clock.js'
+import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
+import { seedList, validatorKeys } from './lib/keys.js'
+import { freePorts } from './lib/ports.js'
+
+const SUITE = 'discovery'
+const WORKER = fileURLToPath(new URL('./discovery-worker.js', import.meta.url))
+const GOAL_MS = 2000
+const WATCH_TIMEOUT_MS = 60_000
+
+const SETTINGS = {
+  full: { processes: 8, perProcess: 4, rounds: 3 },
+  quick: { processes: 4, perProcess: 2, rounds: 1 },
+}
+
+/** One cold start; the time until the last node's table was full, and connected. */
+async function coldStart({ processes, perProcess }, round) {
+  const total = processes * perProcess
+  const keys = validatorKeys(total, `discovery-${round}`)
+  const ports = await freePorts(total)
+  const seeds = seedList(keys, ports)
+  const workers = await startWorkers(
+    WORKER,
+    Array.from({ length: processes }, (_, p) => `discovery-${p}`),
+  )
+  try {
+    await callAll(workers, 'init', (_, p) => ({
+      own: keys
+        .slice(p * perProcess, (p + 1) * perProcess)
+        .map((k) => ({ seed: k.seed, port: ports[k.index] })),
+      seeds,
+    }))
+    const t0 = nowMs()
+    const reports = await callAll(
+      workers,
+      'startAndWatch',
+      () => ({ others: total - 1, timeoutMs: WATCH_TIMEOUT_MS }),
+      { timeoutMs: WATCH_TIMEOUT_MS + 30_000 },
+    )
+    const marks = reports.flatMap((r) => r.marks)
+    if (process.env.BENCH_DEBUG)
+      console.error(
+        marks
+          .map((m) => [m.routingFullAt - t0, m.connectedAllAt - t0].map(Math.round).join('/'))
+          .join(' '),
+      )
+    const worst = (key) =>
+      marks.some((m) => m[key] === null)
+        ? Number.POSITIVE_INFINITY
+        : Math.max(...marks.map((m) => m[key] - t0))
+    return { routingFullMs: worst('routingFullAt'), connectedAllMs: worst('connectedAllAt') }
+  } finally {
+    await closeWorkers(workers)
+  }
+}
+
+export async function discoverySuite({ quick, emit }) {
+  const s = quick ? SETTINGS.quick : SETTINGS.full
+  const total = s.processes * s.perProcess
+  const rounds = []
+  for (let round = 0; round < s.rounds; round++) {
+    const r = await coldStart(s, round)
+    log(
+      SUITE,
+      `round ${round + 1}: routing tables full after ${r.routingFullMs.toFixed(0)} ms, all connected after ${r.connectedAllMs.toFixed(0)} ms`,
+    )
+    rounds.push(r)
+  }
+  const name = `${total} validators (${s.processes} processes × ${s.perProcess}), cold start`
+  const routing = summarize(rounds.map((r) => r.routingFullMs))
+  const connected = summarize(rounds.map((r) => r.connectedAllMs))
+  const detail = (x) => `median of ${x.count} rounds; worst ${x.max.toFixed(0)} ms`
+  emit({
+    name,
+    metric: 'every routing table holds every validator',
+    value: routing.median,
+    unit: 'ms',
+    detail: detail(routing),
+    ...goal(Math.round(routing.median), '<=', GOAL_MS, 'ms'),
+  })
+  emit({
+    name,
+    metric: 'every validator connected to every other',
+    value: connected.median,
+    unit: 'ms',
+    detail: detail(connected),
+  })
+}

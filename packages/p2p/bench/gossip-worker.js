@@ -1,0 +1,121 @@
+// One gossip benchmark validator in its own process. It publishes signed
+// votes at the rate the parent asks for and records, for every vote it
+// receives, the publish-to-delivery latency: the publisher writes its
+// publish time (µs since the epoch) into the vote's `height` and the trial
+// number into `round`, so nothing but the vote itself crosses between nodes.
+import { sign, Vote } from '@paraloom/codec'
+import { nowMs, sleep, waitUntil } from './lib/clock.js'
+import { serveParent } from './lib/ipc.js'
+import { createNodes, stopAll } from './lib/nodes.js'
+
+/** Latency samples kept per trial, at most (a trial at 4,000/s × 11 peers × 30 s fits). */
+const MAX_SAMPLES = 2_000_000
+const TICK_MS = 5
+
+let node
+let seed
+/** Per trial: deliveries per publisher (base58 identity) and latency samples. */
+const trials = new Map()
+
+function trial(id) {
+  let t = trials.get(id)
+  if (t === undefined) {
+    t = { received: new Map(), latencies: new Float64Array(1024), count: 0 }
+    trials.set(id, t)
+  }
+  return t
+}
+
+function record(vote, from) {
+  const latencyMs = nowMs() - Number(vote.height) / 1000
+  const t = trial(vote.round)
+  const publisher = from.toString()
+  t.received.set(publisher, (t.received.get(publisher) ?? 0) + 1)
+  if (t.count === t.latencies.length && t.count < MAX_SAMPLES) {
+    const grown = new Float64Array(Math.min(t.count * 2, MAX_SAMPLES))
+    grown.set(t.latencies)
+    t.latencies = grown
+  }
+  if (t.count < t.latencies.length) t.latencies[t.count++] = latencyMs
+}
+
+function vote(trialId, seq) {
+  const blockHash = new Uint8Array(32)
+  new DataView(blockHash.buffer).setUint32(0, seq, true)
+  return sign(
+    Vote,
+    {
+      network: 'Localnet',
+      height: BigInt(Math.round(nowMs() * 1000)),
+      round: trialId,
+      kind: 'Prevote',
+      blockHash,
+      voter: node.peerId.publicKey.raw,
+      signature: new Uint8Array(64),
+    },
+    seed,
+  )
+}
+
+/** Publishes `ratePerS` votes a second for `durationMs`, on schedule (catching up after a lag). */
+async function publish({ trial: trialId, ratePerS, durationMs }) {
+  const start = nowMs()
+  let sent = 0
+  let failed = 0
+  let seq = 0
+  let due = 0
+  let maxBehind = 0
+  const errors = new Set()
+  const inFlight = new Set()
+  while (nowMs() - start < durationMs) {
+    due = Math.floor(((nowMs() - start) * ratePerS) / 1000)
+    maxBehind = Math.max(maxBehind, due - sent - failed)
+    while (sent + failed < due) {
+      const p = node.gossip
+        .publish('votes', vote(trialId, seq++))
+        .catch((err) => {
+          failed++
+          sent--
+          if (errors.size < 5) errors.add(err.message)
+        })
+        .finally(() => inFlight.delete(p))
+      inFlight.add(p)
+      sent++
+    }
+    await sleep(TICK_MS)
+  }
+  await Promise.allSettled([...inFlight])
+  return { sent, failed, planned: due, maxBehind, errors: [...errors] }
+}
+
+const handlers = {
+  async init({ own, seeds }) {
+    ;[node] = await createNodes({ own: [own], seeds })
+    seed = own.seed
+    node.gossip.subscribe('votes', ({ value, from }) => record(value, from))
+    return { peerId: node.peerId.toString() }
+  },
+  start: () => node.start(),
+  /** Resolves once every other validator subscribes and the votes mesh has `meshPeers` peers. */
+  async ready({ subscribers, meshPeers, timeoutMs }) {
+    await waitUntil(
+      'gossip subscribers and mesh',
+      () =>
+        node.gossip.subscribers('votes').length >= subscribers &&
+        node.gossip.meshPeers('votes').length >= meshPeers,
+      { timeoutMs },
+    )
+  },
+  publish,
+  /** What this node received in a trial; forgets the trial. */
+  results({ trial: trialId }) {
+    const t = trial(trialId)
+    trials.delete(trialId)
+    return {
+      received: Object.fromEntries(t.received),
+      latencies: t.latencies.subarray(0, t.count),
+    }
+  },
+}
+
+serveParent(handlers, { onExit: () => stopAll(node === undefined ? [] : [node]) })

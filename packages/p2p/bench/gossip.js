@@ -1,0 +1,170 @@
+// Gossip: validators in separate processes (12; 6 with --quick), full mesh
+// over loopback. (1) Publish-to-delivery latency at every other node at 100
+// votes/s, spread over all validators. (2) The highest total rate sustained
+// with zero loss over a 30-s trial (3 s with --quick): a ladder of rates,
+// then one bisection step between the last rate that held and the first
+// that did not.
+import { fileURLToPath } from 'node:url'
+import { goal, log } from '../../../bench/lib/emit.mjs'
+import { summarize } from '../../../bench/lib/stats.mjs'
+import { sleep } from './lib/clock.js'
+import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
+import { seedList, validatorKeys } from './lib/keys.js'
+import { freePorts } from './lib/ports.js'
+
+const SUITE = 'gossip'
+const WORKER = fileURLToPath(new URL('./gossip-worker.js', import.meta.url))
+const LATENCY_RATE_PER_S = 100
+/** Goals: p99 at 100 votes/s, and the sustained rate. */
+const P99_GOAL_MS = 50
+const SUSTAINED_GOAL_PER_S = 1000
+/** After a trial, how long stragglers may still arrive. */
+const DRAIN_MS = 3000
+/** A publisher that fell further behind its schedule than this share did not sustain the rate. */
+const MAX_SHORTFALL = 0.02
+
+const SETTINGS = {
+  full: {
+    validators: 12,
+    latencyMs: 30_000,
+    trialMs: 30_000,
+    ladder: [250, 500, 1000, 2000, 4000],
+  },
+  quick: { validators: 6, latencyMs: 5_000, trialMs: 3_000, ladder: [100, 200] },
+}
+
+let trialCounter = 0
+
+/** Runs one trial at `ratePerS` votes/s in total; what was sent, received and how fast. */
+async function runTrial(workers, ratePerS, durationMs) {
+  const trial = ++trialCounter
+  const share = ratePerS / workers.length
+  const published = await callAll(
+    workers,
+    'publish',
+    () => ({ trial, ratePerS: share, durationMs }),
+    { timeoutMs: durationMs + 60_000 },
+  )
+  await sleep(DRAIN_MS)
+  const results = await callAll(workers, 'results', () => ({ trial }), { timeoutMs: 60_000 })
+  const peerIds = workers.map((w) => w.peerId)
+  let expected = 0
+  let delivered = 0
+  published.forEach((p, i) => {
+    expected += p.sent * (workers.length - 1)
+    results.forEach((r, j) => {
+      if (j !== i) delivered += r.received[peerIds[i]] ?? 0
+    })
+  })
+  const latencies = results.flatMap((r) => Array.from(r.latencies))
+  const sent = published.reduce((n, p) => n + p.sent, 0)
+  const planned = published.reduce((n, p) => n + p.planned, 0)
+  const failed = published.reduce((n, p) => n + p.failed, 0)
+  const errors = [...new Set(published.flatMap((p) => p.errors))]
+  return {
+    ratePerS,
+    sent,
+    planned,
+    failed,
+    errors,
+    lost: expected - delivered,
+    kept: sent >= planned * (1 - MAX_SHORTFALL),
+    latency: summarize(latencies),
+  }
+}
+
+const sustained = (t) => t.lost === 0 && t.failed === 0 && t.kept
+
+function describeTrial(t) {
+  const why = []
+  if (t.lost > 0) why.push(`${t.lost} deliveries lost`)
+  if (t.failed > 0) why.push(`${t.failed} publishes failed (${t.errors.join('; ')})`)
+  if (!t.kept) why.push(`publishers sent ${t.sent} of ${t.planned} on schedule`)
+  const lat = `p50 ${t.latency.p50.toFixed(1)} ms, p99 ${t.latency.p99.toFixed(1)} ms`
+  return `${t.ratePerS}/s: ${why.length === 0 ? 'zero loss' : why.join(', ')}; ${lat}`
+}
+
+/** Climbs the ladder while trials hold, then bisects once. The best rate and every trial. */
+async function searchSustainedRate(workers, { ladder, trialMs }) {
+  const trials = []
+  let best = 0
+  let firstFailed
+  for (const rate of ladder) {
+    const t = await runTrial(workers, rate, trialMs)
+    trials.push(t)
+    log(SUITE, `trial ${describeTrial(t)}`)
+    if (!sustained(t)) {
+      firstFailed = rate
+      break
+    }
+    best = rate
+  }
+  if (firstFailed !== undefined && best > 0) {
+    const middle = Math.round((best + firstFailed) / 2)
+    const t = await runTrial(workers, middle, trialMs)
+    trials.push(t)
+    log(SUITE, `trial ${describeTrial(t)}`)
+    if (sustained(t)) best = middle
+  }
+  return { best, trials, capped: firstFailed === undefined }
+}
+
+export async function gossipSuite({ quick, emit }) {
+  const s = quick ? SETTINGS.quick : SETTINGS.full
+  const keys = validatorKeys(s.validators, 'gossip')
+  const ports = await freePorts(s.validators)
+  const seeds = seedList(keys, ports)
+  log(SUITE, `starting ${s.validators} validator processes`)
+  const workers = await startWorkers(
+    WORKER,
+    keys.map((k) => `gossip-${k.index}`),
+  )
+  try {
+    const inits = await callAll(workers, 'init', (_, i) => ({
+      own: { seed: keys[i].seed, port: ports[i] },
+      seeds,
+    }))
+    inits.forEach((r, i) => {
+      workers[i].peerId = r.peerId
+    })
+    await callAll(workers, 'start')
+    await callAll(
+      workers,
+      'ready',
+      () => ({
+        subscribers: s.validators - 1,
+        meshPeers: Math.min(4, s.validators - 1),
+        timeoutMs: 60_000,
+      }),
+      { timeoutMs: 70_000 },
+    )
+    log(SUITE, `mesh formed; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`)
+    const steady = await runTrial(workers, LATENCY_RATE_PER_S, s.latencyMs)
+    log(SUITE, describeTrial(steady))
+    const name = `${s.validators} validators, ${LATENCY_RATE_PER_S} votes/s`
+    const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
+    emit({ name, metric: 'latency p50', value: steady.latency.p50, unit: 'ms', detail })
+    emit({
+      name,
+      metric: 'latency p99',
+      value: steady.latency.p99,
+      unit: 'ms',
+      detail,
+      ...goal(Number(steady.latency.p99.toFixed(1)), '<=', P99_GOAL_MS, 'ms'),
+    })
+    emit({ name, metric: 'latency max', value: steady.latency.max, unit: 'ms', detail })
+    emit({ name, metric: 'deliveries lost', value: steady.lost, unit: '', detail })
+
+    const search = await searchSustainedRate(workers, s)
+    emit({
+      name: `${s.validators} validators, ${s.trialMs / 1000}-s trials`,
+      metric: 'highest sustained rate with zero loss',
+      value: search.best,
+      unit: 'votes/s',
+      detail: `${search.capped ? 'top of the ladder held; ' : ''}trials: ${search.trials.map(describeTrial).join(' | ')}`,
+      ...goal(search.best, '>=', SUSTAINED_GOAL_PER_S, 'votes/s'),
+    })
+  } finally {
+    await closeWorkers(workers)
+  }
+}

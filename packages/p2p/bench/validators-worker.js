@@ -1,0 +1,60 @@
+// A process hosting validators, in one of three roles: a measured target
+// (memory benchmark), honest validators (its peers; the gRPC benchmark's too),
+// or attacking validators that flood a target (lib/flood.js).
+import { peerIdFromString } from '@libp2p/peer-id'
+import { sleep, waitUntil } from './lib/clock.js'
+import { floodFrames, floodGossip } from './lib/flood.js'
+import { serveParent } from './lib/ipc.js'
+import { connectedPeerCount, createNodes, stopAll } from './lib/nodes.js'
+
+let nodes = []
+
+/** RSS and heap of this process, in bytes (after a full GC when --expose-gc is on). */
+function memory() {
+  globalThis.gc?.()
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+}
+
+serveParent(
+  {
+    async init({ own, seeds }) {
+      nodes = await createNodes({ own, seeds })
+      return nodes.map((n) => n.peerId.toString())
+    },
+    start: () => Promise.all(nodes.map((n) => n.start())),
+    /** Resolves once the first node is connected to `count` peers and sees them all up. */
+    async connected({ count, timeoutMs }) {
+      const [node] = nodes
+      await waitUntil(
+        `${count} connected peers`,
+        () =>
+          connectedPeerCount(node) >= count &&
+          node.liveness.registry.snapshot().peers.filter((p) => p.state === 'CONNECTED').length >=
+            count,
+        { timeoutMs, everyMs: 200 },
+      )
+      return connectedPeerCount(node)
+    },
+    memory,
+    /** The highest RSS seen, sampled every `everyMs` for `durationMs` (no GC forced). */
+    async peakRss({ durationMs, everyMs }) {
+      let peak = 0
+      const end = Date.now() + durationMs
+      while (Date.now() < end) {
+        peak = Math.max(peak, process.memoryUsage().rss)
+        await sleep(everyMs)
+      }
+      return { peak, connected: connectedPeerCount(nodes[0]) }
+    },
+    /** Every node of this process floods `target` in the given way for `durationMs`. */
+    async flood({ target, how, durationMs }) {
+      const peer = peerIdFromString(target)
+      const runs = nodes.map((n) =>
+        how === 'gossip' ? floodGossip(n, durationMs) : floodFrames(n, peer, durationMs),
+      )
+      return Promise.all(runs)
+    },
+  },
+  { onExit: () => stopAll(nodes) },
+)
