@@ -8,7 +8,7 @@ import type { CliIo } from '../cli.js'
 import { ExitCode, UsageError } from '../cli-errors.js'
 import { findPeerMonitorBin } from '../devnet/children.js'
 import { DevnetError } from '../devnet/errors.js'
-import { DEVNET_TIMINGS } from '../devnet/files.js'
+import { type Addressing, DEVNET_TIMINGS, nthIpv4 } from '../devnet/files.js'
 import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout.js'
 import { prepareDevnet } from '../devnet/prepare.js'
 import { devnetUp } from '../devnet/up.js'
@@ -39,7 +39,7 @@ interface UpFlags {
 interface InitFlags {
   validators: string
   dir: string
-  hosts: boolean
+  hosts?: string
   rpcUrl?: string
   portOffset?: string
 }
@@ -114,11 +114,14 @@ function initCommand(io: CliIo): Command {
   return new Command('init')
     .description(
       'Write a devnet directory (keypairs, reused when present; genesis files; one validator.toml each) without starting anything. ' +
-        'With --hosts it is laid out for docker-compose: validator i is host validator-i on the default ports.',
+        'With --hosts it is laid out for docker-compose: validator i has the i-th address, on the default ports.',
     )
     .addOption(validatorsOption())
     .addOption(dirOption())
-    .option('--hosts', 'one host per validator, named validator-1..N, each on the default ports')
+    .option(
+      '--hosts <first-ip>',
+      'one IPv4 address per validator (first-ip, then the next ones), each on the default ports',
+    )
     .option('--rpc-url <url>', 'Solana JSON-RPC URL the validators read the registry from')
     .addOption(portOffsetOption())
     .action(async (flags: InitFlags) => {
@@ -137,7 +140,7 @@ function initCommand(io: CliIo): Command {
           dir: flags.dir,
           validators,
           network: 'devnet',
-          addressing: flags.hosts ? 'hosts' : 'loopback',
+          addressing: addressingOf(flags.hosts, validators),
           plan,
           rpcUrl,
           timings: DEVNET_TIMINGS,
@@ -148,6 +151,16 @@ function initCommand(io: CliIo): Command {
         throw err
       }
     })
+}
+
+function addressingOf(firstIp: string | undefined, validators: number): Addressing {
+  if (firstIp === undefined) return { kind: 'loopback' }
+  try {
+    nthIpv4(firstIp, validators - 1)
+  } catch (err) {
+    throw new UsageError(`--hosts ${firstIp}: ${(err as Error).message}`)
+  }
+  return { kind: 'hosts', firstIp }
 }
 
 export function devnetCommand(io: CliIo, setExitCode: (code: number) => void): Command {

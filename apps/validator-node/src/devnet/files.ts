@@ -49,17 +49,29 @@ export interface ValidatorEndpoints {
 /**
  * How validators are addressed: `loopback` runs every validator on
  * 127.0.0.1 with its own ports (the process devnet); `hosts` gives each its
- * own host `validator-<i>` on the default ports (docker-compose), and the
- * port plan is not used.
+ * own IPv4 address, `firstIp` for the first and one more for each next, all
+ * on the default ports (docker-compose, where each validator is a container
+ * with a fixed address), and the port plan is not used.
  */
-export type Addressing = 'loopback' | 'hosts'
+export type Addressing = { kind: 'loopback' } | { kind: 'hosts'; firstIp: string }
+
+/** `firstIp` plus `index` in its last octet; throws RangeError past .254. */
+export function nthIpv4(firstIp: string, index: number): string {
+  const octets = firstIp.split('.').map(Number)
+  const valid =
+    octets.length === 4 && octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255)
+  if (!valid || !/^[\d.]+$/.test(firstIp)) throw new RangeError(`${firstIp} is not an IPv4 address`)
+  const last = octets[3]! + index
+  if (last > 254) throw new RangeError(`${firstIp} + ${index} runs past .254`)
+  return [...octets.slice(0, 3), last].join('.')
+}
 
 export function validatorEndpoints(
   addressing: Addressing,
   plan: PortPlan,
   v: ValidatorLayout,
 ): ValidatorEndpoints {
-  if (addressing === 'loopback') {
+  if (addressing.kind === 'loopback') {
     const ports = plan.validators[v.index]!
     const p2p = `/ip4/127.0.0.1/tcp/${ports.p2p}`
     return {
@@ -70,8 +82,7 @@ export function validatorEndpoints(
       metricsListen: `127.0.0.1:${ports.metrics}`,
     }
   }
-  // One host each: every validator on the default ports.
-  const registered = `/dns4/${v.name}/tcp/${DEFAULT_PORTS.p2p}`
+  const registered = `/ip4/${nthIpv4(addressing.firstIp, v.index)}/tcp/${DEFAULT_PORTS.p2p}`
   return {
     p2pListen: `/ip4/0.0.0.0/tcp/${DEFAULT_PORTS.p2p}`,
     announce: [registered],

@@ -59,7 +59,7 @@ export async function devnetUp(
     dir: options.dir,
     validators: options.validators,
     network: NETWORK,
-    addressing: 'loopback',
+    addressing: { kind: 'loopback' },
     plan,
     rpcUrl: `http://${HOST}:${plan.rpc}`,
     timings: DEVNET_TIMINGS,
