@@ -2,26 +2,21 @@
 // node reaches a Subscribe on every other; invalid payloads are refused by
 // Publish with a clear status and never reach the network.
 import { type ServiceError, status } from '@grpc/grpc-js'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { Vote } from '@paraloom/codec'
 import { type GossipMessage, type PublishResponse, Topic } from '@paraloom/proto'
-import { Cluster } from './helpers/cluster.js'
-import {
-  clientsOf,
-  type NodeClients,
-  publish,
-  publishWhenMeshed,
-  StreamReader,
-  waitForFullMesh,
-} from './helpers/grpc.js'
+import { useCluster } from './helpers/cluster-suite.js'
+import { publish, publishWhenMeshed, StreamReader } from './helpers/grpc.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
 
-let cluster: Cluster
-let clients: NodeClients[] = []
-const readers: StreamReader<GossipMessage>[] = []
+const suite = useCluster({ size: 4 })
+const { clients } = suite
+
 /** Every payload a Publish accepted, in order. */
 const published: Buffer[] = []
+/** Subscribe streams on validators 1 to 3. */
+const subscribers: StreamReader<GossipMessage>[] = []
 
 /** Publish's failure, expecting one. */
 async function refusal(i: number, topic: Topic, payload: Uint8Array): Promise<ServiceError> {
@@ -39,39 +34,26 @@ async function publishOnceMeshed(i: number, payload: Uint8Array): Promise<Publis
   return res
 }
 
-beforeAll(async () => {
-  cluster = await Cluster.start({ size: 4 })
-  clients = cluster.validators.map((v) => clientsOf(v.grpcAddress))
-  await waitForFullMesh(cluster.validators)
-}, 120_000)
-
-afterAll(async () => {
-  for (const r of readers) r.cancel()
-  for (const c of clients) c.close()
-  await cluster?.stop()
-}, 60_000)
-
 describe('Gossip over gRPC, 4 validators', () => {
   it('a vote published on one node reaches a Subscribe on every other', async () => {
     // Node 1 subscribes to every topic (empty list), nodes 2 and 3 to votes only.
     for (const i of [1, 2, 3]) {
       const gossip = clients[i]!.gossip
-      readers.push(
-        new StreamReader(gossip.subscribe({ topics: i === 1 ? [] : [Topic.TOPIC_VOTES] })),
-      )
+      const topics = i === 1 ? [] : [Topic.TOPIC_VOTES]
+      subscribers.push(suite.track(new StreamReader(gossip.subscribe({ topics }))))
       // A refused Publish on the same channel returns only after the server
       // has taken the Subscribe sent before it, so no message can precede it.
       expect((await refusal(i, Topic.TOPIC_VOTES, new Uint8Array([1]))).code).toBe(
         status.INVALID_ARGUMENT,
       )
     }
-    const publisher = cluster.validators[0]!
+    const publisher = suite.cluster.validators[0]!
     const payload = signedVote(publisher)
     const res = await publishOnceMeshed(0, payload)
     expect(res.recipients).toBeGreaterThanOrEqual(1)
     expect(res.messageId).toMatch(/^[0-9a-f]{64}$/)
 
-    for (const reader of readers) {
+    for (const reader of subscribers) {
       const message = await reader.next('the published vote')
       expect(message).toMatchObject({
         topic: Topic.TOPIC_VOTES,
@@ -85,7 +67,7 @@ describe('Gossip over gRPC, 4 validators', () => {
   }, 60_000)
 
   it('refuses the same vote twice with ALREADY_EXISTS', async () => {
-    const payload = signedVote(cluster.validators[0]!)
+    const payload = signedVote(suite.cluster.validators[0]!)
     await publishOnceMeshed(0, payload)
     expect((await refusal(0, Topic.TOPIC_VOTES, payload)).code).toBe(status.ALREADY_EXISTS)
   })
@@ -97,12 +79,12 @@ describe('Gossip over gRPC, 4 validators', () => {
       ['an empty payload', () => new Uint8Array(0), /^Vote payload: Truncated at byte 0: /],
       [
         'a vote cut short',
-        () => signedVote(cluster.validators[0]!).subarray(0, 40),
+        () => signedVote(suite.cluster.validators[0]!).subarray(0, 40),
         /^Vote payload: Truncated at byte \d+: /,
       ],
       [
         'a vote with a byte after it',
-        () => new Uint8Array([...signedVote(cluster.validators[0]!), 0]),
+        () => new Uint8Array([...signedVote(suite.cluster.validators[0]!), 0]),
         /^Vote payload: TrailingBytes at byte \d+: /,
       ],
       [
@@ -112,13 +94,13 @@ describe('Gossip over gRPC, 4 validators', () => {
       ],
       [
         'a vote signed by another validator',
-        () => signedVote(cluster.validators[1]!),
+        () => signedVote(suite.cluster.validators[1]!),
         /is not signed by this node's identity/,
       ],
       [
         'a vote with a bad signature',
         () => {
-          const bytes = signedVote(cluster.validators[0]!)
+          const bytes = signedVote(suite.cluster.validators[0]!)
           bytes[bytes.length - 1]! ^= 0xff
           return bytes
         },
@@ -126,7 +108,7 @@ describe('Gossip over gRPC, 4 validators', () => {
       ],
       [
         'a vote for another network',
-        () => signedVote(cluster.validators[0]!, { network: 'Testnet' }),
+        () => signedVote(suite.cluster.validators[0]!, { network: 'Testnet' }),
         /is for Testnet, this node is on devnet/,
       ],
     ])('%s', async (_name, payload, reason) => {
@@ -139,7 +121,11 @@ describe('Gossip over gRPC, 4 validators', () => {
     })
 
     it('an unknown topic', async () => {
-      const err = await refusal(0, Topic.TOPIC_UNSPECIFIED, signedVote(cluster.validators[0]!))
+      const err = await refusal(
+        0,
+        Topic.TOPIC_UNSPECIFIED,
+        signedVote(suite.cluster.validators[0]!),
+      )
       expect(err.code).toBe(status.INVALID_ARGUMENT)
       expect(err.details).toMatch(/unknown topic 0: use TOPIC_BLOCKS, TOPIC_VOTES or TOPIC_RESULTS/)
     })
@@ -152,16 +138,18 @@ describe('Gossip over gRPC, 4 validators', () => {
     it('none of them reached a subscriber', async () => {
       // Every subscriber gets exactly the votes Publish accepted, nothing else.
       await eventually('every accepted vote at every subscriber', () =>
-        readers.every((r) => r.received.length >= published.length) ? true : undefined,
+        subscribers.every((r) => r.received.length >= published.length) ? true : undefined,
       )
-      for (const r of readers) {
+      for (const r of subscribers) {
         expect(r.received.map((m) => Buffer.from(m.payload))).toEqual(published)
       }
     })
   })
 
   it('Subscribe refuses an unknown topic with INVALID_ARGUMENT', async () => {
-    const reader = new StreamReader(clients[0]!.gossip.subscribe({ topics: [99 as Topic] }))
+    const reader = suite.track(
+      new StreamReader(clients[0]!.gossip.subscribe({ topics: [99 as Topic] })),
+    )
     await expect(reader.next('an error')).rejects.toThrow(/unknown topic in topics/)
     expect(reader.error?.code).toBe(status.INVALID_ARGUMENT)
   })

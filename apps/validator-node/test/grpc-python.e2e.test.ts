@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { Cluster } from './helpers/cluster.js'
-import { clientsOf, waitForFullMesh } from './helpers/grpc.js'
+import type { TestValidator } from './helpers/cluster.js'
+import { useCluster } from './helpers/cluster-suite.js'
 
 // Debian's python3-grpcio installs for the system interpreter, whatever `python3` is on PATH.
 const PYTHON = '/usr/bin/python3'
@@ -83,30 +83,28 @@ interface PythonReport {
   >
 }
 
+const suite = useCluster({ size: 2 })
 let dir: string
-let cluster: Cluster
 let report: PythonReport
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'paraloom-python-'))
   const stubs = await generateStubs(dir)
-  cluster = await Cluster.start({ size: 2 })
-  await waitForFullMesh(cluster.validators)
-  const stdout = await tool(PYTHON, [CLIENT_SCRIPT, stubs, cluster.validators[0]!.grpcAddress])
+  const stdout = await tool(PYTHON, [
+    CLIENT_SCRIPT,
+    stubs,
+    suite.cluster.validators[0]!.grpcAddress,
+  ])
   report = JSON.parse(stdout) as PythonReport
 }, 120_000)
 
 afterAll(async () => {
-  await cluster?.stop()
   await rm(dir, { recursive: true, force: true })
 }, 60_000)
 
 describe('Python grpcio against a validator', () => {
   it('ListPeers answers as it does to our own client', async () => {
-    const [self, peer] = cluster.validators as [
-      (typeof cluster.validators)[0],
-      (typeof cluster.validators)[0],
-    ]
+    const [self, peer] = suite.cluster.validators as [TestValidator, TestValidator]
     expect(report.list_peers.observer).toMatchObject({
       validator: self.identity,
       peer_id: self.peerId,
@@ -115,13 +113,8 @@ describe('Python grpcio against a validator', () => {
     expect(report.list_peers.peers).toEqual([
       { validator: peer.identity, peer_id: peer.peerId, state: 'PEER_STATE_CONNECTED' },
     ])
-    const clients = clientsOf(self.grpcAddress)
-    try {
-      const ours = await clients.listPeers()
-      expect(ours.observer?.incarnation).toBe(report.list_peers.observer.incarnation)
-    } finally {
-      clients.close()
-    }
+    const ours = await suite.clients[0]!.listPeers()
+    expect(ours.observer?.incarnation).toBe(report.list_peers.observer.incarnation)
   })
 
   it('WatchPeers gives a snapshot, and replays from sequence 0 in order', () => {
@@ -134,7 +127,7 @@ describe('Python grpcio against a validator', () => {
       Array.from({ length: last }, (_, i) => ['transition', i + 1]),
     )
     // The peer's first probe result, and it is CONNECTED by now.
-    const peer = cluster.validators[1]!.identity
+    const peer = suite.cluster.validators[1]!.identity
     expect(report.replay[0]).toMatchObject({ validator: peer, from: 'PEER_STATE_UNKNOWN' })
     expect(report.replay.at(-1)).toMatchObject({ validator: peer, to: 'PEER_STATE_CONNECTED' })
   })

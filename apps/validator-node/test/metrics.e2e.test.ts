@@ -1,10 +1,11 @@
 // /metrics and /healthz of real validator processes: the scrape parses as
 // Prometheus text, and its peer gauges and transition counts agree with
 // ListPeers, before and after a peer dies.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { type ListPeersResponse, PeerState, Topic } from '@paraloom/proto'
-import { Cluster, type TestValidator } from './helpers/cluster.js'
-import { clientsOf, type NodeClients, publishWhenMeshed, waitForFullMesh } from './helpers/grpc.js'
+import type { TestValidator } from './helpers/cluster.js'
+import { useCluster } from './helpers/cluster-suite.js'
+import { publishWhenMeshed } from './helpers/grpc.js'
 import { type MetricFamily, parseExposition, sampleValue } from './helpers/prometheus.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
@@ -16,8 +17,8 @@ const STATES: Record<string, PeerState> = {
   UNKNOWN: PeerState.PEER_STATE_UNKNOWN,
 }
 
-let cluster: Cluster
-let clients: NodeClients[] = []
+const suite = useCluster({ size: 3 })
+const { clients } = suite
 
 async function scrape(v: TestValidator): Promise<Map<string, MetricFamily>> {
   const res = await fetch(v.metricsUrl, { signal: AbortSignal.timeout(5000) })
@@ -45,7 +46,7 @@ const transitionsTotal = (metrics: Map<string, MetricFamily>): number =>
 const agreeing = (i: number) =>
   eventually(`validator ${i}: /metrics to agree with ListPeers`, async () => {
     const list = await clients[i]!.listPeers()
-    const metrics = await scrape(cluster.validators[i]!)
+    const metrics = await scrape(suite.cluster.validators[i]!)
     const { fromMetrics, fromList } = peerGauges(metrics, list)
     const agree =
       JSON.stringify(fromMetrics) === JSON.stringify(fromList) &&
@@ -57,20 +58,9 @@ const agreeing = (i: number) =>
     return { list, metrics }
   })
 
-beforeAll(async () => {
-  cluster = await Cluster.start({ size: 3 })
-  clients = cluster.validators.map((v) => clientsOf(v.grpcAddress))
-  await waitForFullMesh(cluster.validators)
-}, 120_000)
-
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await cluster?.stop()
-}, 60_000)
-
 describe('/metrics of a running validator', () => {
   it('parses as Prometheus text, every family with HELP and TYPE', async () => {
-    const metrics = await scrape(cluster.validators[0]!)
+    const metrics = await scrape(suite.cluster.validators[0]!)
     for (const family of metrics.values()) {
       expect(family.help).not.toBe('')
       expect(family.type).not.toBe('untyped')
@@ -91,7 +81,7 @@ describe('/metrics of a running validator', () => {
   })
 
   it('its peer gauges and transition count match ListPeers on every node', async () => {
-    for (const i of cluster.validators.keys()) {
+    for (const i of suite.cluster.validators.keys()) {
       const { list, metrics } = await agreeing(i)
       expect(sampleValue(metrics, 'paraloom_peers', { state: 'CONNECTED' })).toBe(2)
       expect(list.lastSequence).toBeGreaterThanOrEqual(2n)
@@ -104,7 +94,7 @@ describe('/metrics of a running validator', () => {
   })
 
   it('reports the DHT routing table with both other validators in it', async () => {
-    for (const v of cluster.validators) {
+    for (const v of suite.cluster.validators) {
       await eventually(`validator ${v.index}: routing table size 2`, async () =>
         sampleValue(await scrape(v), 'paraloom_dht_routing_table_size') === 2 ? true : undefined,
       )
@@ -112,7 +102,7 @@ describe('/metrics of a running validator', () => {
   })
 
   it('counts a published vote on the publisher and an accepted one on the others', async () => {
-    const [publisher] = cluster.validators as [TestValidator]
+    const [publisher] = suite.cluster.validators as [TestValidator]
     await publishWhenMeshed(clients[0]!.gossip, Topic.TOPIC_VOTES, signedVote(publisher))
     const topic = 'paraloom/devnet/votes'
     expect(
@@ -121,7 +111,7 @@ describe('/metrics of a running validator', () => {
         result: 'published',
       }),
     ).toBe(1)
-    for (const v of cluster.validators.slice(1)) {
+    for (const v of suite.cluster.validators.slice(1)) {
       await eventually(`validator ${v.index} to count the vote accepted`, async () =>
         sampleValue(await scrape(v), 'paraloom_gossip_messages_total', { topic, result: 'accept' }),
       )
@@ -129,7 +119,7 @@ describe('/metrics of a running validator', () => {
   })
 
   it('follows a peer that goes OFFLINE', async () => {
-    const victim = cluster.validators[2]!
+    const victim = suite.cluster.validators[2]!
     victim.kill('SIGKILL')
     await victim.exit(5000)
     for (const i of [0, 1]) {
@@ -153,14 +143,14 @@ describe('/metrics of a running validator', () => {
   }, 60_000)
 
   it('includes libp2p’s own metrics', async () => {
-    const metrics = await scrape(cluster.validators[0]!)
+    const metrics = await scrape(suite.cluster.validators[0]!)
     expect([...metrics.keys()].filter((name) => name.startsWith('libp2p_'))).not.toEqual([])
   })
 })
 
 describe('/healthz and other paths', () => {
   it('/healthz is 200 with the identity, registry status and peer counts', async () => {
-    const v = cluster.validators[0]!
+    const v = suite.cluster.validators[0]!
     const res = await fetch(`http://127.0.0.1:${v.ports.metrics}/healthz`, {
       signal: AbortSignal.timeout(5000),
     })
@@ -178,10 +168,13 @@ describe('/healthz and other paths', () => {
     ['GET', '/nope', 404],
     ['POST', '/metrics', 405],
   ])('%s %s is %i', async (method, path, code) => {
-    const res = await fetch(`http://127.0.0.1:${cluster.validators[0]!.ports.metrics}${path}`, {
-      method,
-      signal: AbortSignal.timeout(5000),
-    })
+    const res = await fetch(
+      `http://127.0.0.1:${suite.cluster.validators[0]!.ports.metrics}${path}`,
+      {
+        method,
+        signal: AbortSignal.timeout(5000),
+      },
+    )
     expect(res.status).toBe(code)
   })
 })

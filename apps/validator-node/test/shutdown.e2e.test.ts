@@ -1,16 +1,10 @@
 // SIGTERM (and SIGINT) under load: a validator serving a flood of gRPC calls,
 // open streams and scrapes exits 0 within 5 s and leaves nothing listening.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { type GossipMessage, type PeerEvent, PeerState, Topic } from '@paraloom/proto'
-import { Cluster, type TestValidator } from './helpers/cluster.js'
-import {
-  clientsOf,
-  type NodeClients,
-  publish,
-  publishWhenMeshed,
-  StreamReader,
-  waitForFullMesh,
-} from './helpers/grpc.js'
+import type { TestValidator } from './helpers/cluster.js'
+import { useCluster } from './helpers/cluster-suite.js'
+import { publish, publishWhenMeshed, StreamReader, waitForFullMesh } from './helpers/grpc.js'
 import { probePort } from './helpers/ports.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
@@ -18,11 +12,7 @@ import { eventually } from './helpers/wait.js'
 /** The spec's bound on a clean stop. */
 const STOP_WITHIN_MS = 5000
 
-let cluster: Cluster
-const open: { clients: NodeClients[]; readers: StreamReader<unknown>[] } = {
-  clients: [],
-  readers: [],
-}
+const suite = useCluster({ size: 3 })
 
 /**
  * Keeps `concurrency` copies of `call` in flight against a node until
@@ -54,11 +44,11 @@ function flood(concurrency: number, call: () => Promise<unknown>) {
 
 /** Puts `victim` under load: streams, Publish, ListPeers and /metrics floods. */
 async function load(victim: TestValidator) {
-  const clients = clientsOf(victim.grpcAddress)
-  open.clients.push(clients)
-  const subscription = new StreamReader<GossipMessage>(clients.gossip.subscribe({ topics: [] }))
-  const watch = clients.watchPeers()
-  open.readers.push(subscription, watch)
+  const clients = suite.connect(victim.grpcAddress)
+  const subscription = suite.track(
+    new StreamReader<GossipMessage>(clients.gossip.subscribe({ topics: [] })),
+  )
+  const watch = suite.track(clients.watchPeers())
   await watch.next('a snapshot')
   await publishWhenMeshed(clients.gossip, Topic.TOPIC_VOTES, signedVote(victim))
   const floods = [
@@ -93,25 +83,14 @@ async function expectNothingListening(victim: TestValidator): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  cluster = await Cluster.start({ size: 3 })
-  await waitForFullMesh(cluster.validators)
-}, 120_000)
-
-afterAll(async () => {
-  for (const r of open.readers) r.cancel()
-  for (const c of open.clients) c.close()
-  await cluster?.stop()
-}, 60_000)
-
 describe('stopping a validator under load', () => {
   it.each([
     'SIGTERM',
     'SIGINT',
   ] as const)('%s: exit 0 within 5 s, every stream ended, nothing left listening', async (signal) => {
-    const victim = cluster.validators[0]!
+    const victim = suite.cluster.validators[0]!
     if (!victim.running) await victim.start()
-    await waitForFullMesh(cluster.validators)
+    await waitForFullMesh(suite.cluster.validators)
     const loaded = await load(victim)
 
     const { status, elapsedMs } = await stopWith(victim, signal)
@@ -133,9 +112,8 @@ describe('stopping a validator under load', () => {
   }, 90_000)
 
   it('the others see it OFFLINE and keep serving', async () => {
-    const victim = cluster.validators[0]!
-    const clients = clientsOf(cluster.validators[1]!.grpcAddress)
-    open.clients.push(clients)
+    const victim = suite.cluster.validators[0]!
+    const clients = suite.clients[1]!
     await eventually('validator 1 to see validator 0 OFFLINE', async () => {
       const res = await clients.listPeers()
       const peer = res.peers.find((p) => p.validator === victim.identity)

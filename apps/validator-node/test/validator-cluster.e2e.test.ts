@@ -1,11 +1,10 @@
 // Four real `paraloom validator start` processes against the registry
 // stand-in: start-up lines, ListPeers, and WatchPeers through a SIGKILL, a
 // restart, a resume with after_sequence and both kinds of history gap.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { type PeerEvent, PeerState, type PeerTransition } from '@paraloom/proto'
-import { Cluster } from './helpers/cluster.js'
+import { useCluster } from './helpers/cluster-suite.js'
 import {
-  clientsOf,
   gapOf,
   type NodeClients,
   type StreamReader,
@@ -18,16 +17,14 @@ import { eventually } from './helpers/wait.js'
 /** Validator 2 keeps only this many transitions, so a watcher can fall behind it. */
 const SMALL_HISTORY = 2
 
-let cluster: Cluster
-let clients: NodeClients[] = []
-const readers: StreamReader<PeerEvent>[] = []
+const suite = useCluster({
+  size: 4,
+  liveness: (i): Record<string, number> => (i === 2 ? { history_capacity: SMALL_HISTORY } : {}),
+})
 
-/** Opens WatchPeers on validator `i`; every reader is cancelled in afterAll. */
-function watch(i: number, request: Parameters<NodeClients['watchPeers']>[0] = {}) {
-  const reader = clients[i]!.watchPeers(request)
-  readers.push(reader)
-  return reader
-}
+/** Opens WatchPeers on validator `i`; cancelled at teardown. */
+const watch = (i: number, request: Parameters<NodeClients['watchPeers']>[0] = {}) =>
+  suite.track(suite.clients[i]!.watchPeers(request))
 
 const transitionTo =
   (validator: string, to: PeerState) =>
@@ -36,24 +33,10 @@ const transitionTo =
     return t !== undefined && t.validator === validator && t.to === to
   }
 
-beforeAll(async () => {
-  cluster = await Cluster.start({
-    size: 4,
-    liveness: (i): Record<string, number> => (i === 2 ? { history_capacity: SMALL_HISTORY } : {}),
-  })
-  clients = cluster.validators.map((v) => clientsOf(v.grpcAddress))
-  await waitForFullMesh(cluster.validators)
-}, 120_000)
-
-afterAll(async () => {
-  for (const r of readers) r.cancel()
-  for (const c of clients) c.close()
-  await cluster?.stop()
-}, 60_000)
-
 describe('paraloom validator start, 4 validators', () => {
+  const { clients } = suite
   it('prints the start-up lines in order, then only JSON log lines', () => {
-    for (const v of cluster.validators) {
+    for (const v of suite.cluster.validators) {
       const plain = v.lines.filter((l) => !l.startsWith('{'))
       expect(plain).toEqual([
         'loading network=devnet from on-chain registry',
@@ -78,14 +61,14 @@ describe('paraloom validator start, 4 validators', () => {
   })
 
   it('ListPeers on each validator shows the other three CONNECTED', async () => {
-    for (const [i, v] of cluster.validators.entries()) {
+    for (const [i, v] of suite.cluster.validators.entries()) {
       const res = await clients[i]!.listPeers()
       expect(res.observer).toMatchObject({
         validator: v.identity,
         peerId: v.peerId,
         network: 'devnet',
       })
-      const others = cluster.validators.filter((o) => o !== v)
+      const others = suite.cluster.validators.filter((o) => o !== v)
       expect(res.peers.map((p) => p.validator).sort()).toEqual(others.map((o) => o.identity).sort())
       for (const p of res.peers) {
         expect(p.state).toBe(PeerState.PEER_STATE_CONNECTED)
@@ -99,7 +82,7 @@ describe('paraloom validator start, 4 validators', () => {
   })
 
   describe('a validator SIGKILLed and restarted', () => {
-    const victim = () => cluster.validators[3]!
+    const victim = () => suite.cluster.validators[3]!
     let live: StreamReader<PeerEvent>
     let offline: PeerTransition
     let online: PeerTransition
@@ -135,7 +118,7 @@ describe('paraloom validator start, 4 validators', () => {
           transitionTo(victim().identity, PeerState.PEER_STATE_CONNECTED),
         ),
       )!
-      await waitForFullMesh(cluster.validators)
+      await waitForFullMesh(suite.cluster.validators)
     }, 120_000)
 
     it('WatchPeers streams the transition to OFFLINE and the one back to CONNECTED', () => {
@@ -155,7 +138,7 @@ describe('paraloom validator start, 4 validators', () => {
       expect(online.atMs).toBeGreaterThan(offline.atMs)
       // Every event names the observing node.
       for (const e of live.received)
-        expect(e.observer?.validator).toBe(cluster.validators[0]!.identity)
+        expect(e.observer?.validator).toBe(suite.cluster.validators[0]!.identity)
     })
 
     it('a watcher resuming with after_sequence gets every transition it missed, in order, once', async () => {
@@ -201,12 +184,25 @@ describe('paraloom validator start, 4 validators', () => {
       expect(first.observer?.incarnation).not.toBe(victimBefore.incarnation)
       const snapshot = snapshotOf(await reader.next('the snapshot after the gap'))
       expect(snapshot?.peers.map((p) => p.validator).sort()).toEqual(
-        cluster.validators
+        suite.cluster.validators
           .slice(0, 3)
           .map((v) => v.identity)
           .sort(),
       )
     })
+  })
+
+  it('answers a resume from a sequence this incarnation never reached with a "restarted" gap', async () => {
+    const res = await clients[1]!.listPeers()
+    const reader = watch(1, {
+      afterSequence: res.lastSequence + 1000n,
+      incarnation: res.observer!.incarnation,
+    })
+    expect(gapOf(await reader.next('a gap'))).toMatchObject({
+      requestedAfter: res.lastSequence + 1000n,
+      reason: 'restarted',
+    })
+    expect(snapshotOf(await reader.next('the snapshot after the gap'))?.peers).toHaveLength(3)
   })
 
   describe('a validator with a history of 2 transitions', () => {
