@@ -63,12 +63,17 @@ const failures = []
 const startedAt = Date.now()
 const loadAtStart = loadavg()
 
+/** The root `build` script (turbo), through pnpm: turbo needs pnpm on the PATH to find the workspace. */
 function build() {
-  process.stderr.write('bench: turbo run build\n')
-  const turbo = `${root}node_modules/.bin/turbo`
-  const result = spawnSync(turbo, ['run', 'build', '--output-logs=errors-only'], {
+  process.stderr.write('bench: pnpm run build\n')
+  const pnpm = process.env.npm_execpath ?? ''
+  // Under `pnpm bench`, npm_execpath is pnpm itself: a script or a native binary.
+  const viaPnpm = /\.[cm]?js$/.test(pnpm) ? [process.execPath, [pnpm]] : [pnpm, []]
+  const [command, prefix] = pnpm.includes('pnpm') ? viaPnpm : ['npx', ['-y', 'pnpm@12.4.2']]
+  const args = [...prefix, 'run', 'build']
+  const result = spawnSync(command, args, {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
   })
   if (result.status !== 0) {

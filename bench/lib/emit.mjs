@@ -10,14 +10,15 @@ import { round } from './stats.mjs'
  */
 export function goal(value, op, target, unit) {
   const met = op === '<=' ? value <= target : value >= target
-  const diff = round(Math.abs(value - target))
+  const amount = (x) => (unit === '' ? `${x}` : unit === '×' ? `${x}×` : `${x} ${unit}`)
+  const diff = amount(round(Math.abs(value - target)))
   const ratio = op === '<=' ? value / target : target / value
-  const times = Number.isFinite(ratio) && ratio > 0 ? ` (${round(ratio)}× the goal)` : ''
-  const sign = op === '<=' ? '≤' : '≥'
+  const times =
+    unit !== '×' && Number.isFinite(ratio) && ratio > 0 ? ` (${round(ratio)}× the goal)` : ''
   return {
-    goal: `${sign} ${target} ${unit}`.trim(),
+    goal: `${op === '<=' ? '≤' : '≥'} ${amount(target)}`,
     met,
-    by: met ? `met with ${diff} ${unit} to spare`.trim() : `missed by ${diff} ${unit}${times}`,
+    by: met ? `met with ${diff} to spare` : `missed by ${diff}${times}`,
   }
 }
 

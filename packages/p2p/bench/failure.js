@@ -1,4 +1,4 @@
-// Failure detection: validators in separate processes (6; 4 with --quick),
+// Failure detection: validators in separate processes (6; 3 with --quick),
 // ping every 1 s, OFFLINE after N = 3 misses. A victim process is killed and
 // the time until every surviving validator marks it OFFLINE is measured;
 // beside it, the time until libp2p's connection monitor (defaults) on the
@@ -19,7 +19,7 @@ const DETECT_TIMEOUT_MS = { paraloom: 20_000, monitor: 60_000 }
 
 const SETTINGS = {
   full: { validators: 6, kills: ['SIGKILL', 'SIGKILL', 'SIGSTOP'] },
-  quick: { validators: 4, kills: ['SIGKILL', 'SIGSTOP'] },
+  quick: { validators: 3, kills: ['SIGKILL', 'SIGSTOP'] },
 }
 
 /** Kills `victim` with `signal`; per detector, the time until the last survivor noticed (or Infinity). */

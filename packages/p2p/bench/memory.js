@@ -26,9 +26,17 @@ const SETTINGS = {
     gossipAttackers: 2,
     frameAttackers: 2,
     settleMs: 10_000,
+    idleMs: 5000,
     floodMs: 60_000,
   },
-  quick: { honest: [3], gossipAttackers: 1, frameAttackers: 1, settleMs: 3000, floodMs: 5000 },
+  quick: {
+    honest: [3],
+    gossipAttackers: 1,
+    frameAttackers: 1,
+    settleMs: 1000,
+    idleMs: 2000,
+    floodMs: 5000,
+  },
 }
 
 const mb = (bytes) => bytes / MB
@@ -66,10 +74,10 @@ export async function memorySuite({ quick, emit }) {
     log(SUITE, `waiting for the target to see ${peers} peers`)
     await target.call('connected', { count: peers, timeoutMs: 120_000 }, { timeoutMs: 130_000 })
     await sleep(s.settleMs)
-    const idle = await target.call('peakRss', { durationMs: 5000, everyMs: SAMPLE_EVERY_MS })
+    const idle = await target.call('peakRss', { durationMs: s.idleMs, everyMs: SAMPLE_EVERY_MS })
     emit({
       name: `one validator, ${peers} peers, idle`,
-      metric: 'RSS (peak over 5 s)',
+      metric: `RSS (peak over ${s.idleMs / 1000} s)`,
       value: mb(idle.peak),
       unit: 'MB',
       detail: `${idle.connected} peers connected`,
