@@ -3,6 +3,7 @@ import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
 import { UsageError } from '../cli-errors.js'
 import { type ConfigOverrides, loadConfig, NETWORKS } from '../config/index.js'
+import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
 import { createLogger } from '../logger.js'
 import { ValidatorNode } from '../node/validator-node.js'
@@ -85,6 +86,7 @@ export function validatorCommand(io: CliIo): Command {
         format: opts.logFormat ?? (isTty ? 'text' : 'json'),
         level: opts.logLevel,
       })
+      routeGrpcLogs(logger)
       const node = new ValidatorNode({
         config,
         keypair,
