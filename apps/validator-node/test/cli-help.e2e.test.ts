@@ -1,6 +1,7 @@
 // The built `paraloom` binary as a user meets it: every command's --help, and
 // `validator start` refusing bad config files with one line and exit 2.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -10,6 +11,7 @@ import { buildCli } from '../src/cli.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { type CliResult, spawnCli } from './helpers/cli.js'
 import { PROGRAM_ID } from './helpers/cluster.js'
+import { freePorts, probePort } from './helpers/ports.js'
 
 /** Every command path of the CLI tree, root first (`[]`, `['validator']`, `['validator', 'start']`, …). */
 function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
@@ -160,6 +162,37 @@ describe('paraloom validator start with a bad config', () => {
     expect(oneLine(r)).toMatch(
       /grpc\.listen: "localhost" is not host:port \(e\.g\. 127\.0\.0\.1:50051\)$/,
     )
+  })
+
+  it.each([
+    'grpc',
+    'metrics',
+  ] as const)('a %s port already in use: one line naming it, exit 1, nothing left listening', async (busy) => {
+    const [p2p, grpc, metrics] = (await freePorts(3)) as [number, number, number]
+    const ports = { grpc, metrics }
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(ports[busy], '127.0.0.1', resolve))
+    try {
+      const text = good()
+        .replace('/tcp/0', `/tcp/${p2p}`)
+        // Nothing answers there: the node starts on an empty registry and retries.
+        .replace('[registry]', '[registry]\nrpc_url = "http://127.0.0.1:1"')
+        .concat(
+          `[grpc]\nlisten = "127.0.0.1:${grpc}"\n[metrics]\nlisten = "127.0.0.1:${metrics}"\n`,
+        )
+      const path = join(dir, `busy-${busy}.toml`)
+      await writeFile(path, text)
+      const r = await spawnCli(['validator', 'start', '--config', path])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe(
+        `paraloom: cannot start ${busy} on 127.0.0.1:${ports[busy]}: address already in use (EADDRINUSE)\n`,
+      )
+      for (const port of [p2p, grpc, metrics].filter((p) => p !== ports[busy])) {
+        expect(await probePort(port)).toBe('refused')
+      }
+    } finally {
+      await new Promise((resolve) => holder.close(resolve))
+    }
   })
 
   it('an unknown flag: one line, exit 2', async () => {
