@@ -41,8 +41,14 @@ export interface PortPlan {
   validators: ValidatorPorts[]
 }
 
-/** The ports of `count` validators, every default shifted by `offset`. */
+/** Highest TCP port. */
+const MAX_PORT = 65_535
+
+/** The ports of `count` validators, every default shifted by `offset`; RangeError past port 65535. */
 export function portPlan(count: number, offset = 0): PortPlan {
+  if (DEFAULT_PORTS.grpc + offset + count - 1 > MAX_PORT || offset < 0) {
+    throw new RangeError(`port offset ${offset} puts gRPC ports past ${MAX_PORT}`)
+  }
   const validators = Array.from({ length: count }, (_, i) => ({
     p2p: DEFAULT_PORTS.p2p + offset + i,
     grpc: DEFAULT_PORTS.grpc + offset + i,

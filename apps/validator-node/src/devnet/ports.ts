@@ -26,6 +26,8 @@ export interface ChoosePortsOptions {
   host: string
   /** A fixed shift: use it or fail, never shift further. */
   offset?: number
+  /** The shift tried first. @default 0 (the documented ports) */
+  firstOffset?: number
   /** The shift added per attempt. @default 100 */
   stepOffset?: number
   /** Shifts tried before giving up. @default 20 */
@@ -34,7 +36,7 @@ export interface ChoosePortsOptions {
 
 export interface ChosenPorts {
   plan: PortPlan
-  /** Ports that were busy at the default offset (empty when the defaults were used). */
+  /** Ports that were busy at the first offset tried (empty when it was used). */
   busyAtDefault: number[]
 }
 
@@ -46,9 +48,14 @@ export async function choosePorts(
   count: number,
   options: ChoosePortsOptions,
 ): Promise<ChosenPorts> {
-  const { host, offset, stepOffset = 100, maxAttempts = 20 } = options
+  const { host, offset, firstOffset = 0, stepOffset = 100, maxAttempts = 20 } = options
   if (offset !== undefined) {
-    const plan = portPlan(count, offset)
+    let plan: PortPlan
+    try {
+      plan = portPlan(count, offset)
+    } catch (err) {
+      throw new DevnetError('PortsBusy', (err as Error).message)
+    }
     const busy = await busyPorts(host, plan)
     if (busy.length > 0) {
       throw new DevnetError(
@@ -60,13 +67,18 @@ export async function choosePorts(
   }
   let busyAtDefault: number[] = []
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const plan = portPlan(count, attempt * stepOffset)
+    let plan: PortPlan
+    try {
+      plan = portPlan(count, firstOffset + attempt * stepOffset)
+    } catch {
+      break // shifted past the last port
+    }
     const busy = await busyPorts(host, plan)
     if (attempt === 0) busyAtDefault = busy
     if (busy.length === 0) return { plan, busyAtDefault }
   }
   throw new DevnetError(
     'PortsBusy',
-    `no free set of ports on ${host} after ${maxAttempts} shifts of ${stepOffset}; pass --port-offset`,
+    `no free set of ports on ${host} after up to ${maxAttempts} shifts of ${stepOffset}; pass --port-offset`,
   )
 }

@@ -64,9 +64,10 @@ export function planHeight(input: PlanHeightInput): HeightPlan {
   const { network, height, signers } = input
   const random = input.random ?? ((n: number) => new Uint8Array(randomBytes(n)))
   const now = BigInt((input.nowMs ?? Date.now)())
+  // Two random bytes scaled onto [min, max]: all-0xff bytes give max, zeros give min.
   const between = (min: number, max: number): number => {
     const r = random(2)
-    return min + (((r[0]! << 8) | r[1]!) % (max - min + 1))
+    return min + Math.floor((((r[0]! << 8) | r[1]!) / 0x10000) * (max - min + 1))
   }
   const proposer = Number(height % BigInt(signers.length))
 

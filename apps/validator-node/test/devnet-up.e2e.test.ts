@@ -1,0 +1,252 @@
+// `paraloom devnet up` as a real process, as the README's first command runs
+// it: 4 validators come up and see each other CONNECTED, traffic moves the
+// tip, Ctrl-C (SIGINT) stops every child and exits 0, and a re-run in the
+// same directory keeps the identities.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { PeerState } from '@paraloom/proto'
+import { connectValidator, listPeers } from '../src/devnet/clients.js'
+import { runCliCapture } from './helpers/cli.js'
+
+const CLI = fileURLToPath(new URL('../dist/bin/paraloom.js', import.meta.url))
+
+interface Row {
+  name: string
+  pid: number
+  p2p: string
+  grpc: string
+}
+
+/** A running `devnet up` and everything it printed so far. */
+class DevnetProcess {
+  readonly child: ChildProcess
+  output = ''
+  readonly exited: Promise<number | null>
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [CLI, 'devnet', 'up', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    this.child.stdout!.on('data', (c: Buffer) => {
+      this.output += c.toString()
+    })
+    this.child.stderr!.on('data', (c: Buffer) => {
+      this.output += c.toString()
+    })
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
+  }
+
+  lines(): string[] {
+    return this.output.split('\n')
+  }
+
+  async waitFor(what: string, test: () => boolean, timeoutMs: number): Promise<void> {
+    const giveUpAt = Date.now() + timeoutMs
+    while (!test()) {
+      if (this.child.exitCode !== null) {
+        throw new Error(`devnet exited (${this.child.exitCode}) before ${what}:\n${this.output}`)
+      }
+      if (Date.now() > giveUpAt)
+        throw new Error(`no ${what} after ${timeoutMs} ms:\n${this.output}`)
+      await delay(100)
+    }
+  }
+
+  table(): Row[] {
+    return this.lines().flatMap((l) => {
+      const m = /^(validator-\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)$/.exec(l)
+      return m ? [{ name: m[1]!, pid: Number(m[2]), p2p: m[3]!, grpc: m[4]! }] : []
+    })
+  }
+
+  /** The pids of the registry stand-in and the monitor, from the table. */
+  servicePids(): number[] {
+    return this.lines().flatMap((l) => {
+      const m = /^(registry|monitor)\s+pid (\d+)/.exec(l)
+      return m ? [Number(m[2])] : []
+    })
+  }
+
+  /** The tip each validator's latest status line reports. */
+  tips(): Map<string, number> {
+    const tips = new Map<string, number>()
+    for (const l of this.lines()) {
+      const m = /^(validator-\d+) \| .* \| tip (\d+)/.exec(l)
+      if (m) tips.set(m[1]!, Number(m[2]))
+    }
+    return tips
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.pid !== undefined) {
+      process.kill(this.child.pid, 'SIGKILL')
+    }
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+let dir: string
+let running: DevnetProcess | undefined
+const started: number[] = []
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package first`)
+  dir = await mkdtemp(join(tmpdir(), 'devnet-up-'))
+})
+afterEach(async () => {
+  // A failed test must not leave a devnet running: kill it and whatever it started.
+  running?.kill()
+  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  running = undefined
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function sigintAndCheck(devnet: DevnetProcess, pids: number[]): Promise<void> {
+  const t0 = Date.now()
+  process.kill(devnet.child.pid!, 'SIGINT')
+  const timer = new AbortController()
+  const code = await Promise.race([
+    devnet.exited,
+    delay(30_000, 'timeout' as const, { signal: timer.signal }),
+  ])
+  timer.abort()
+  console.info(`devnet stopped ${Date.now() - t0} ms after SIGINT, exit code ${code}`)
+  expect(code).toBe(0)
+  expect(devnet.output).toContain('[devnet] stopped every process')
+  await delay(200)
+  expect(pids.filter(alive)).toEqual([])
+}
+
+describe('paraloom devnet up', () => {
+  let peerIds: string[] = []
+
+  it('brings up 4 validators that all see each other, moves traffic, and stops on SIGINT', async () => {
+    const devnet = new DevnetProcess([
+      '--validators',
+      '4',
+      '--dir',
+      dir,
+      '--traffic',
+      '--blocks-per-second',
+      '2',
+      '--status-interval-ms',
+      '1000',
+    ])
+    running = devnet
+    const t0 = Date.now()
+    await devnet.waitFor(
+      'the listen table',
+      () => devnet.output.includes('[devnet] ready:'),
+      90_000,
+    )
+    console.info(`devnet ready ${Date.now() - t0} ms after start`)
+    // Progress was visible before the table.
+    expect(devnet.output).toMatch(/\[devnet\] identities: 0 reused, 5 created/)
+    expect(devnet.output).toMatch(/\[devnet\] waiting for peers: /)
+    expect(devnet.output).toMatch(/\[validator-1\] ready: listening on /)
+
+    const rows = devnet.table()
+    expect(rows.map((r) => r.name)).toEqual([
+      'validator-1',
+      'validator-2',
+      'validator-3',
+      'validator-4',
+    ])
+    const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
+    started.push(...pids)
+    expect(pids.every(alive)).toBe(true)
+    peerIds = rows.map((r) => r.p2p.split('/p2p/')[1]!)
+
+    // Every validator lists the other three CONNECTED.
+    for (const row of rows) {
+      const clients = connectValidator(row.grpc)
+      try {
+        const res = await listPeers(clients.peerMonitor)
+        const others = res.peers.filter((p) => p.peerId !== peerIds[rows.indexOf(row)])
+        expect(others.map((p) => p.peerId).sort()).toEqual(
+          peerIds.filter((_, i) => rows[i] !== row).sort(),
+        )
+        expect(others.every((p) => p.state === PeerState.PEER_STATE_CONNECTED)).toBe(true)
+      } finally {
+        clients.close()
+      }
+    }
+
+    // Traffic: status lines appear and the tip every validator has seen moves on.
+    await devnet.waitFor('status lines with a tip', () => devnet.tips().size === 4, 30_000)
+    const before = devnet.tips()
+    await devnet.waitFor(
+      'the tip to advance on every validator',
+      () => [...devnet.tips()].every(([name, tip]) => tip > (before.get(name) ?? 0) + 2),
+      30_000,
+    )
+    console.info(
+      `tips before ${JSON.stringify([...before])}, after ${JSON.stringify([...devnet.tips()])}`,
+    )
+    const last = devnet
+      .lines()
+      .filter((l) => /^validator-\d+ \| /.test(l))
+      .slice(-4)
+    for (const line of last) {
+      // Votes were accepted and delivered; nothing honest was rejected.
+      const votes = /votes (\d+)\/(\d+)\/(\d+)/.exec(line)!
+      expect(Number(votes[1])).toBeGreaterThan(0)
+      expect(Number(votes[2])).toBe(0)
+      expect(Number(votes[3])).toBeGreaterThan(0)
+    }
+
+    await sigintAndCheck(devnet, pids)
+  }, 180_000)
+
+  it('keeps the identities when re-run in the same directory', async () => {
+    expect(peerIds).toHaveLength(4)
+    const devnet = new DevnetProcess(['--validators', '4', '--dir', dir])
+    running = devnet
+    await devnet.waitFor(
+      'the listen table',
+      () => devnet.output.includes('[devnet] ready:'),
+      90_000,
+    )
+    expect(devnet.output).toMatch(/\[devnet\] identities: 5 reused, 0 created/)
+    const rows = devnet.table()
+    expect(rows.map((r) => r.p2p.split('/p2p/')[1])).toEqual(peerIds)
+    const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
+    started.push(...pids)
+    await sigintAndCheck(devnet, pids)
+  }, 180_000)
+})
+
+describe('paraloom devnet usage errors', () => {
+  it.each([
+    [
+      ['devnet', 'up', '--validators', '0'],
+      '--validators 0 is not a whole number between 1 and 16',
+    ],
+    [['devnet', 'up', '--validators', 'four'], '--validators four'],
+    [['devnet', 'up', '--port-offset', '-5'], '--port-offset -5'],
+    [['devnet', 'up', '--blocks-per-second', '0'], '--blocks-per-second 0'],
+    [['devnet', 'init', '--hosts', '10.0.0.1.5'], '--hosts 10.0.0.1.5'],
+    [['devnet', 'init', '--rpc-url', 'not a url'], '--rpc-url not a url'],
+  ])('%j is one line on stderr and exit 2', async (argv, message) => {
+    const result = await runCliCapture(argv)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
