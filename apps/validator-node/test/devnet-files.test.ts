@@ -22,8 +22,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-const quiet = (): void => {}
-
 async function thrown(p: Promise<unknown>): Promise<Error> {
   try {
     await p

@@ -135,7 +135,7 @@ describe('readiness views', () => {
 
 describe('planHeight', () => {
   const signers = Array.from({ length: 4 }, () => generateKeypair())
-  const plan = (height: bigint, parentHash = new Uint8Array(32)) =>
+  const plan = (height: bigint, parentHash: Uint8Array = new Uint8Array(32)) =>
     planHeight({ network: 'Devnet', height, parentHash, signers, resultEveryHeights: 5 })
 
   it('rotates the proposer with the height and signs the block with its key', () => {
