@@ -162,8 +162,13 @@ describe('packed tarballs installed in an empty project', () => {
       publishConfig: { access: 'public' },
     })
     expect(manifest.private).toBeUndefined()
-    // Every path the manifest points at is in the tarball.
-    const targets = JSON.stringify([manifest.exports, manifest.types, manifest.bin])
+    // Every path the manifest points at (entry points, bins, side-effect modules) is in the tarball.
+    const targets = JSON.stringify([
+      manifest.exports,
+      manifest.types,
+      manifest.bin,
+      manifest.sideEffects,
+    ])
     for (const [, target] of targets.matchAll(/"\.\/([^"*]+)"/g)) {
       await expect(stat(join(installed(name), target!))).resolves.toBeDefined()
     }
