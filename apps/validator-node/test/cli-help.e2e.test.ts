@@ -5,13 +5,16 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import type { Command } from 'commander'
 import { buildCli } from '../src/cli.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { type CliResult, spawnCli } from './helpers/cli.js'
 import { PROGRAM_ID } from './helpers/cluster.js'
 import { freePorts, probePort } from './helpers/ports.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 /** Every command path of the CLI tree, root first (`[]`, `['validator']`, `['validator', 'start']`, …). */
 function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
@@ -45,7 +48,7 @@ describe('paraloom … --help', () => {
     )
   })
 
-  it.each(paths.map((p) => [p.join(' ') || '(root)', p]))(
+  it.concurrent.each(paths.map((p) => [p.join(' ') || '(root)', p]))(
     'paraloom %s --help prints its usage and exits 0',
     async (_name, path) => {
       const r = await spawnCli([...(path as string[]), '--help'])

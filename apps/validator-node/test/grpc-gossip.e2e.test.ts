@@ -2,13 +2,16 @@
 // node reaches a Subscribe on every other; invalid payloads are refused by
 // Publish with a clear status and never reach the network.
 import { type ServiceError, status } from '@grpc/grpc-js'
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { Vote } from '@paraloom/codec'
 import { type GossipMessage, type PublishResponse, Topic } from '@paraloom/proto'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publish, publishWhenMeshed, StreamReader } from './helpers/grpc.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 const suite = useCluster({ size: 4 })
 const { clients } = suite

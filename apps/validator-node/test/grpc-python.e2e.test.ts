@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 // Debian's python3-grpcio installs for the system interpreter, whatever `python3` is on PATH.
 const PYTHON = '/usr/bin/python3'

@@ -1,7 +1,7 @@
 // /metrics and /healthz of real validator processes: the scrape parses as
 // Prometheus text, and its peer gauges and transition counts agree with
 // ListPeers, before and after a peer dies.
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { type ListPeersResponse, PeerState, Topic } from '@paraloom/proto'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
@@ -9,6 +9,9 @@ import { publishWhenMeshed } from './helpers/grpc.js'
 import { type MetricFamily, parseExposition, sampleValue } from './helpers/prometheus.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 const STATES: Record<string, PeerState> = {
   CONNECTED: PeerState.PEER_STATE_CONNECTED,

@@ -1,6 +1,6 @@
 // SIGTERM (and SIGINT) under load: a validator serving a flood of gRPC calls,
 // open streams and scrapes exits 0 within 5 s and leaves nothing listening.
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { type GossipMessage, type PeerEvent, PeerState, Topic } from '@paraloom/proto'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
@@ -8,6 +8,9 @@ import { publish, publishWhenMeshed, StreamReader, waitForFullMesh } from './hel
 import { probePort } from './helpers/ports.js'
 import { signedVote } from './helpers/votes.js'
 import { eventually } from './helpers/wait.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 /** The spec's bound on a clean stop. */
 const STOP_WITHIN_MS = 5000

@@ -1,7 +1,7 @@
 // Four real `paraloom validator start` processes against the registry
 // stand-in: start-up lines, ListPeers, and WatchPeers through a SIGKILL, a
 // restart, a resume with after_sequence and both kinds of history gap.
-import { beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { type PeerEvent, PeerState, type PeerTransition } from '@paraloom/proto'
 import { useCluster } from './helpers/cluster-suite.js'
 import {
@@ -13,6 +13,9 @@ import {
   waitForFullMesh,
 } from './helpers/grpc.js'
 import { eventually } from './helpers/wait.js'
+
+// Real processes on a shared, loaded machine: every test and hook gets a generous bound.
+jest.setTimeout(60_000)
 
 /** Validator 2 keeps only this many transitions, so a watcher can fall behind it. */
 const SMALL_HISTORY = 2
