@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url'
 import type { DevnetLayout, PortPlan, ValidatorLayout } from './layout.js'
 import type { ChildSpec } from './processes.js'
 
-/** The built `paraloom` CLI next to this module. */
-export const PARALOOM_BIN = fileURLToPath(new URL('../bin/paraloom.js', import.meta.url))
+/** The package's built `paraloom` CLI (the same path from src/devnet and dist/devnet). */
+export const PARALOOM_BIN = fileURLToPath(new URL('../../dist/bin/paraloom.js', import.meta.url))
 
 /** Where the workspace builds peer-monitor, relative to this package's dist/. */
 export const WORKSPACE_PEER_MONITOR_BIN = fileURLToPath(
