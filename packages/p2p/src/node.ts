@@ -28,7 +28,7 @@ import type {
   WithdrawalProofRequest,
   WithdrawalProofResponse,
 } from '@paraloom/codec'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode, parsePeer } from './admission.js'
 import {
   DEFAULT_DIAL_CONCURRENCY,
@@ -104,6 +104,11 @@ export interface ParaloomNodeInit {
   /** Liveness options (ping interval, timeout, thresholds); the observer is this node. */
   liveness?: Omit<LivenessInit, 'observer'>
   metrics?: P2PMetrics
+  /**
+   * libp2p's own metrics (connections, streams, protocol traffic), e.g.
+   * `prometheusMetrics()` from `@libp2p/prometheus-metrics`.
+   */
+  libp2pMetrics?: Libp2pOptions['metrics']
   /** libp2p's logger; its `DEBUG=paraloom:*,libp2p:*` output by default. */
   logger?: ComponentLogger
 }
@@ -196,6 +201,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     // The liveness scheduler replaces it: libp2p's monitor aborts a connection on one failed ping.
     connectionMonitor: { enabled: false },
     logger: init.logger,
+    metrics: init.libp2pMetrics,
     services: {
       identify: identify(),
       ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import {
   createParaloomNode,
   GOSSIP_KINDS,
@@ -155,6 +156,11 @@ export class ValidatorNode {
       refreshIntervalMs: config.registry.refreshSecs * 1000,
       liveness: config.liveness,
       metrics: metrics.p2p,
+      // Default process metrics are collected once, above.
+      libp2pMetrics: prometheusMetrics({
+        registry: this.metricsRegistry,
+        collectDefaultMetrics: false,
+      }),
     })
     this.p2p = p2p
     await startStep('p2p', config.p2p.listen.join(', '), () => p2p.start())
