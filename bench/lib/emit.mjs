@@ -10,6 +10,9 @@ import { round } from './stats.mjs'
  */
 export function goal(value, op, target, unit) {
   const met = op === '<=' ? value <= target : value >= target
+  if (!Number.isFinite(value)) {
+    return { goal: `${op === '<=' ? '≤' : '≥'} ${target} ${unit}`.trim(), met, by: 'never reached' }
+  }
   const amount = (x) => (unit === '' ? `${x}` : unit === '×' ? `${x}×` : `${x} ${unit}`)
   const diff = amount(round(Math.abs(value - target)))
   const ratio = op === '<=' ? value / target : target / value
@@ -28,7 +31,13 @@ export function goal(value, op, target, unit) {
  */
 export function emitter(suite, out = process.stdout) {
   return (line) => {
-    const value = typeof line.value === 'number' ? round(line.value, 4) : line.value
+    // JSON has no Infinity: a figure that was never reached says so.
+    const value =
+      typeof line.value !== 'number'
+        ? line.value
+        : Number.isFinite(line.value)
+          ? round(line.value, 4)
+          : 'never reached'
     const full = { suite, ...line, value }
     out.write(`${JSON.stringify(full)}\n`)
     return full

@@ -3,7 +3,7 @@
 //! then round-robin rounds. Prints one JSON line per workload with the FNV-1a
 //! digest of its encoding (the runner checks it against the TypeScript
 //! encoder), then one line per case with the ns/op of every round.
-//! Usage: paraloom-bincode-bench [--quick]
+//! Usage: paraloom-bincode-bench [--quick] [--rounds=N] [--warmup=N]
 
 use bincode::Options;
 use serde::{Deserialize, Serialize};
@@ -151,8 +151,16 @@ fn calibrate(run: &dyn Fn(), round_ms: f64) -> u64 {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let option = |name: &str, fallback: usize| {
+        let prefix = format!("--{}=", name);
+        args.iter()
+            .find_map(|a| a.strip_prefix(&prefix).and_then(|v| v.parse().ok()))
+            .unwrap_or(fallback)
+    };
     let (rounds, warmup, round_ms) = if quick { (5, 1, 15.0) } else { (11, 3, 60.0) };
+    let (rounds, warmup) = (option("rounds", rounds), option("warmup", warmup));
 
     let vote = vote();
     let block = block();

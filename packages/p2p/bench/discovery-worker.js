@@ -25,7 +25,11 @@ async function startAndWatch({ others, timeoutMs }) {
     if (marks.every((m) => m.routingFullAt !== null && m.connectedAllAt !== null)) break
     await sleep(POLL_MS)
   }
-  return { startedAt, marks }
+  const final = nodes.map((n) => ({
+    routing: n.routingTableSize(),
+    connected: connectedPeerCount(n),
+  }))
+  return { startedAt, marks, final }
 }
 
 const handlers = {

@@ -47,17 +47,18 @@ async function coldStart({ processes, perProcess }, round) {
       { timeoutMs: WATCH_TIMEOUT_MS + 30_000 },
     )
     const marks = reports.flatMap((r) => r.marks)
-    if (process.env.BENCH_DEBUG)
-      console.error(
-        marks
-          .map((m) => [m.routingFullAt - t0, m.connectedAllAt - t0].map(Math.round).join('/'))
-          .join(' '),
-      )
     const worst = (key) =>
       marks.some((m) => m[key] === null)
         ? Number.POSITIVE_INFINITY
         : Math.max(...marks.map((m) => m[key] - t0))
-    return { routingFullMs: worst('routingFullAt'), connectedAllMs: worst('connectedAllAt') }
+    const final = reports.flatMap((r) => r.final)
+    const least = (key) => Math.min(...final.map((f) => f[key]))
+    return {
+      routingFullMs: worst('routingFullAt'),
+      connectedAllMs: worst('connectedAllAt'),
+      leastRouting: least('routing'),
+      leastConnected: least('connected'),
+    }
   } finally {
     await closeWorkers(workers)
   }
@@ -71,14 +72,22 @@ export async function discoverySuite({ quick, emit }) {
     const r = await coldStart(s, round)
     log(
       SUITE,
-      `round ${round + 1}: routing tables full after ${r.routingFullMs.toFixed(0)} ms, all connected after ${r.connectedAllMs.toFixed(0)} ms`,
+      `round ${round + 1}: routing tables full after ${r.routingFullMs.toFixed(0)} ms, all connected after ${r.connectedAllMs.toFixed(0)} ms; ` +
+        `at the end the emptiest table held ${r.leastRouting}/${total - 1}, the least connected node ${r.leastConnected}/${total - 1}`,
     )
     rounds.push(r)
   }
   const name = `${total} validators (${s.processes} processes × ${s.perProcess}), cold start`
   const routing = summarize(rounds.map((r) => r.routingFullMs))
   const connected = summarize(rounds.map((r) => r.connectedAllMs))
-  const detail = (x) => `median of ${x.count} rounds; worst ${x.max.toFixed(0)} ms`
+  const leastRouting = Math.min(...rounds.map((r) => r.leastRouting))
+  const leastConnected = Math.min(...rounds.map((r) => r.leastConnected))
+  const unfinished = (x) =>
+    Number.isFinite(x.max)
+      ? ''
+      : `; some rounds did not finish in ${WATCH_TIMEOUT_MS / 1000} s (emptiest table ${leastRouting}/${total - 1}, least connected node ${leastConnected}/${total - 1})`
+  const detail = (x) =>
+    `median of ${x.count} rounds; worst ${Number.isFinite(x.max) ? `${x.max.toFixed(0)} ms` : 'unfinished'}${unfinished(x)}`
   emit({
     name,
     metric: 'every routing table holds every validator',

@@ -11,6 +11,8 @@ import { createNodes, stopAll } from './lib/nodes.js'
 /** Latency samples kept per trial, at most (a trial at 4,000/s × 11 peers × 30 s fits). */
 const MAX_SAMPLES = 2_000_000
 const TICK_MS = 5
+/** After its schedule ends, how long a trial waits for publishes still in flight. */
+const SETTLE_PUBLISHES_MS = 10_000
 
 let node
 let seed
@@ -20,7 +22,12 @@ const trials = new Map()
 function trial(id) {
   let t = trials.get(id)
   if (t === undefined) {
-    t = { received: new Map(), latencies: new Float64Array(1024), count: 0 }
+    t = {
+      received: new Map(),
+      latencies: new Float64Array(1024),
+      count: 0,
+      cpu: process.cpuUsage(),
+    }
     trials.set(id, t)
   }
   return t
@@ -84,8 +91,19 @@ async function publish({ trial: trialId, ratePerS, durationMs }) {
     }
     await sleep(TICK_MS)
   }
-  await Promise.allSettled([...inFlight])
-  return { sent, failed, planned: due, maxBehind, errors: [...errors] }
+  // Publishes still unresolved after the settle time count as failed.
+  const settled = Promise.allSettled([...inFlight])
+  await Promise.race([settled, sleep(SETTLE_PUBLISHES_MS)])
+  const stuck = inFlight.size
+  if (stuck > 0)
+    errors.add(`${stuck} publishes unresolved ${SETTLE_PUBLISHES_MS} ms after the trial`)
+  return {
+    sent: sent - stuck,
+    failed: failed + stuck,
+    planned: due,
+    maxBehind,
+    errors: [...errors],
+  }
 }
 
 const handlers = {
@@ -107,13 +125,19 @@ const handlers = {
     )
   },
   publish,
-  /** What this node received in a trial; forgets the trial. */
+  /** Opens a trial: its CPU time counts from here. */
+  begin({ trial: trialId }) {
+    trial(trialId)
+  },
+  /** What this node received in a trial and the CPU time it used (µs); forgets the trial. */
   results({ trial: trialId }) {
     const t = trial(trialId)
     trials.delete(trialId)
+    const cpu = process.cpuUsage(t.cpu)
     return {
       received: Object.fromEntries(t.received),
       latencies: t.latencies.subarray(0, t.count),
+      cpuUs: cpu.user + cpu.system,
     }
   },
 }

@@ -39,6 +39,7 @@ let trialCounter = 0
 async function runTrial(workers, ratePerS, durationMs) {
   const trial = ++trialCounter
   const share = ratePerS / workers.length
+  await callAll(workers, 'begin', () => ({ trial }))
   const published = await callAll(
     workers,
     'publish',
@@ -61,7 +62,10 @@ async function runTrial(workers, ratePerS, durationMs) {
   const planned = published.reduce((n, p) => n + p.planned, 0)
   const failed = published.reduce((n, p) => n + p.failed, 0)
   const errors = [...new Set(published.flatMap((p) => p.errors))]
+  const cpuUs = results.reduce((n, r) => n + r.cpuUs, 0)
   return {
+    cpuUsPerDelivery: cpuUs / Math.max(1, delivered),
+    cpuCores: cpuUs / 1000 / (durationMs + DRAIN_MS),
     ratePerS,
     sent,
     planned,
@@ -73,9 +77,19 @@ async function runTrial(workers, ratePerS, durationMs) {
   }
 }
 
-const sustained = (t) => t.lost === 0 && t.failed === 0 && t.kept
+const sustained = (t) => t.error === undefined && t.lost === 0 && t.failed === 0 && t.kept
+
+/** A trial at `ratePerS`; one that could not even finish is a failed trial, not a failed suite. */
+async function tryTrial(workers, ratePerS, durationMs) {
+  try {
+    return await runTrial(workers, ratePerS, durationMs)
+  } catch (err) {
+    return { ratePerS, error: err.message }
+  }
+}
 
 function describeTrial(t) {
+  if (t.error !== undefined) return `${t.ratePerS}/s: did not finish (${t.error})`
   const why = []
   if (t.lost > 0) why.push(`${t.lost} deliveries lost`)
   if (t.failed > 0) why.push(`${t.failed} publishes failed (${t.errors.join('; ')})`)
@@ -90,7 +104,7 @@ async function searchSustainedRate(workers, { ladder, trialMs }) {
   let best = 0
   let firstFailed
   for (const rate of ladder) {
-    const t = await runTrial(workers, rate, trialMs)
+    const t = await tryTrial(workers, rate, trialMs)
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)
     if (!sustained(t)) {
@@ -101,7 +115,7 @@ async function searchSustainedRate(workers, { ladder, trialMs }) {
   }
   if (firstFailed !== undefined && best > 0) {
     const middle = Math.round((best + firstFailed) / 2)
-    const t = await runTrial(workers, middle, trialMs)
+    const t = await tryTrial(workers, middle, trialMs)
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)
     if (sustained(t)) best = middle
@@ -154,6 +168,13 @@ export async function gossipSuite({ quick, emit }) {
     })
     emit({ name, metric: 'latency max', value: steady.latency.max, unit: 'ms', detail })
     emit({ name, metric: 'deliveries lost', value: steady.lost, unit: '', detail })
+    emit({
+      name,
+      metric: 'CPU per delivered vote (all processes)',
+      value: steady.cpuUsPerDelivery,
+      unit: 'µs',
+      detail: `${steady.cpuCores.toFixed(2)} cores busy on average over the trial and its drain`,
+    })
 
     const search = await searchSustainedRate(workers, s)
     emit({

@@ -6,6 +6,8 @@
 //   lengths over the caps, malformed varints, or nothing at all.
 import { randomBytes } from 'node:crypto'
 import { gossipTopic, stateSyncProtocol, withdrawalProofProtocol } from '../../dist/index.js'
+// The node's own frame encoder (internal to the package, so imported from its module).
+import { encodeFrame as frame, encodeVarint as varint } from '../../dist/reqresp/frame.js'
 import { sleep } from './clock.js'
 import { NETWORK } from './nodes.js'
 
@@ -17,18 +19,6 @@ const GOSSIPSUB_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0']
 const MAX_IN_FLIGHT = 16
 /** Bound on one stream (dial + write + close). */
 const STREAM_TIMEOUT_MS = 5000
-
-const varint = (n) => {
-  const out = []
-  let rest = n
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80)
-    rest = Math.floor(rest / 0x80)
-  }
-  out.push(rest)
-  return Uint8Array.from(out)
-}
-const frame = (body) => Buffer.concat([varint(body.length), body])
 
 /** The malicious stream payloads, each a list of chunks written in order. */
 const STREAM_PAYLOADS = [
