@@ -60,8 +60,11 @@ export interface Traffic {
   stats(): ValidatorTraffic[]
   /** The last height whose messages were all sent out. */
   height(): bigint
-  /** Stops publishing and closes every Subscribe stream. */
-  stop(): Promise<void>
+  /**
+   * Stops publishing, waits `drainMs` for what is in flight to be delivered,
+   * then closes every Subscribe stream.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>
 }
 
 const WIRE_NETWORK: Record<NetworkName, Network> = {
@@ -106,8 +109,10 @@ export function startTraffic(init: TrafficInit): Traffic {
     delivered: zeroCounts(),
     tipHeight: 0n,
   }))
+  // Publishing stops first; the Subscribe streams may stay open a little longer to drain.
   const controller = new AbortController()
   const { signal } = controller
+  const subscriptions = new AbortController()
   let sentHeight = 0n
 
   const send = async <K extends GossipKind>(
@@ -158,7 +163,7 @@ export function startTraffic(init: TrafficInit): Traffic {
 
   const streams = new Set<ClientReadableStream<GossipMessage>>()
   const subscribe = (index: number): void => {
-    if (signal.aborted) return
+    if (subscriptions.signal.aborted) return
     const s = stats[index]!
     const stream = init.validators[index]!.gossip.subscribe({ topics: [] })
     streams.add(stream)
@@ -179,9 +184,9 @@ export function startTraffic(init: TrafficInit): Traffic {
       if (ended) return
       ended = true
       streams.delete(stream)
-      if (signal.aborted) return
+      if (subscriptions.signal.aborted) return
       s.lastError = `subscribe: ${why}`
-      delay(resubscribeMs, undefined, { signal })
+      delay(resubscribeMs, undefined, { signal: subscriptions.signal })
         .then(() => subscribe(index))
         .catch(() => {})
     }
@@ -201,11 +206,13 @@ export function startTraffic(init: TrafficInit): Traffic {
         delivered: { ...s.delivered },
       })),
     height: () => sentHeight,
-    async stop() {
+    async stop(options = {}) {
       controller.abort()
+      await loop
+      if ((options.drainMs ?? 0) > 0) await delay(options.drainMs)
+      subscriptions.abort()
       for (const stream of streams) stream.cancel()
       streams.clear()
-      await loop
     },
   }
 }

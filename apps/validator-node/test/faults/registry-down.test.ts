@@ -21,8 +21,7 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-const metricsUrl = (i: number): string =>
-  `http://${cluster.endpoints[i]!.metricsListen}/metrics`
+const metricsUrl = (i: number): string => `http://${cluster.endpoints[i]!.metricsListen}/metrics`
 
 async function metric(i: number, name: string): Promise<number> {
   return samplesOf(await fetchText(metricsUrl(i)), name)[0]?.value ?? Number.NaN
@@ -63,21 +62,27 @@ describe('registry stand-in killed', () => {
         stake: '1000000000',
       },
     ])
-    figure(`registry back ${registeredAt - downAt} ms after the kill; ${cluster.name(newcomer)} registered`)
+    figure(
+      `registry back ${registeredAt - downAt} ms after the kill; ${cluster.name(newcomer)} registered`,
+    )
     await cluster.startValidator(newcomer)
 
     const listedAfter = new Map<number, number>()
     const connectedAfter = new Map<number, number>()
-    await cluster.waitUntil(`${cluster.name(newcomer)} discovered by all`, refreshMs + 20_000, async () => {
-      for (const o of [0, 1, 2]) {
-        const s = await cluster.stateOf(o, newcomer)
-        if (s !== undefined && !listedAfter.has(o)) listedAfter.set(o, Date.now() - registeredAt)
-        if (s?.state === PeerState.PEER_STATE_CONNECTED && !connectedAfter.has(o)) {
-          connectedAfter.set(o, s.sinceMs - registeredAt)
+    await cluster.waitUntil(
+      `${cluster.name(newcomer)} discovered by all`,
+      refreshMs + 20_000,
+      async () => {
+        for (const o of [0, 1, 2]) {
+          const s = await cluster.stateOf(o, newcomer)
+          if (s !== undefined && !listedAfter.has(o)) listedAfter.set(o, Date.now() - registeredAt)
+          if (s?.state === PeerState.PEER_STATE_CONNECTED && !connectedAfter.has(o)) {
+            connectedAfter.set(o, s.sinceMs - registeredAt)
+          }
         }
-      }
-      return connectedAfter.size === 3
-    })
+        return connectedAfter.size === 3
+      },
+    )
     for (const o of [0, 1, 2]) {
       figure(
         `${cluster.name(o)}: ${cluster.name(newcomer)} listed ${listedAfter.get(o)} ms and CONNECTED ${connectedAfter.get(o)} ms after its registration (refresh interval ${refreshMs} ms)`,
