@@ -14,16 +14,22 @@ import { startLivenessCluster } from './lib/liveness-cluster.js'
 const SUITE = 'failure'
 export const LIVENESS = { pingIntervalMs: 1000, pingTimeoutMs: 1000, offlineAfterMissed: 3 }
 const GOAL_MS = 3500
-/** How long to wait for every survivor to notice, per detector. */
-const DETECT_TIMEOUT_MS = { paraloom: 20_000, monitor: 60_000 }
-
+/** How long to wait for every survivor to notice, per detector (`detectTimeoutMs`). */
 const SETTINGS = {
-  full: { validators: 6, kills: ['SIGKILL', 'SIGKILL', 'SIGSTOP'] },
-  quick: { validators: 3, kills: ['SIGKILL', 'SIGSTOP'] },
+  full: {
+    validators: 6,
+    kills: ['SIGKILL', 'SIGKILL', 'SIGSTOP'],
+    detectTimeoutMs: { paraloom: 20_000, monitor: 60_000 },
+  },
+  quick: {
+    validators: 3,
+    kills: ['SIGKILL', 'SIGSTOP'],
+    detectTimeoutMs: { paraloom: 15_000, monitor: 15_000 },
+  },
 }
 
 /** Kills `victim` with `signal`; per detector, the time until the last survivor noticed (or Infinity). */
-async function killRound(victim, survivors, signal, seen) {
+async function killRound(victim, survivors, signal, { seen, detectTimeoutMs }) {
   seen.length = 0
   const killedAt = nowMs()
   process.kill(victim.pid, signal)
@@ -36,7 +42,7 @@ async function killRound(victim, survivors, signal, seen) {
   ]) {
     const all = () => survivors.every(noticed(kind, peer))
     await waitUntil(`${kind} detection`, all, {
-      timeoutMs: DETECT_TIMEOUT_MS[kind] - (nowMs() - killedAt),
+      timeoutMs: detectTimeoutMs[kind] - (nowMs() - killedAt),
     }).catch(() => {})
     const times = seen.filter((e) => e.kind === kind && e.peer === peer).map((e) => e.at - killedAt)
     result[kind] = all() ? Math.max(...times) : Number.POSITIVE_INFINITY
@@ -62,8 +68,11 @@ export async function failureSuite({ quick, emit }) {
     let alive = [...workers]
     for (const signal of s.kills) {
       const [victim, ...survivors] = alive
-      await sleep(1500) // let every survivor's probe schedule run normally first
-      const r = await killRound(victim, survivors, signal, seen)
+      await sleep(1000) // let every survivor's probe schedule run normally first
+      const r = await killRound(victim, survivors, signal, {
+        seen,
+        detectTimeoutMs: s.detectTimeoutMs,
+      })
       log(
         SUITE,
         `${signal}: Paraloom OFFLINE everywhere after ${r.paraloom.toFixed(0)} ms, connection monitor after ${r.monitor.toFixed(0)} ms`,
@@ -78,7 +87,7 @@ export async function failureSuite({ quick, emit }) {
       for (const kind of ['paraloom', 'monitor']) {
         const stats = summarize(list.map((r) => r[kind]))
         const finite = Number.isFinite(stats.max)
-        const detail = `median of ${stats.count} kills; worst ${finite ? `${stats.max.toFixed(0)} ms` : `over ${DETECT_TIMEOUT_MS[kind]} ms`}`
+        const detail = `median of ${stats.count} kills; worst ${finite ? `${stats.max.toFixed(0)} ms` : `over ${s.detectTimeoutMs[kind]} ms`}`
         const checked = kind === 'paraloom' && signal === 'SIGKILL'
         emit({
           name: `${base}: ${what}`,
@@ -86,7 +95,7 @@ export async function failureSuite({ quick, emit }) {
             kind === 'paraloom'
               ? 'time to OFFLINE at every peer (Paraloom liveness)'
               : 'time to disconnect at every peer (libp2p connection monitor, defaults)',
-          value: Number.isFinite(stats.median) ? stats.median : `> ${DETECT_TIMEOUT_MS[kind]}`,
+          value: Number.isFinite(stats.median) ? stats.median : `> ${s.detectTimeoutMs[kind]}`,
           unit: 'ms',
           detail,
           ...(checked ? goal(Math.round(stats.median), '<=', GOAL_MS, 'ms') : {}),

@@ -18,8 +18,9 @@ const LATENCY_RATE_PER_S = 100
 /** Goals: p99 at 100 votes/s, and the sustained rate. */
 const P99_GOAL_MS = 50
 const SUSTAINED_GOAL_PER_S = 1000
-/** After a trial, how long stragglers may still arrive. */
-const DRAIN_MS = 3000
+/** The idle trial that measures the CPU the validators use with no votes. */
+const IDLE_MS = 2000
+
 /** A publisher that fell further behind its schedule than this share did not sustain the rate. */
 const MAX_SHORTFALL = 0.02
 
@@ -29,14 +30,16 @@ const SETTINGS = {
     latencyMs: 30_000,
     trialMs: 30_000,
     ladder: [250, 500, 1000, 2000, 4000],
+    // after a trial, how long stragglers may still arrive
+    drainMs: 3000,
   },
-  quick: { validators: 4, latencyMs: 3_000, trialMs: 2_000, ladder: [100, 200] },
+  quick: { validators: 4, latencyMs: 3_000, trialMs: 2_000, ladder: [100, 200], drainMs: 1500 },
 }
 
 let trialCounter = 0
 
 /** Runs one trial at `ratePerS` votes/s in total; what was sent, received and how fast. */
-async function runTrial(workers, ratePerS, durationMs) {
+async function runTrial(workers, ratePerS, { durationMs, drainMs }) {
   const trial = ++trialCounter
   const share = ratePerS / workers.length
   await callAll(workers, 'begin', () => ({ trial }))
@@ -46,7 +49,7 @@ async function runTrial(workers, ratePerS, durationMs) {
     () => ({ trial, ratePerS: share, durationMs }),
     { timeoutMs: durationMs + 60_000 },
   )
-  await sleep(DRAIN_MS)
+  await sleep(drainMs)
   const results = await callAll(workers, 'results', () => ({ trial }), { timeoutMs: 60_000 })
   const peerIds = workers.map((w) => w.peerId)
   let expected = 0
@@ -64,8 +67,8 @@ async function runTrial(workers, ratePerS, durationMs) {
   const errors = [...new Set(published.flatMap((p) => p.errors))]
   const cpuUs = results.reduce((n, r) => n + r.cpuUs, 0)
   return {
-    cpuUsPerDelivery: cpuUs / Math.max(1, delivered),
-    cpuCores: cpuUs / 1000 / (durationMs + DRAIN_MS),
+    delivered,
+    cpuCores: cpuUs / 1000 / (durationMs + drainMs),
     ratePerS,
     sent,
     planned,
@@ -80,9 +83,9 @@ async function runTrial(workers, ratePerS, durationMs) {
 const sustained = (t) => t.error === undefined && t.lost === 0 && t.failed === 0 && t.kept
 
 /** A trial at `ratePerS`; one that could not even finish is a failed trial, not a failed suite. */
-async function tryTrial(workers, ratePerS, durationMs) {
+async function tryTrial(workers, ratePerS, timing) {
   try {
-    return await runTrial(workers, ratePerS, durationMs)
+    return await runTrial(workers, ratePerS, timing)
   } catch (err) {
     return { ratePerS, error: err.message }
   }
@@ -99,12 +102,12 @@ function describeTrial(t) {
 }
 
 /** Climbs the ladder while trials hold, then bisects once. The best rate and every trial. */
-async function searchSustainedRate(workers, { ladder, trialMs }) {
+async function searchSustainedRate(workers, { ladder, trialMs, drainMs }) {
   const trials = []
   let best = 0
   let firstFailed
   for (const rate of ladder) {
-    const t = await tryTrial(workers, rate, trialMs)
+    const t = await tryTrial(workers, rate, { durationMs: trialMs, drainMs })
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)
     if (!sustained(t)) {
@@ -115,7 +118,7 @@ async function searchSustainedRate(workers, { ladder, trialMs }) {
   }
   if (firstFailed !== undefined && best > 0) {
     const middle = Math.round((best + firstFailed) / 2)
-    const t = await tryTrial(workers, middle, trialMs)
+    const t = await tryTrial(workers, middle, { durationMs: trialMs, drainMs })
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)
     if (sustained(t)) best = middle
@@ -152,8 +155,15 @@ export async function gossipSuite({ quick, emit }) {
       }),
       { timeoutMs: 70_000 },
     )
-    log(SUITE, `mesh formed; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`)
-    const steady = await runTrial(workers, LATENCY_RATE_PER_S, s.latencyMs)
+    const idle = await runTrial(workers, 0, { durationMs: IDLE_MS, drainMs: 0 })
+    log(
+      SUITE,
+      `mesh formed, ${idle.cpuCores.toFixed(2)} cores busy idle; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`,
+    )
+    const steady = await runTrial(workers, LATENCY_RATE_PER_S, {
+      durationMs: s.latencyMs,
+      drainMs: s.drainMs,
+    })
     log(SUITE, describeTrial(steady))
     const name = `${s.validators} validators, ${LATENCY_RATE_PER_S} votes/s`
     const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
@@ -170,10 +180,11 @@ export async function gossipSuite({ quick, emit }) {
     emit({ name, metric: 'deliveries lost', value: steady.lost, unit: '', detail })
     emit({
       name,
-      metric: 'CPU per delivered vote (all processes)',
-      value: steady.cpuUsPerDelivery,
+      metric: 'CPU per delivered vote, all processes',
+      value:
+        (((steady.cpuCores - idle.cpuCores) * (s.latencyMs + s.drainMs)) / steady.delivered) * 1000,
       unit: 'µs',
-      detail: `${steady.cpuCores.toFixed(2)} cores busy on average over the trial and its drain`,
+      detail: `above idle: ${steady.cpuCores.toFixed(2)} cores busy over the trial and its drain, ${idle.cpuCores.toFixed(2)} idle`,
     })
 
     const search = await searchSustainedRate(workers, s)

@@ -18,7 +18,10 @@ export async function startWorker(
   script,
   { name, onEvent = () => {}, readyTimeoutMs = 30_000, execArgv = [] },
 ) {
-  const child = fork(script, [], { serialization: 'advanced', stdio: 'inherit', execArgv })
+  // BENCH_CPU_PROF_DIR=<dir>: every worker writes a V8 CPU profile there when it exits.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR
+  const flags = profileDir ? [...execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : execArgv
+  const child = fork(script, [], { serialization: 'advanced', stdio: 'inherit', execArgv: flags })
   workers.add(child)
   const pending = new Map()
   let nextId = 1
