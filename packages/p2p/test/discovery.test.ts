@@ -81,12 +81,18 @@ describe('discovery', () => {
       'each network connected',
       () => connected(local.nodes[0]!, local.nodes[1]!) && connected(dev.nodes[0]!, dev.nodes[1]!),
     )
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // The localnet nodes keep dialling the devnet seeds; the devnet gaters refuse
+    // them after Noise, so a dial may be in flight on the dialer's side but no
+    // connection ever opens on the refusing side, and nothing meshes.
+    for (let sample = 0; sample < 15; sample++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      for (const b of dev.nodes) for (const a of local.nodes) expect(connected(b, a)).toBe(false)
+    }
     for (const a of local.nodes) {
-      for (const b of dev.nodes) expect(connected(a, b)).toBe(false)
       expect(
         a.gossip.subscribers('votes').some((p) => dev.nodes.some((d) => d.peerId.equals(p))),
       ).toBe(false)
+      expect(a.routingTableSize()).toBe(1)
     }
   })
 })
