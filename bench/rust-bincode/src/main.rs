@@ -6,6 +6,7 @@
 //! Usage: paraloom-bincode-bench [--quick] [--rounds=N] [--warmup=N]
 
 use bincode::Options;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_big_array::BigArray;
 use serde_bytes::ByteBuf;
@@ -117,11 +118,17 @@ fn block() -> BlockProposal {
     let transactions = (0..100)
         .map(|_| ByteBuf::from(bytes.next::<200>().to_vec()))
         .collect();
-    BlockProposal { header, transactions, signature: Signature(bytes.next()) }
+    BlockProposal {
+        header,
+        transactions,
+        signature: Signature(bytes.next()),
+    }
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 struct Case {
@@ -129,6 +136,40 @@ struct Case {
     op: &'static str,
     bytes: usize,
     run: Box<dyn Fn()>,
+}
+
+/// Prints the digest of `value`'s encoding; returns its encode and decode cases.
+fn cases_for<T: Serialize + DeserializeOwned + 'static>(
+    workload: &'static str,
+    value: T,
+    cap: u64,
+) -> Vec<Case> {
+    let bytes = wire(cap).serialize(&value).expect("the workload encodes");
+    println!(
+        "{{\"workload\":\"{}\",\"bytes\":{},\"fnv1a64\":\"{:016x}\"}}",
+        workload,
+        bytes.len(),
+        fnv1a64(&bytes)
+    );
+    let len = bytes.len();
+    vec![
+        Case {
+            workload,
+            op: "encode",
+            bytes: len,
+            run: Box::new(move || {
+                black_box(wire(cap).serialize(black_box(&value)).unwrap());
+            }),
+        },
+        Case {
+            workload,
+            op: "decode",
+            bytes: len,
+            run: Box::new(move || {
+                black_box(wire(cap).deserialize::<T>(black_box(&bytes)).unwrap());
+            }),
+        },
+    ]
 }
 
 fn batch_ns(run: &dyn Fn(), iterations: u64) -> f64 {
@@ -162,54 +203,8 @@ fn main() {
     let (rounds, warmup, round_ms) = if quick { (5, 1, 15.0) } else { (11, 3, 60.0) };
     let (rounds, warmup) = (option("rounds", rounds), option("warmup", warmup));
 
-    let vote = vote();
-    let block = block();
-    let vote_bytes = wire(VOTE_CAP).serialize(&vote).expect("vote encodes");
-    let block_bytes = wire(BLOCK_CAP).serialize(&block).expect("block encodes");
-    for (name, bytes) in [("Vote", &vote_bytes), ("BlockProposal", &block_bytes)] {
-        println!(
-            "{{\"workload\":\"{}\",\"bytes\":{},\"fnv1a64\":\"{:016x}\"}}",
-            name,
-            bytes.len(),
-            fnv1a64(bytes)
-        );
-    }
-
-    let (vb, bb) = (vote_bytes.clone(), block_bytes.clone());
-    let cases = vec![
-        Case {
-            workload: "Vote",
-            op: "encode",
-            bytes: vote_bytes.len(),
-            run: Box::new(move || {
-                black_box(wire(VOTE_CAP).serialize(black_box(&vote)).unwrap());
-            }),
-        },
-        Case {
-            workload: "Vote",
-            op: "decode",
-            bytes: vote_bytes.len(),
-            run: Box::new(move || {
-                black_box(wire(VOTE_CAP).deserialize::<Vote>(black_box(&vb)).unwrap());
-            }),
-        },
-        Case {
-            workload: "BlockProposal",
-            op: "encode",
-            bytes: block_bytes.len(),
-            run: Box::new(move || {
-                black_box(wire(BLOCK_CAP).serialize(black_box(&block)).unwrap());
-            }),
-        },
-        Case {
-            workload: "BlockProposal",
-            op: "decode",
-            bytes: block_bytes.len(),
-            run: Box::new(move || {
-                black_box(wire(BLOCK_CAP).deserialize::<BlockProposal>(black_box(&bb)).unwrap());
-            }),
-        },
-    ];
+    let mut cases = cases_for("Vote", vote(), VOTE_CAP);
+    cases.extend(cases_for("BlockProposal", block(), BLOCK_CAP));
 
     let batches: Vec<u64> = cases.iter().map(|c| calibrate(&*c.run, round_ms)).collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
