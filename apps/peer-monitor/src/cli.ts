@@ -1,5 +1,5 @@
+import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
-import { ExitCode, UsageError } from './cli-errors.js'
 import { evidenceCommand } from './commands/evidence.js'
 import { configureRun } from './commands/run.js'
 import type { CliIo } from './commands/shared.js'

@@ -30,6 +30,7 @@
  * ```
  */
 
+export type { Logger } from '@paraloom/cli-kit'
 export { buildCli, type CliIo, runCli } from './cli.js'
 export {
   createEvidenceEngine,
@@ -50,7 +51,6 @@ export {
 export { humanDuration } from './format.js'
 export { createHttpServer, type HttpServer, type HttpServerInit } from './http/server.js'
 export type { DashboardState } from './http/state.js'
-export { createLogger, type Logger, type LoggerInit, silentLogger } from './logger.js'
 export { createMonitorMetrics, type MonitorMetrics } from './metrics.js'
 export { createMonitor, type Monitor, type MonitorInit, type WatchStatus } from './monitor.js'
 export { PeerState } from './states.js'

@@ -1,10 +1,10 @@
+import { type Logger, silentLogger } from '@paraloom/cli-kit'
 import {
   createEvidenceEngine,
   type EvidenceEngine,
   type EvidenceRecord,
 } from './engine/evidence-engine.js'
 import { ConfigError, checkInteger, type WatchError } from './errors.js'
-import { type Logger, silentLogger } from './logger.js'
 import { createMonitorMetrics, type MonitorMetrics } from './metrics.js'
 import type { MonitorStore, PeerStatusRecord } from './store/store.js'
 import type { WatchEvent } from './watch/event-check.js'

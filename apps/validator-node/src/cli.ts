@@ -1,5 +1,5 @@
+import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
-import { ExitCode, UsageError } from './cli-errors.js'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
 import { registryCommand } from './commands/registry.js'

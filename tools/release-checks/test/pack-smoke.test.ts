@@ -18,6 +18,20 @@ type Report = Record<string, unknown>
  * Each prints one JSON line via `report`, which adds where the import resolved.
  */
 const LIBRARY_CHECKS: Record<string, { script: string; expectReport(report: Report): void }> = {
+  '@paraloom/cli-kit': {
+    script: `
+      import { Writable } from 'node:stream'
+      import { createLogger, parseHostPort } from '@paraloom/cli-kit'
+      let line = ''
+      const out = new Writable({ write(chunk, _enc, done) { line += chunk; done() } })
+      createLogger({ out }).info('hello', { n: 1n })
+      report({ logged: JSON.parse(line), listen: parseHostPort('--listen', '[::1]:50051') })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({
+        logged: { level: 'info', msg: 'hello', n: '1' },
+        listen: { host: '::1', port: 50051 },
+      }),
+  },
   '@paraloom/codec': {
     script: `
       import { randomBytes } from 'node:crypto'
@@ -92,6 +106,7 @@ const CLIS: Record<string, { bin: string; usage: RegExp }> = {
 
 /** Libraries whose README opens with an example that must compile. */
 const README_EXAMPLES = [
+  '@paraloom/cli-kit',
   '@paraloom/codec',
   '@paraloom/registry',
   '@paraloom/p2p',

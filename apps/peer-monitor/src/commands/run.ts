@@ -1,7 +1,6 @@
+import { createLogger, parseHostPort } from '@paraloom/cli-kit'
 import type { Command } from 'commander'
-import { parseHostPort } from '../cli-errors.js'
 import { createHttpServer, type HttpServer } from '../http/server.js'
-import { createLogger } from '../logger.js'
 import { createMonitor } from '../monitor.js'
 import { openStore } from '../store/store.js'
 import { type CliIo, integerOption, openOrUsage } from './shared.js'

@@ -1,5 +1,5 @@
+import { integerFlag, UsageError } from '@paraloom/cli-kit'
 import { Option } from 'commander'
-import { integerFlag, UsageError } from '../cli-errors.js'
 import { StoreError } from '../errors.js'
 import type { MonitorStore } from '../store/store.js'
 

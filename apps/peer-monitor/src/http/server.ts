@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type Logger, silentLogger } from '@paraloom/cli-kit'
 import { checkInteger } from '../errors.js'
-import { type Logger, silentLogger } from '../logger.js'
 import type { Monitor } from '../monitor.js'
 import { DASHBOARD_HTML } from './dashboard.js'
 import { dashboardState, type StateLimits } from './state.js'

@@ -1,7 +1,7 @@
 import { type ClientReadableStream, credentials, type ServiceError, status } from '@grpc/grpc-js'
+import type { Logger } from '@paraloom/cli-kit'
 import { type PeerEvent, PeerMonitorClient, type WatchPeersRequest } from '@paraloom/proto'
 import { checkInteger, WatchError } from '../errors.js'
-import type { Logger } from '../logger.js'
 import type { Cursor } from '../store/store.js'
 import { checkEvent, defaultEventLimits, type EventLimits, type WatchEvent } from './event-check.js'
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { Server, ServerCredentials } from '@grpc/grpc-js'
+import { silentLogger } from '@paraloom/cli-kit'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
 import { type Observer, PeerMonitorService } from '@paraloom/proto'
 // Test-only: the node's real PeerMonitor service (apps never import each other in src).
 import { createPeerMonitorService } from '../../../validator-node/src/grpc/peer-monitor.js'
-import { silentLogger } from '../../src/logger.js'
 
 /** A real gRPC PeerMonitor server backed by a real PeerRegistry the test drives. */
 export interface TestNode {

@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events'
 import { StringDecoder } from 'node:string_decoder'
+import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import {
   CodecError,
   fromHex,
@@ -15,7 +16,6 @@ import {
 } from '@paraloom/codec'
 import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
-import { ExitCode, UsageError } from '../cli-errors.js'
 
 /** Largest `--max-bytes` accepted, in bytes; a decode line may then hold twice as many hex digits. */
 const MAX_BYTES_LIMIT = 64 * 1024 * 1024

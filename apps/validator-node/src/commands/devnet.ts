@@ -3,9 +3,10 @@
  * cluster as processes on this machine, or only its files (for
  * docker-compose's one-shot genesis service).
  */
+
+import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { ExitCode, UsageError } from '../cli-errors.js'
 import { findPeerMonitorBin } from '../devnet/children.js'
 import { DevnetError } from '../devnet/errors.js'
 import { type Addressing, DEVNET_TIMINGS, nthIpv4 } from '../devnet/files.js'

@@ -4,6 +4,7 @@
  * chain, and run the development JSON-RPC stand-in.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import {
   type Address,
   buildGenesisAccounts,
@@ -20,7 +21,6 @@ import {
 } from '@paraloom/registry'
 import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
-import { ExitCode, UsageError } from '../cli-errors.js'
 import { loadConfig } from '../config/index.js'
 import { KeypairFileError, readKeypairFile } from '../keypair.js'
 

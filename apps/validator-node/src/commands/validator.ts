@@ -1,11 +1,10 @@
+import { createLogger, UsageError } from '@paraloom/cli-kit'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { UsageError } from '../cli-errors.js'
 import { type ConfigOverrides, loadConfig, NETWORKS } from '../config/index.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
-import { createLogger } from '../logger.js'
 import { ValidatorNode } from '../node/validator-node.js'
 import { untilShutdownSignal } from '../shutdown.js'
 

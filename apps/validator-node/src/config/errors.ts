@@ -1,4 +1,4 @@
-import { UsageError } from '../cli-errors.js'
+import { UsageError } from '@paraloom/cli-kit'
 
 /**
  * A config file or flag value that cannot be used. `key` is the dotted path of

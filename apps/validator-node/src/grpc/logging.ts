@@ -1,6 +1,6 @@
 import { format } from 'node:util'
 import { setLogger } from '@grpc/grpc-js'
-import type { Logger } from '../logger.js'
+import type { Logger } from '@paraloom/cli-kit'
 
 /**
  * grpc-js writes its own messages straight to stderr (`E No address added

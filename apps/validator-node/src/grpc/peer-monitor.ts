@@ -1,7 +1,7 @@
 import { type ServerWritableStream, status } from '@grpc/grpc-js'
+import type { Logger } from '@paraloom/cli-kit'
 import type { PeerRegistry, PeerTransition } from '@paraloom/p2p'
 import type { Observer, PeerEvent, PeerMonitorServer, WatchPeersRequest } from '@paraloom/proto'
-import type { Logger } from '../logger.js'
 import { toProtoSnapshot, toProtoStatus, toProtoTransition } from './convert.js'
 
 /** The part of the PeerRegistry the service reads. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import type { Logger } from '@paraloom/cli-kit'
+import { UsageError } from '@paraloom/cli-kit'
 import {
   createParaloomNode,
   GOSSIP_KINDS,
@@ -16,14 +18,12 @@ import {
 } from '@paraloom/proto'
 import { type Address, isAddress, RegistryClient } from '@paraloom/registry'
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import { UsageError } from '../cli-errors.js'
 import type { ValidatorConfig } from '../config/index.js'
 import { createGossipService, type GossipService } from '../grpc/gossip.js'
 import { createHealthService, type HealthService } from '../grpc/health.js'
 import { createPeerMonitorService, type PeerMonitorService } from '../grpc/peer-monitor.js'
 import { type GrpcServerHandle, startGrpcServer } from '../grpc/server.js'
 import type { Keypair } from '../keypair.js'
-import type { Logger } from '../logger.js'
 import {
   type HealthReport,
   type MetricsServerHandle,

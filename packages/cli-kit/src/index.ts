@@ -1,0 +1,33 @@
+/**
+ * @packageDocumentation
+ *
+ * What every Paraloom command-line program (`paraloom`, `peer-monitor`)
+ * shares, so operators meet the same conventions everywhere: structured logs
+ * (JSON lines for log shippers, `time LEVEL message key=value` on a
+ * terminal), usage errors that print one line and exit 2, and flag parsers
+ * whose errors name the flag.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, ExitCode, parseHostPort, UsageError } from '@paraloom/cli-kit'
+ *
+ * const log = createLogger({ out: process.stdout, format: process.stdout.isTTY ? 'text' : 'json' })
+ * try {
+ *   const { host, port } = parseHostPort('--listen', process.argv[2] ?? '127.0.0.1:8080')
+ *   log.info('listening', { host, port })
+ * } catch (err) {
+ *   if (!(err instanceof UsageError)) throw err
+ *   process.stderr.write(`my-tool: ${err.message}\n`)
+ *   process.exitCode = ExitCode.usage
+ * }
+ * ```
+ */
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerInit,
+  type LogLevel,
+  silentLogger,
+} from './logger.js'
+export { ExitCode, integerFlag, parseHostPort, UsageError } from './usage.js'

@@ -1,0 +1,48 @@
+/**
+ * A problem with what the user typed or configured: a bad flag, a missing
+ * file, a config value of the wrong type. A CLI prints its message as one
+ * line on stderr and exits with {@link ExitCode.usage}.
+ */
+export class UsageError extends Error {
+  static override readonly name: string = 'UsageError'
+  override readonly name: string = 'UsageError'
+}
+
+/** Exit codes shared by every Paraloom command. */
+export const ExitCode = {
+  ok: 0,
+  /** The command ran, but some of its work failed (a line that did not decode, a node that could not start). */
+  failed: 1,
+  /** Bad flag, bad config, unusable file: nothing was done. */
+  usage: 2,
+} as const
+
+/** A commander argument parser for an integer flag in [min, max]; anything else is a UsageError naming the flag. */
+export function integerFlag(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`)
+    }
+    return n
+  }
+}
+
+/**
+ * Splits HOST:PORT (IPv6 in brackets: `[::1]:50051`), or throws a UsageError
+ * naming the flag. Port 0 (let the OS choose) only where `minPort` is 0.
+ */
+export function parseHostPort(
+  flag: string,
+  value: string,
+  minPort = 1,
+): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value)
+  const port = Number(m?.[2])
+  if (m === null || port < minPort || port > 65_535) {
+    throw new UsageError(
+      `${flag} must be HOST:PORT with a port from ${minPort} to 65535, got "${value}"`,
+    )
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port }
+}
