@@ -48,6 +48,9 @@ export class DelayRelay {
 
   private accept(client: Socket): void {
     const upstream = connect(this.init.targetPort, this.init.targetHost)
+    // Nagle's algorithm would add its own delays to small frames such as pings.
+    client.setNoDelay(true)
+    upstream.setNoDelay(true)
     const pipe: Pipe = { client, upstream, queue: [], queuedBytes: 0, lastDueAt: 0 }
     this.pipes.add(pipe)
     client.on('data', (chunk: Buffer) => upstream.write(chunk))
