@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { DevnetError } from '../src/devnet/errors.js'
 import { ChildProcesses, type ExitInfo } from '../src/devnet/processes.js'
+import { isAlive } from './faults/helpers/cluster.js'
 
 let dir: string
 let children: ChildProcesses | undefined
@@ -20,15 +21,6 @@ afterEach(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 function node(name: string, script: string) {
   return {
@@ -84,10 +76,10 @@ describe('ChildProcesses', () => {
   it('stops a child with SIGTERM without calling it unexpected', async () => {
     const { children, exits } = recorder()
     const pid = await children.start(node('sleeper', 'setInterval(() => {}, 1000)'))
-    expect(alive(pid)).toBe(true)
+    expect(isAlive(pid)).toBe(true)
     expect(children.pids().get('sleeper')).toBe(pid)
     await children.stop(['sleeper'])
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(exits).toEqual([])
     expect(children.pids().size).toBe(0)
   })
@@ -105,7 +97,7 @@ describe('ChildProcesses', () => {
     await children.stop(['stubborn'], { graceMs: 300 })
     const tookMs = Date.now() - started
     console.info(`stubborn child stopped after ${tookMs} ms (grace 300 ms)`)
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(tookMs).toBeGreaterThanOrEqual(300)
     expect(printed).toContain('[stubborn] ignoring SIGTERM')
     expect(printed.some((l) => l.includes('did not stop within 300 ms: SIGKILL'))).toBe(true)
@@ -121,7 +113,7 @@ describe('ChildProcesses', () => {
     ]
     while (printed.filter((l) => l.endsWith(' up')).length < 2) await delay(20)
     await children.stopAll()
-    expect(pids.map(alive)).toEqual([false, false])
+    expect(pids.map(isAlive)).toEqual([false, false])
     const order = printed.filter((l) => l.includes('stopping'))
     expect(order).toEqual(['[second] second stopping', '[first] first stopping'])
   })
@@ -132,7 +124,7 @@ describe('ChildProcesses', () => {
     children.killAllNow()
     const exit = await children.exited('victim')
     expect(exit.signal).toBe('SIGKILL')
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(exits).toEqual([])
   })
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { connectValidator, listPeers } from '../src/devnet/clients.js'
+import { isAlive } from './faults/helpers/cluster.js'
 import { runCliCapture } from './helpers/cli.js'
 
 const CLI = fileURLToPath(new URL('../dist/bin/paraloom.js', import.meta.url))
@@ -90,15 +91,6 @@ class DevnetProcess {
   }
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 let dir: string
 let running: DevnetProcess | undefined
 const started: number[] = []
@@ -110,7 +102,7 @@ beforeAll(async () => {
 afterEach(async () => {
   // A failed test must not leave a devnet running: kill it and whatever it started.
   running?.kill()
-  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
   running = undefined
 })
 afterAll(async () => {
@@ -130,7 +122,7 @@ async function sigintAndCheck(devnet: DevnetProcess, pids: number[]): Promise<vo
   expect(code).toBe(0)
   expect(devnet.output).toContain('[devnet] stopped every process')
   await delay(200)
-  expect(pids.filter(alive)).toEqual([])
+  expect(pids.filter(isAlive)).toEqual([])
 }
 
 describe('paraloom devnet up', () => {
@@ -170,7 +162,7 @@ describe('paraloom devnet up', () => {
     ])
     const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
     started.push(...pids)
-    expect(pids.every(alive)).toBe(true)
+    expect(pids.every(isAlive)).toBe(true)
     peerIds = rows.map((r) => r.p2p.split('/p2p/')[1]!)
 
     // Every validator lists the other three CONNECTED.

@@ -244,6 +244,16 @@ export async function rssMb(pid: number): Promise<number> {
   return kb / 1024
 }
 
+/** Is a process with this pid still running? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Prints a measured figure so it shows in the test output. */
 export function figure(text: string): void {
   process.stdout.write(`  [figure] ${text}\n`)

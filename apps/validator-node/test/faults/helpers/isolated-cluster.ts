@@ -4,7 +4,10 @@
 // reach, so every connection to validator-4 is one they dial through the
 // relay, and every byte it sends crosses the `data` veth and the relay.
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { WORKSPACE_PEER_MONITOR_BIN } from '../../../src/devnet/children.js'
 import type { DevnetTimings } from '../../../src/devnet/files.js'
@@ -44,9 +47,23 @@ export interface IsolatedCluster {
   stop(): Promise<void>
 }
 
+/**
+ * Builds peer-monitor when this package's tests run before its build (it
+ * cannot be a dependency here: it already depends on this package).
+ */
+async function ensurePeerMonitorBuilt(): Promise<void> {
+  if (existsSync(WORKSPACE_PEER_MONITOR_BIN)) return
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const project = fileURLToPath(
+    new URL('../../../../peer-monitor/tsconfig.build.json', import.meta.url),
+  )
+  await promisify(execFile)(process.execPath, [tsc, '-p', project], { timeout: 120_000 })
+}
+
 export async function startIsolatedCluster(): Promise<IsolatedCluster> {
   const why = await netnsUnavailable()
   if (why !== undefined) throw new Error(`this test needs network namespaces: ${why}`)
+  await ensurePeerMonitorBuilt()
   const host = await createIsolatedHost()
   let cluster: FaultCluster | undefined
   let relay: DelayRelay | undefined
