@@ -24,7 +24,8 @@ function table(header, rows) {
   return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n')
 }
 
-const valueText = (l) => `${l.value}${l.unit ? ` ${l.unit}` : ''}`
+const valueText = (l) =>
+  typeof l.value === 'number' && l.unit ? `${l.value} ${l.unit}` : String(l.value)
 const verdict = (l) => (l.met === undefined ? '' : `${l.met ? '✅ met' : '❌ not met'}: ${l.by}`)
 const isProfile = (l) => l.metric === 'profile'
 
