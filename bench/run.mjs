@@ -5,7 +5,7 @@
 //
 // Usage: node bench/run.mjs [--quick] [--only=codec,gossip,...] [--no-build] [--write]
 //   --quick     every workload shrunk to fit about 2 minutes; writes no file unless --write
-//   --only      run only these suites (codec, gossip, discovery, failure, memory, grpc, soak)
+//   --only      run only these suites (codec, registry, gossip, discovery, failure, memory, grpc, soak)
 //   --no-build  skip `turbo run build`
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -36,6 +36,12 @@ const SUITES = {
   discovery: { ...p2pSuite('discovery'), timeoutMs: [4 * minute, 1 * minute] },
   failure: { ...p2pSuite('failure'), timeoutMs: [4 * minute, 2 * minute] },
   memory: { ...p2pSuite('memory'), timeoutMs: [5 * minute, 2 * minute] },
+  registry: {
+    cwd: root,
+    script: 'bench/suites/registry.mjs',
+    args: [],
+    timeoutMs: [5 * minute, 1 * minute],
+  },
   grpc: {
     cwd: root,
     script: 'bench/suites/grpc.mjs',

@@ -26,6 +26,9 @@ one run, so their ratios hold on a noisy machine.
   encoding. Rust decodes transactions into owned \`Vec<u8>\`s; we decode byte
   fields as views of the input (see the codec README). The CPU profiles
   (V8 sampling profiler, self time per function) say where our time goes.
+- **registry** (\`packages/registry/bench/decode-accounts.js\`, restated by
+  \`bench/suites/registry.mjs\`): 10,000 ValidatorAccount blobs decoded by
+  \`@paraloom/registry\` and by \`@coral-xyz/borsh\` on the same layout, 10 rounds.
 - **gossip** (\`packages/p2p/bench/gossip.js\`): 12 validators, each a
   separate process, full mesh on 127.0.0.1. Every validator publishes its
   share of the rate as signed votes carrying the publish time; every other
