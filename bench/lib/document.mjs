@@ -33,7 +33,9 @@ one run, so their ratios hold on a noisy machine.
   separate process, full mesh on 127.0.0.1. Every validator publishes its
   share of the rate as signed votes carrying the publish time; every other
   validator records publish-to-delivery latency (one wall clock for all
-  processes). 100 votes/s for 30 s gives p50/p99/max; then 30-s trials at
+  processes). The CPU time of all validator processes during a trial, less
+  their idle CPU, per delivered vote says what one vote costs. 100 votes/s
+  for 30 s gives p50/p99/max; then 30-s trials at
   rising rates (250, 500, 1000, 2000, 4000/s) until one loses a delivery,
   fails a publish or cannot keep its schedule, and one bisection step.
 - **discovery** (\`packages/p2p/bench/discovery.js\`): 32 validators as 8
