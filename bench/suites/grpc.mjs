@@ -6,25 +6,21 @@
 // receipt by each watcher (this process's clock: the same machine clock).
 // The watchers use a client built from proto/ with the app's own grpc-js.
 // Usage: node bench/suites/grpc.mjs [--quick]
-import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { sleep, waitUntil } from '../../packages/p2p/bench/lib/clock.js'
 import { startWorker } from '../../packages/p2p/bench/lib/ipc.js'
 import { seedList, validatorKeys } from '../../packages/p2p/bench/lib/keys.js'
-import { freePorts, isFree } from '../../packages/p2p/bench/lib/ports.js'
-import { solanaAddressFromPublicKey } from '../../packages/p2p/dist/index.js'
+import { freePorts } from '../../packages/p2p/bench/lib/ports.js'
 import { emitter, goal, log } from '../lib/emit.mjs'
 import { summarize } from '../lib/stats.mjs'
+import { validatorProcesses } from '../lib/validator-processes.mjs'
 
 const SUITE = 'grpc'
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const CLI = `${root}apps/validator-node/dist/bin/paraloom.js`
 const PEERS_WORKER = `${root}packages/p2p/bench/validators-worker.js`
 // grpc-js and proto-loader come from the validator app, which depends on them.
 const appRequire = createRequire(`${root}apps/validator-node/package.json`)
@@ -46,53 +42,6 @@ const HALF_CYCLE_TIMEOUT_MS = 5000
 const quick = process.argv.includes('--quick')
 const durationMs = quick ? 6000 : 30_000
 const emit = emitter(SUITE)
-const processes = []
-
-/** Spawns the CLI; resolves once a stdout line matches `ready`. */
-async function startCli(args, ready, what) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  processes.push(child)
-  const lines = createInterface({ input: child.stdout })
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready after 60 s`)), 60_000)
-    lines.on('line', (line) => {
-      if (ready.test(line)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) =>
-      reject(new Error(`${what} exited with ${code} before it was ready`)),
-    )
-  })
-  return child
-}
-
-function runCli(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`paraloom ${args[0]} ${args[1]} exited with ${code}`)),
-    )
-  })
-}
-
-/** Two consecutive free ports (the stand-in serves its websocket on port + 1). */
-async function portPair() {
-  for (let i = 0; i < 50; i++) {
-    const [port] = await freePorts(1)
-    if (port < 65535 && (await isFree(port + 1))) return port
-  }
-  throw new Error('no two consecutive free ports')
-}
-
-async function writeKeypair(path, key) {
-  await writeFile(path, JSON.stringify([...key.seed, ...key.publicKey]))
-}
 
 function peerMonitorClient() {
   const definition = protoLoader.loadSync(`${root}proto/paraloom/v1/peer_monitor.proto`, {
@@ -103,67 +52,6 @@ function peerMonitorClient() {
     includeDirs: [`${root}proto`],
   })
   return grpc.loadPackageDefinition(definition).paraloom.v1.PeerMonitor
-}
-
-/** Starts the registry stand-in and the validator; returns its gRPC address. */
-async function startValidator(dir, keys, ports) {
-  const programId = solanaAddressFromPublicKey(randomBytes(32))
-  const rpcPort = await portPair()
-  const [grpcPort, metricsPort] = await freePorts(2)
-  const files = []
-  for (const k of keys) {
-    const file = join(dir, `validator-${k.index}.json`)
-    await writeKeypair(file, k)
-    files.push(file)
-  }
-  const genesis = join(dir, 'genesis')
-  await runCli([
-    'registry',
-    'genesis',
-    '--out',
-    genesis,
-    '--network',
-    'localnet',
-    '--program-id',
-    programId,
-    ...files.flatMap((file, i) => ['--validator', `${file}=/ip4/127.0.0.1/tcp/${ports[i]}`]),
-  ])
-  await startCli(
-    [
-      'registry',
-      'stand-in',
-      '--accounts',
-      genesis,
-      '--listen',
-      `127.0.0.1:${rpcPort}`,
-      '--program-id',
-      programId,
-    ],
-    /^registry stand-in/,
-    'registry stand-in',
-  )
-  const config = join(dir, 'validator.toml')
-  await writeFile(
-    config,
-    [
-      'network = "localnet"',
-      `state_dir = ${JSON.stringify(join(dir, 'state'))}`,
-      `[identity]\nkeypair = ${JSON.stringify(files[0])}`,
-      `[p2p]\nlisten = ["/ip4/127.0.0.1/tcp/${ports[0]}"]`,
-      `[registry]\nrpc_url = "http://127.0.0.1:${rpcPort}"\nprogram_id = "${programId}"`,
-      `[liveness]\n${Object.entries(LIVENESS)
-        .map(([k, v]) => `${k} = ${v}`)
-        .join('\n')}`,
-      `[grpc]\nlisten = "127.0.0.1:${grpcPort}"`,
-      `[metrics]\nlisten = "127.0.0.1:${metricsPort}"`,
-    ].join('\n\n'),
-  )
-  await startCli(
-    ['validator', 'start', '--config', config, '--log-format', 'json', '--log-level', 'warn'],
-    /^ready:/,
-    'validator',
-  )
-  return `127.0.0.1:${grpcPort}`
 }
 
 /** 50 WatchPeers streams on separate connections; every transition's receipt latency. */
@@ -201,13 +89,15 @@ function watch(PeerMonitor, address) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'paraloom-bench-grpc-'))
+let cli
 let peers
 let watchers
 try {
-  await mkdir(join(dir, 'state'))
   const keys = validatorKeys(PEERS + 1, 'grpc')
   const ports = await freePorts(PEERS + 1)
-  const address = await startValidator(dir, keys, ports)
+  cli = validatorProcesses({ dir, keys, ports })
+  await cli.startRegistry()
+  const address = await cli.startValidator(0, LIVENESS)
   peers = await startWorker(PEERS_WORKER, { name: 'grpc-peers' })
   const seeds = seedList(keys, ports)
   await peers.call('init', {
@@ -253,9 +143,7 @@ try {
     process.kill(peers.pid, 'SIGCONT')
     await peers.close()
   }
-  for (const child of processes) child.kill('SIGTERM')
-  await sleep(500)
-  for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL')
+  await cli?.stop()
   await rm(dir, { recursive: true, force: true })
 }
 process.exit(0)
