@@ -5,7 +5,8 @@
 //
 // Usage: node bench/run.mjs [--quick] [--only=codec,gossip,...] [--no-build] [--write]
 //   --quick     every workload shrunk to fit about 2 minutes; writes no file unless --write
-//   --only      run only these suites (codec, registry, gossip, discovery, failure, memory, grpc, soak)
+//   --only      run only these suites (codec, registry, gossip, gossip-devnet, discovery,
+//               failure, memory, grpc, soak)
 //   --no-build  skip `turbo run build`
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -32,7 +33,13 @@ const SUITES = {
     args: [],
     timeoutMs: [8 * minute, 2 * minute],
   },
-  gossip: { ...p2pSuite('gossip'), timeoutMs: [8 * minute, 2 * minute] },
+  gossip: { ...p2pSuite('gossip'), timeoutMs: [5 * minute, 2 * minute] },
+  'gossip-devnet': {
+    cwd: root,
+    script: 'bench/suites/gossip-devnet.mjs',
+    args: [],
+    timeoutMs: [7 * minute, 2 * minute],
+  },
   discovery: { ...p2pSuite('discovery'), timeoutMs: [4 * minute, 1 * minute] },
   failure: { ...p2pSuite('failure'), timeoutMs: [4 * minute, 2 * minute] },
   memory: { ...p2pSuite('memory'), timeoutMs: [5 * minute, 2 * minute] },

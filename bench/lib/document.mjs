@@ -29,21 +29,29 @@ one run, so their ratios hold on a noisy machine.
 - **registry** (\`packages/registry/bench/decode-accounts.js\`, restated by
   \`bench/suites/registry.mjs\`): 10,000 ValidatorAccount blobs decoded by
   \`@paraloom/registry\` and by \`@coral-xyz/borsh\` on the same layout, 10 rounds.
-- **gossip** (\`packages/p2p/bench/gossip.js\`): 12 validators, each a
-  separate process, full mesh on 127.0.0.1. Every validator publishes its
-  share of the rate as signed votes carrying the publish time; every other
-  validator records publish-to-delivery latency (one wall clock for all
-  processes). The CPU time of all validator processes during a trial, less
-  their idle CPU, per delivered vote says what one vote costs. 100 votes/s
-  for 30 s gives p50/p99/max; then 30-s trials at
-  rising rates (250, 500, 1000, 2000, 4000/s) until one loses a delivery,
-  fails a publish or cannot keep its schedule, and one bisection step.
+- **gossip**, two ways. (a) The p2p layer alone (\`packages/p2p/bench/gossip.js\`):
+  12 validators, each a separate process, full mesh on 127.0.0.1; every
+  validator publishes its share of the rate as signed votes carrying their
+  publish time, and every other validator records publish-to-delivery
+  latency (one wall clock for all processes). The CPU time of all validator
+  processes during a trial, less their idle CPU, per delivered vote says
+  what one vote costs. 100 votes/s for 30 s gives p50/p99/max; 10-s trials
+  at rising rates find the highest rate without loss. (b) The whole
+  validator (\`bench/suites/gossip-devnet.mjs\`): 12 \`paraloom validator
+  start\` processes and the registry stand-in, driven by the devnet's traffic
+  generator (a block and every validator's prevote and precommit per
+  height, each published through its signer's gRPC \`Publish\`); a
+  \`Subscribe\` stream per validator records what it accepted and when
+  (\`received_at_ms\`). Votes carry no time, so their latency counts from
+  their height's plan time (the block's \`timestamp_ms\`). 100 votes/s for
+  30 s, then 30-s trials at 250, 500, 1000, 2000 votes/s until one loses a
+  delivery, fails a publish or falls behind its schedule.
 - **discovery** (\`packages/p2p/bench/discovery.js\`): 32 validators as 8
   processes × 4 nodes, cold: the processes are up and the nodes created,
   knowing only the registry (every validator's key and address); the clock
   starts when they are told to start and stops when every routing table
   holds every other validator (and, beside it, when every node is connected
-  to every other). Median of 3 rounds with fresh processes and keys.
+  to every other). Median of 2 rounds with fresh processes and keys.
 - **failure** (\`packages/p2p/bench/failure.js\`): 6 validators in separate
   processes, ping every 1 s (timeout 1 s), OFFLINE after 3 misses. A victim
   is killed; the figure is the time until the last survivor marks it

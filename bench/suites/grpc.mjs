@@ -40,7 +40,7 @@ const LIVENESS = {
 const HALF_CYCLE_TIMEOUT_MS = 5000
 
 const quick = process.argv.includes('--quick')
-const durationMs = quick ? 6000 : 30_000
+const durationMs = quick ? 4000 : 30_000
 const emit = emitter(SUITE)
 
 function peerMonitorClient() {

@@ -18,7 +18,7 @@ const GOAL_MS = 2000
 const WATCH_TIMEOUT_MS = 60_000
 
 const SETTINGS = {
-  full: { processes: 8, perProcess: 4, rounds: 3 },
+  full: { processes: 8, perProcess: 4, rounds: 2 },
   quick: { processes: 4, perProcess: 2, rounds: 1 },
 }
 

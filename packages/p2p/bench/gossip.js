@@ -1,7 +1,8 @@
-// Gossip: validators in separate processes (12; 4 with --quick), full mesh
+// Gossip: validators in separate processes (12; 3 with --quick), full mesh
 // over loopback. (1) Publish-to-delivery latency at every other node at 100
 // votes/s, spread over all validators. (2) The highest total rate sustained
-// with zero loss over a 30-s trial (2 s with --quick): a ladder of rates,
+// with zero loss over a 10-s trial (2 s with --quick; the 30-s trials that
+// carry the goal go through the whole validator: bench/suites/gossip-devnet.mjs): a ladder of rates,
 // then one bisection step between the last rate that held and the first
 // that did not.
 import { fileURLToPath } from 'node:url'
@@ -15,9 +16,8 @@ import { freePorts } from './lib/ports.js'
 const SUITE = 'gossip'
 const WORKER = fileURLToPath(new URL('./gossip-worker.js', import.meta.url))
 const LATENCY_RATE_PER_S = 100
-/** Goals: p99 at 100 votes/s, and the sustained rate. */
+/** Goal: p99 at 100 votes/s (the sustained-rate goal is checked by the 30-s gRPC-driven trials). */
 const P99_GOAL_MS = 50
-const SUSTAINED_GOAL_PER_S = 1000
 /** The idle trial that measures the CPU the validators use with no votes. */
 const IDLE_MS = 2000
 
@@ -28,12 +28,12 @@ const SETTINGS = {
   full: {
     validators: 12,
     latencyMs: 30_000,
-    trialMs: 30_000,
+    trialMs: 10_000,
     ladder: [250, 500, 1000, 2000, 4000],
     // after a trial, how long stragglers may still arrive
     drainMs: 3000,
   },
-  quick: { validators: 4, latencyMs: 3_000, trialMs: 2_000, ladder: [100, 200], drainMs: 1500 },
+  quick: { validators: 3, latencyMs: 3_000, trialMs: 2_000, ladder: [100], drainMs: 1500 },
 }
 
 let trialCounter = 0
@@ -190,11 +190,10 @@ export async function gossipSuite({ quick, emit }) {
     const search = await searchSustainedRate(workers, s)
     emit({
       name: `${s.validators} validators, ${s.trialMs / 1000}-s trials`,
-      metric: 'highest sustained rate with zero loss',
+      metric: 'highest sustained rate with zero loss (p2p layer alone)',
       value: search.best,
       unit: 'votes/s',
       detail: `${search.capped ? 'top of the ladder held; ' : ''}trials: ${search.trials.map(describeTrial).join(' | ')}`,
-      ...goal(search.best, '>=', SUSTAINED_GOAL_PER_S, 'votes/s'),
     })
   } finally {
     await closeWorkers(workers)

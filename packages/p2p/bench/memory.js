@@ -1,6 +1,6 @@
 // Memory: the RSS of one validator process connected to 31 other validators
 // (5 with --quick), then its growth while 4 of them (2 with --quick) flood it
-// for 60 s (5 s with --quick) with invalid gossip and garbage
+// for 60 s (3 s with --quick) with invalid gossip and garbage
 // request/gossipsub frames (lib/flood.js). RSS is sampled
 // every 250 ms; the idle figure and the flood figure are both peaks, so
 // garbage the GC has not collected yet counts against us.
@@ -35,7 +35,7 @@ const SETTINGS = {
     frameAttackers: 1,
     settleMs: 1000,
     idleMs: 2000,
-    floodMs: 5000,
+    floodMs: 3000,
   },
 }
 
