@@ -61,7 +61,10 @@ function subscribeAll(clients) {
     stream.on('error', () => {})
     return stream
   })
-  return { planMs, votes, close: () => streams.forEach((st) => st.cancel()) }
+  const close = () => {
+    for (const st of streams) st.cancel()
+  }
+  return { planMs, votes, close }
 }
 
 let nextHeight = 1n
