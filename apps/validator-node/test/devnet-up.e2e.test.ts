@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -84,10 +85,17 @@ class DevnetProcess {
     return tips
   }
 
-  kill(): void {
-    if (this.child.exitCode === null && this.child.pid !== undefined) {
-      process.kill(this.child.pid, 'SIGKILL')
-    }
+  /** Stops it as Ctrl-C would (it stops its children), SIGKILL if it has not exited after 15 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.pid === undefined) return
+    process.kill(this.child.pid, 'SIGINT')
+    const timer = new AbortController()
+    const exited = await Promise.race([
+      this.exited.then(() => true),
+      delay(15_000, false, { signal: timer.signal }),
+    ])
+    timer.abort()
+    if (!exited) process.kill(this.child.pid, 'SIGKILL')
   }
 }
 
@@ -101,7 +109,7 @@ beforeAll(async () => {
 })
 afterEach(async () => {
   // A failed test must not leave a devnet running: kill it and whatever it started.
-  running?.kill()
+  await running?.stop()
   for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
   running = undefined
 })
@@ -206,18 +214,40 @@ describe('paraloom devnet up', () => {
     await sigintAndCheck(devnet, pids)
   }, 180_000)
 
-  it('keeps the identities when re-run in the same directory', async () => {
+  it('keeps the identities when re-run in the same directory, and starts over when a port is taken', async () => {
     expect(peerIds).toHaveLength(4)
     const devnet = new DevnetProcess(['--validators', '4', '--dir', dir])
     running = devnet
+    // Take validator-4's gRPC port between the devnet's port check and its start.
     await devnet.waitFor(
-      'the listen table',
-      () => devnet.output.includes('[devnet] ready:'),
-      90_000,
+      'the port plan',
+      () => /\[devnet\] ports: .*gRPC \d+-(\d+)/.test(devnet.output),
+      30_000,
+    )
+    const grpcLast = Number(/\[devnet\] ports: .*gRPC \d+-(\d+)/.exec(devnet.output)![1])
+    // It hangs up on whoever connects (the devnet's gRPC clients), so close() does not wait.
+    const squatter = createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject)
+      squatter.listen(grpcLast, '127.0.0.1', () => resolve())
+    })
+    try {
+      await devnet.waitFor(
+        'the listen table',
+        () => devnet.output.includes('[devnet] ready:'),
+        120_000,
+      )
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()))
+    }
+    expect(devnet.output).toMatch(/EADDRINUSE/)
+    expect(devnet.output).toMatch(
+      /\[devnet\] a port was taken while starting: starting over with every port shifted by \+\d+/,
     )
     expect(devnet.output).toMatch(/\[devnet\] identities: 5 reused, 0 created/)
     const rows = devnet.table()
     expect(rows.map((r) => r.p2p.split('/p2p/')[1])).toEqual(peerIds)
+    expect(rows.map((r) => r.grpc)).not.toContain(`127.0.0.1:${grpcLast}`)
     const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
     started.push(...pids)
     await sigintAndCheck(devnet, pids)

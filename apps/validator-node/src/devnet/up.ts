@@ -41,20 +41,53 @@ export interface DevnetUpOptions {
 const NETWORK = 'devnet'
 const HOST = '127.0.0.1'
 
-/** Runs the devnet until `stop` aborts (resolves 0) or a child fails (resolves 1). */
+/** Bring-ups retried when a port is taken between the check and a child binding it. */
+const MAX_PORT_RACE_RETRIES = 3
+const PORT_RACE_SHIFT = 100
+
+/**
+ * Runs the devnet until `stop` aborts (resolves 0) or a child fails (resolves 1).
+ * A port is free when checked but may be taken before a child binds it (the
+ * gRPC ports sit inside Linux's ephemeral range); a child that dies of
+ * EADDRINUSE before the devnet is ready makes it start over with every port
+ * shifted, up to three times, unless --port-offset fixed the ports.
+ */
 export async function devnetUp(
   options: DevnetUpOptions,
   print: (line: string) => void,
   stop: AbortSignal,
 ): Promise<number> {
   const say = (line: string): void => print(`[devnet] ${line}`)
+  let firstOffset = 0
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await bringUp(options, firstOffset, print, stop)
+    if (outcome.kind === 'done') return outcome.code
+    if (options.portOffset !== undefined || attempt >= MAX_PORT_RACE_RETRIES || stop.aborted) {
+      return 1
+    }
+    firstOffset = outcome.offset + PORT_RACE_SHIFT
+    say(`a port was taken while starting: starting over with every port shifted by +${firstOffset}`)
+  }
+}
+
+type Outcome = { kind: 'done'; code: number } | { kind: 'port-race'; offset: number }
+
+async function bringUp(
+  options: DevnetUpOptions,
+  firstOffset: number,
+  print: (line: string) => void,
+  stop: AbortSignal,
+): Promise<Outcome> {
+  const say = (line: string): void => print(`[devnet] ${line}`)
   const { plan, busyAtDefault } = await choosePorts(options.validators, {
     host: HOST,
     offset: options.portOffset,
+    firstOffset,
   })
   if (busyAtDefault.length > 0) {
     say(`ports ${busyAtDefault.join(', ')} are in use: every port shifted by +${plan.offset}`)
   }
+  say(`ports: ${describePorts(plan)}`)
   const prepared = await prepareDevnet({
     dir: options.dir,
     validators: options.validators,
@@ -70,10 +103,13 @@ export async function devnetUp(
   // Aborted by Ctrl-C or by a child that dies: either way, everything stops.
   const run = new AbortController()
   let failure: string | undefined
+  let ready = false
+  let portRace = false
   const children = new ChildProcesses({
     print,
     onUnexpectedExit(name, exit, lastLines) {
       if (failure !== undefined || run.signal.aborted) return
+      portRace = !ready && lastLines.some((l) => l.includes('EADDRINUSE'))
       const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`
       failure = `${name} exited unexpectedly (${how}); its last lines:\n${lastLines.map((l) => `  ${l}`).join('\n')}`
       run.abort(new DevnetError('ChildExited', failure))
@@ -103,6 +139,7 @@ export async function devnetUp(
       progress: say,
       signal: run.signal,
     })
+    ready = true
     print(listenTable(prepared, plan, children.pids(), options.monitorBin !== undefined))
     say(`ready: ${options.validators} validators connected to each other. Ctrl-C stops everything.`)
     if (options.traffic) {
@@ -152,7 +189,8 @@ export async function devnetUp(
     process.off('exit', killOnExit)
     say(`stopped every process (${allPorts(plan).length} ports released)`)
   }
-  return failure === undefined ? 0 : 1
+  if (portRace) return { kind: 'port-race', offset: plan.offset }
+  return { kind: 'done', code: failure === undefined ? 0 : 1 }
 }
 
 async function startChildren(
@@ -188,6 +226,16 @@ async function stopChildren(children: ChildProcesses, validators: string[]): Pro
   await children.stop(['monitor'])
   await children.stop(validators)
   await children.stopAll()
+}
+
+/** `p2p 9001-9004, gRPC 50051-50054, metrics 9464-9467, rpc 8899 (ws 8900), dashboard 8080`. */
+function describePorts(plan: PortPlan): string {
+  const range = (k: 'p2p' | 'grpc' | 'metrics'): string => {
+    const first = plan.validators[0]![k]
+    const last = plan.validators[plan.validators.length - 1]![k]
+    return first === last ? String(first) : `${first}-${last}`
+  }
+  return `p2p ${range('p2p')}, gRPC ${range('grpc')}, metrics ${range('metrics')}, rpc ${plan.rpc} (ws ${plan.ws}), dashboard ${plan.dashboard}`
 }
 
 function listenTable(
