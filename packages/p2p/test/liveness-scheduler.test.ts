@@ -139,6 +139,23 @@ describe('liveness scheduler with stub components', () => {
     expect(transitions[0]).toMatchObject({ to: PeerState.OFFLINE, consecutiveMisses: 3 })
   })
 
+  it('with the timeout equal to the interval (the defaults), a silent peer misses once per interval', async () => {
+    const { stub, liveness } = await setup({ pingIntervalMs: 50, pingTimeoutMs: 50 })
+    stub.pingImpl = (_peer, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      )
+    const startedAt = Date.now()
+    liveness.start()
+    await sleep(600)
+    await liveness.stop()
+    const intervals = (Date.now() - startedAt) / 50
+    // Without the due mark, each tick races the timeout and every other one finds
+    // the probe still running: about intervals / 2 probes.
+    expect(stub.pings).toBeGreaterThanOrEqual(Math.floor(intervals * 0.75))
+    expect(stub.maxInFlightPerPeer).toBe(1)
+  })
+
   it('a slow ping is judged by its RTT, not timed out, when under pingTimeoutMs', async () => {
     const { stub, liveness, transitions } = await setup({ pingTimeoutMs: 200 })
     stub.pingImpl = async () => {

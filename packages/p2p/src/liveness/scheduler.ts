@@ -58,16 +58,21 @@ interface InFlightProbe {
 /**
  * Every `pingIntervalMs`, gives each scheduled peer one probe: a redial
  * first when it is not connected (subject to backoff), then a ping, the
- * whole probe bounded by `pingTimeoutMs`. A peer whose previous probe is
- * still queued or running is skipped for that tick, so two probes of one
- * peer never overlap; at most `maxConcurrentProbes` run at once and the
- * rest wait in a queue holding each peer at most once.
+ * whole probe bounded by `pingTimeoutMs`. Two probes of one peer never
+ * overlap: a peer whose previous probe is still running at a tick is marked
+ * due and probed the moment that probe ends. So with `pingTimeoutMs` equal
+ * to `pingIntervalMs` (the defaults) a silent peer still misses once per
+ * interval, instead of every other one when the timeout loses the race with
+ * the tick. At most `maxConcurrentProbes` run at once; the rest wait in a
+ * queue holding each peer at most once.
  */
 export class ProbeScheduler {
   private readonly init: ProbeSchedulerInit
   private readonly targets = new Map<string, PeerId>()
   /** Peers waiting for a probe slot; a Set keeps insertion order and holds each peer once. */
   private readonly queued = new Set<string>()
+  /** Peers whose probe was still running at the last tick: probed again when it ends. */
+  private readonly due = new Set<string>()
   private readonly inFlight = new Map<string, InFlightProbe>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
@@ -88,6 +93,7 @@ export class ProbeScheduler {
   removeTarget(peer: string): void {
     this.targets.delete(peer)
     this.queued.delete(peer)
+    this.due.delete(peer)
     this.inFlight.get(peer)?.controller.abort(new ProbeAbortedError('removed'))
     this.init.backoff.reset(peer)
   }
@@ -105,6 +111,7 @@ export class ProbeScheduler {
     clearTimeout(this.timer)
     this.timer = undefined
     this.queued.clear()
+    this.due.clear()
     const probes = [...this.inFlight.values()]
     for (const probe of probes) probe.controller.abort(new ProbeAbortedError('stopped'))
     await Promise.all(probes.map((p) => p.done))
@@ -113,7 +120,8 @@ export class ProbeScheduler {
   private tick(): void {
     this.timer = setTimeout(() => this.tick(), this.init.pingIntervalMs)
     for (const peer of this.targets.keys()) {
-      if (!this.inFlight.has(peer)) this.queued.add(peer)
+      if (this.inFlight.has(peer)) this.due.add(peer)
+      else this.queued.add(peer)
     }
     this.pump()
     this.init.onTick()
@@ -150,6 +158,7 @@ export class ProbeScheduler {
       .finally(() => {
         clearTimeout(timeout)
         this.inFlight.delete(peer)
+        if (this.due.delete(peer) && this.running) this.queued.add(peer)
         this.pump()
       })
     this.inFlight.set(peer, { controller, done })
