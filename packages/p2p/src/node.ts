@@ -18,6 +18,7 @@ import {
 } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -57,7 +58,7 @@ import {
   publicKeyFromSolanaAddress,
   solanaAddressFromPeerId,
 } from './identity.js'
-import { createLiveness, type Liveness, type LivenessInit } from './liveness/index.js'
+import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
 import type { P2PMetrics } from './metrics.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
 import { createProtocols, type RequestHandlers } from './reqresp/index.js'
@@ -359,6 +360,16 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         isConnected,
       },
     )
+    // A connection across a network partition is black-holed, not closed: it
+    // would stay open, pinged forever and never redialled. Hanging up on
+    // OFFLINE hands the peer to the probes' redials and the discovery rounds,
+    // so a healed partition reconnects within one refresh interval.
+    this.liveness.registry.onTransition((t) => {
+      if (t.to !== PeerState.OFFLINE) return
+      libp2p.hangUp(peerIdFromString(t.peer)).catch((err: Error) => {
+        this.log('hang up on offline %s failed: %s', t.peer, err.message)
+      })
+    })
   }
 
   start(): Promise<void> {
