@@ -74,6 +74,8 @@ export {
   VALIDATOR_RECORD_MAX_BYTES,
   VALIDATOR_RECORD_NAMESPACE,
   validatorRecordKey,
+  WIRE_NETWORK,
+  type WireNetwork,
   withdrawalProofProtocol,
 } from './constants.js'
 export type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'

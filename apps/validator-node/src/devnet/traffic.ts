@@ -10,9 +10,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import type { ClientReadableStream } from '@grpc/grpc-js'
-import { BlockProposal, ComputeJobResult, type Network, Vote } from '@paraloom/codec'
-import type { GossipKind, GossipValues, NetworkName } from '@paraloom/p2p'
-import { type GossipClient, type GossipMessage, Topic } from '@paraloom/proto'
+import { BlockProposal, ComputeJobResult, Vote } from '@paraloom/codec'
+import { type GossipKind, type GossipValues, type NetworkName, WIRE_NETWORK } from '@paraloom/p2p'
+import type { GossipClient, GossipMessage } from '@paraloom/proto'
+import { KIND_OF_TOPIC, TOPIC_OF_KIND } from '../grpc/topics.js'
 import type { Keypair } from '../keypair.js'
 import { publish } from './clients.js'
 import { type HeightPlan, planHeight, type Signed } from './traffic-plan.js'
@@ -67,23 +68,6 @@ export interface Traffic {
   stop(options?: { drainMs?: number }): Promise<void>
 }
 
-const WIRE_NETWORK: Record<NetworkName, Network> = {
-  mainnet: 'Mainnet',
-  devnet: 'Devnet',
-  testnet: 'Testnet',
-  localnet: 'Localnet',
-}
-
-const KIND_OF_TOPIC: Partial<Record<Topic, GossipKind>> = {
-  [Topic.TOPIC_BLOCKS]: 'blocks',
-  [Topic.TOPIC_VOTES]: 'votes',
-  [Topic.TOPIC_RESULTS]: 'results',
-}
-const TOPIC_OF_KIND: Record<GossipKind, Topic> = {
-  blocks: Topic.TOPIC_BLOCKS,
-  votes: Topic.TOPIC_VOTES,
-  results: Topic.TOPIC_RESULTS,
-}
 /** Each topic's encoder, as a mapped type so a new topic does not compile without one. */
 const ENCODE: { readonly [K in GossipKind]: (value: GossipValues[K]) => Uint8Array } = {
   blocks: (v) => BlockProposal.encode(v),

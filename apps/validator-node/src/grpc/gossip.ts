@@ -8,18 +8,9 @@ import {
   type NetworkName,
   type ParaloomGossip,
 } from '@paraloom/p2p'
-import { type GossipMessage, type GossipServer, type PublishResponse, Topic } from '@paraloom/proto'
+import type { GossipMessage, GossipServer, PublishResponse, Topic } from '@paraloom/proto'
+import { KIND_OF_TOPIC, TOPIC_OF_KIND } from './topics.js'
 
-const KIND_OF: Partial<Record<Topic, GossipKind>> = {
-  [Topic.TOPIC_BLOCKS]: 'blocks',
-  [Topic.TOPIC_VOTES]: 'votes',
-  [Topic.TOPIC_RESULTS]: 'results',
-}
-const TOPIC_OF: Record<GossipKind, Topic> = {
-  blocks: Topic.TOPIC_BLOCKS,
-  votes: Topic.TOPIC_VOTES,
-  results: Topic.TOPIC_RESULTS,
-}
 const WIRE_TYPE: Record<GossipKind, WireType<unknown>> = {
   blocks: BlockProposal as WireType<unknown>,
   votes: Vote as WireType<unknown>,
@@ -80,7 +71,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
     payload: Uint8Array,
     callback: sendUnaryData<PublishResponse>,
   ): Promise<void> => {
-    const kind = KIND_OF[topic]
+    const kind = KIND_OF_TOPIC[topic]
     if (kind === undefined) {
       callback({
         code: status.INVALID_ARGUMENT,
@@ -128,14 +119,14 @@ export function createGossipService(init: GossipServiceInit): GossipService {
         })
         return
       }
-      const requested = call.request.topics.map((t) => KIND_OF[t])
+      const requested = call.request.topics.map((t) => KIND_OF_TOPIC[t])
       if (requested.some((k) => k === undefined)) {
         call.emit('error', { code: status.INVALID_ARGUMENT, details: 'unknown topic in topics' })
         return
       }
       const kinds =
         requested.length === 0
-          ? (Object.keys(TOPIC_OF) as GossipKind[])
+          ? (Object.keys(TOPIC_OF_KIND) as GossipKind[])
           : (requested as GossipKind[])
       const unsubscribes = kinds.map((kind) =>
         gossip.subscribe(kind, (message) => {
@@ -147,7 +138,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
             return
           }
           call.write({
-            topic: TOPIC_OF[kind],
+            topic: TOPIC_OF_KIND[kind],
             payload: Buffer.from(
               message.bytes.buffer,
               message.bytes.byteOffset,
