@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '@paraloom/cli-kit'
+import { ExitCode, routeCommander, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { evidenceCommand } from './commands/evidence.js'
 import { configureRun } from './commands/run.js'
@@ -19,14 +19,7 @@ export function buildCli(io: CliIo): Command {
   configureRun(program, io)
   program.addCommand(evidenceCommand(io))
   // Commander's own usage errors (unknown flag, missing value) become exit 2 everywhere.
-  const configure = (cmd: Command): void => {
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    })
-    for (const sub of cmd.commands) configure(sub)
-  }
-  configure(program)
+  routeCommander(program, io)
   return program
 }
 

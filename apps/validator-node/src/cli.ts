@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '@paraloom/cli-kit'
+import { ExitCode, routeCommander, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
@@ -31,16 +31,8 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
   program.addCommand(registryCommand(io, setExitCode))
   program.addCommand(devnetCommand(io, setExitCode))
 
-  // Commander's own usage errors (unknown flag, missing argument) become exit 2,
-  // and every command inherits the same behaviour.
-  const configure = (cmd: Command): void => {
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    })
-    for (const sub of cmd.commands) configure(sub)
-  }
-  configure(program)
+  // Commander's own usage errors (unknown flag, missing value) become exit 2 everywhere.
+  routeCommander(program, io)
   return program
 }
 

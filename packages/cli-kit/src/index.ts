@@ -30,4 +30,11 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.js'
-export { ExitCode, integerFlag, parseHostPort, UsageError } from './usage.js'
+export {
+  type CommandOutput,
+  ExitCode,
+  integerFlag,
+  parseHostPort,
+  routeCommander,
+  UsageError,
+} from './usage.js'

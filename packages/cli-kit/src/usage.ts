@@ -1,3 +1,5 @@
+import type { Command } from 'commander'
+
 /**
  * A problem with what the user typed or configured: a bad flag, a missing
  * file, a config value of the wrong type. A CLI prints its message as one
@@ -45,4 +47,24 @@ export function parseHostPort(
     )
   }
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port }
+}
+
+/** Where a command writes. */
+export interface CommandOutput {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+/**
+ * Makes `program` and every subcommand throw instead of exiting the process
+ * (so a usage error becomes {@link ExitCode.usage} in the caller) and write
+ * help and errors to `out`. Call it after every subcommand is added.
+ */
+export function routeCommander(program: Command, out: CommandOutput): Command {
+  program.exitOverride().configureOutput({
+    writeOut: (s) => out.stdout.write(s),
+    writeErr: (s) => out.stderr.write(s),
+  })
+  for (const sub of program.commands) routeCommander(sub, out)
+  return program
 }
