@@ -13,9 +13,10 @@ one run, so their ratios hold on a noisy machine.
 - **codec** (\`packages/codec/bench\`, \`bench/suites/codec.mjs\`): a Vote
   (149 B) and a BlockProposal with 100 transactions of 200 B (21,024 B),
   encode and decode. Every case is calibrated to a fixed batch length,
-  warmed up, then timed in round-robin rounds (11 rounds, 3 warm-up; 5 and 1
-  with \`--quick\`); the value is the median ns/op, the spread (±) the
-  median absolute deviation. Peers in the same run: npm \`borsh\` and
+  warmed up, then timed in round-robin rounds. Rust and the JavaScript
+  codecs alternate in 3 passes of 5 rounds (1 with \`--quick\`); the value is
+  the median ns/op over all rounds, the spread (±) the median absolute
+  deviation, and each ratio to Rust the median of the per-pass ratios. Peers in the same run: npm \`borsh\` and
   \`@coral-xyz/borsh\` on the same layout in Borsh (their Borsh bytes are
   checked equal), \`JSON.stringify\`/\`JSON.parse\` of the canonical JSON,
   and Rust \`bincode\` 1.3.3 (\`bench/rust-bincode\`, built with
@@ -82,7 +83,7 @@ one run, so their ratios hold on a noisy machine.
   \`at_ms\` to its receipt.
 
 \`pnpm bench --quick\` shrinks every workload (fewer rounds and nodes,
-5-s floods, a 30-s soak) to fit 2 minutes; it prints the table and writes
+a 3-s flood, a 30-s soak, SIGKILL only) to fit 2 minutes; it prints the table and writes
 nothing unless \`--write\` is given.`
 
 function header(machine, run) {

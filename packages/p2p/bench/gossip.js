@@ -1,10 +1,11 @@
-// Gossip: validators in separate processes (12; 3 with --quick), full mesh
-// over loopback. (1) Publish-to-delivery latency at every other node at 100
-// votes/s, spread over all validators. (2) The highest total rate sustained
-// with zero loss over a 10-s trial (2 s with --quick; the 30-s trials that
-// carry the goal go through the whole validator: bench/suites/gossip-devnet.mjs): a ladder of rates,
-// then one bisection step between the last rate that held and the first
-// that did not.
+// Gossip through the p2p API alone: validators in separate processes (12; 3
+// with --quick), full mesh over loopback. (1) Publish-to-delivery latency at
+// every other node at 100 votes/s, spread over all validators, and the CPU
+// one vote costs. (2) The highest total rate sustained with zero loss over
+// 10-s trials (2 s with --quick): a ladder of rates, then one bisection step
+// between the last rate that held and the first that did not. The 30-s
+// trials that carry the goal go through the whole validator
+// (bench/suites/gossip-devnet.mjs at the repo root).
 import { fileURLToPath } from 'node:url'
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
@@ -165,7 +166,7 @@ export async function gossipSuite({ quick, emit }) {
       drainMs: s.drainMs,
     })
     log(SUITE, describeTrial(steady))
-    const name = `${s.validators} validators, ${LATENCY_RATE_PER_S} votes/s`
+    const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
     const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
     emit({ name, metric: 'latency p50', value: steady.latency.p50, unit: 'ms', detail })
     emit({
@@ -189,7 +190,7 @@ export async function gossipSuite({ quick, emit }) {
 
     const search = await searchSustainedRate(workers, s)
     emit({
-      name: `${s.validators} validators, ${s.trialMs / 1000}-s trials`,
+      name: `${s.validators} validator processes, p2p API, ${s.trialMs / 1000}-s trials`,
       metric: 'highest sustained rate with zero loss (p2p layer alone)',
       value: search.best,
       unit: 'votes/s',
