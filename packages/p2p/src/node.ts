@@ -308,6 +308,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         network: init.network,
         isActiveValidator: (key) => init.directory.isActiveValidator(key),
         metrics: init.metrics,
+        onViolation: (peer, reason) => this.spamGuard.banForViolation(peer, reason),
       },
     )
     this.spamGuard = new SpamGuard(

@@ -89,14 +89,13 @@ describe('gossip across a line', () => {
       ['bad signature', tampered],
       ['unregistered signer', Vote.encode(signedVote(makeValidator(), 11n))],
       ['wrong network', Vote.encode(signedVote(sender, 12n, 'devnet'))],
-      ['oversize', new Uint8Array(GOSSIP_MAX_BYTES.votes + 1).fill(1)],
       ['garbage', Uint8Array.of(0xde, 0xad, 0xbe, 0xef)],
     ] as const
     const before = received.map((r) => r.length)
     for (const [, bytes] of invalid) await raw(node, bytes)
     await waitFor(
-      'five rejects at the first hop',
-      () => firstHop.get({ topic: VOTES, result: 'reject' }) === 5,
+      'four rejects at the first hop',
+      () => firstHop.get({ topic: VOTES, result: 'reject' }) === invalid.length,
     )
     await sleep(500)
     expect(received.map((r) => r.length)).toEqual(before)
@@ -122,6 +121,23 @@ describe('gossip across a line', () => {
     expect(firstHop.isAdmitted(spammer.peerId)).toBe(false)
     await sleep(1500) // refresh rounds do not bring it back
     expect(connected(firstHop, spammer)).toBe(false)
+  })
+
+  it('bans a peer at its first oversize message, which reaches nobody else', async () => {
+    const sender = line.nodes[0]!
+    const firstHop = line.nodes[1]!
+    const banned = new Promise<void>((resolve) => {
+      firstHop.addEventListener('peer:banned', (evt) => {
+        if (evt.detail.peerId.equals(sender.peerId)) resolve()
+      })
+    })
+    const before = received.map((r) => r.length)
+    await raw(sender, new Uint8Array(GOSSIP_MAX_BYTES.votes + 1).fill(1))
+    await banned
+    await waitFor('the oversize sender disconnected', () => !connected(firstHop, sender))
+    expect(firstHop.isAdmitted(sender.peerId)).toBe(false)
+    expect(counters[1]!.get({ topic: VOTES, result: 'reject' })).toBe(1)
+    expect(received.map((r) => r.length)).toEqual(before)
   })
 })
 

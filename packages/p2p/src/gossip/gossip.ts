@@ -74,6 +74,12 @@ export interface GossipInit {
   network: NetworkName
   isActiveValidator(publicKey: Uint8Array): boolean
   metrics?: P2PMetrics
+  /**
+   * Called with the peer that sent a message no honest node sends (over its
+   * topic's cap), so the node can ban it at once instead of waiting for its
+   * score to sink while its oversize RPCs fill memory.
+   */
+  onViolation?(peer: PeerId, reason: string): void
   /** Digests of accepted messages remembered to ignore replays. @default 16384 */
   seenCacheSize?: number
 }
@@ -112,7 +118,9 @@ export class Gossip implements ParaloomGossip {
     this.running = true
     const { pubsub } = this.components
     for (const kind of GOSSIP_KINDS) {
-      pubsub.topicValidators.set(this.topics[kind], (_source, msg) => this.validate(kind, msg))
+      pubsub.topicValidators.set(this.topics[kind], (source, msg) =>
+        this.validate(kind, source, msg),
+      )
       pubsub.subscribe(this.topics[kind])
     }
     pubsub.addEventListener('message', this.onMessage)
@@ -232,7 +240,7 @@ export class Gossip implements ParaloomGossip {
   }
 
   /** Topic validator: never throws (gossipsub would count a throw as Ignore anyway). */
-  private validate(kind: GossipKind, msg: Message): TopicValidatorResult {
+  private validate(kind: GossipKind, source: PeerId, msg: Message): TopicValidatorResult {
     const topic = this.topics[kind]
     try {
       const from = msg.type === 'signed' ? msg.from : undefined
@@ -242,6 +250,9 @@ export class Gossip implements ParaloomGossip {
         seen: this.seen,
       })
       this.count(topic, verdict.result)
+      if (verdict.result !== 'accept' && verdict.violation) {
+        this.init.onViolation?.(source, verdict.reason)
+      }
       if (verdict.result === 'accept') this.decoded.set(msg.data, verdict.value)
       else
         this.components.log(

@@ -1,7 +1,8 @@
 /**
  * Disconnects and bans a peer whose gossip score falls below a threshold.
  * gossipsub alone only prunes and graylists a spammer; network.md asks that a
- * persistent one is then disconnected. Checked on every gossipsub heartbeat.
+ * persistent one is then disconnected. Checked on every gossipsub heartbeat;
+ * a peer that sends what no honest node sends is banned at once.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
@@ -42,15 +43,26 @@ export class SpamGuard {
     this.components.pubsub.removeEventListener('gossipsub:heartbeat', this.check)
   }
 
+  /** Disconnects and bans `peer` now, whatever its score: it broke the protocol on purpose. */
+  banForViolation(peer: PeerId, reason: string): void {
+    if (!this.running) return
+    this.components.log('banning %s: %s', peer.toString(), reason)
+    this.ban(peer)
+  }
+
   private readonly check = (): void => {
     const { pubsub } = this.components
     for (const peer of pubsub.getPeers()) {
       const score = pubsub.getScore(peer.toString())
       if (score >= this.init.disconnectBelowScore) continue
       this.components.log('banning %s: gossip score %d', peer.toString(), score)
-      this.components.ban(peer, this.init.banDurationMs)
-      this.init.onBan?.(peer, score)
-      void this.components.hangUp(peer).catch(() => {})
+      this.ban(peer)
     }
+  }
+
+  private ban(peer: PeerId): void {
+    this.components.ban(peer, this.init.banDurationMs)
+    this.init.onBan?.(peer, this.components.pubsub.getScore(peer.toString()))
+    void this.components.hangUp(peer).catch(() => {})
   }
 }

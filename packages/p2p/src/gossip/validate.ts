@@ -16,7 +16,16 @@ export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
 export type Verdict<K extends GossipKind> =
   | { result: 'accept'; value: GossipValues[K] }
-  | { result: 'reject' | 'ignore'; reason: string }
+  | {
+      result: 'reject' | 'ignore'
+      reason: string
+      /**
+       * Set when no honest node could have sent it: a message over its topic's
+       * cap is a protocol constant broken on purpose, and since relays forward
+       * only accepted messages, its sender is the one who built it.
+       */
+      violation?: true
+    }
 
 export interface ValidationContext {
   network: WireNetwork
@@ -32,8 +41,13 @@ export function validateGossip<K extends GossipKind>(
 ): Verdict<K> {
   const spec = TOPIC_SPECS[kind]
   const reject = (reason: string): Verdict<K> => ({ result: 'reject', reason })
-  if (data.length > spec.maxBytes)
-    return reject(`${data.length} bytes, over the ${spec.maxBytes}-byte cap`)
+  if (data.length > spec.maxBytes) {
+    return {
+      result: 'reject',
+      reason: `${data.length} bytes, over the ${spec.maxBytes}-byte cap`,
+      violation: true,
+    }
+  }
   let value: GossipValues[K]
   try {
     value = spec.type.decode(data, { maxBytes: spec.maxBytes })
