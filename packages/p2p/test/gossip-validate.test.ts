@@ -57,6 +57,8 @@ describe('validateGossip', () => {
     const verdict = validateGossip('votes', make(), sender, context())
     expect(verdict.result).toBe('reject')
     expect(verdict.result !== 'accept' && verdict.reason).toMatch(why)
+    // Only the oversize message is a violation no honest node commits (banned at once).
+    expect(verdict.result !== 'accept' && verdict.violation === true).toBe(_ === 'over the cap')
   })
 
   it('forgets the oldest digest beyond its capacity', () => {
