@@ -33,7 +33,7 @@ const SUITES = {
     args: [],
     timeoutMs: [8 * minute, 2 * minute],
   },
-  gossip: { ...p2pSuite('gossip'), timeoutMs: [5 * minute, 2 * minute] },
+  gossip: { ...p2pSuite('gossip'), timeoutMs: [6 * minute, 2 * minute] },
   'gossip-devnet': {
     cwd: root,
     script: 'bench/suites/gossip-devnet.mjs',

@@ -47,13 +47,30 @@ const toml = (sections) =>
     .join('\n\n')
 
 /**
- * The processes of one benchmark under `dir`: `keys` (p2p bench keys.js) are
- * the registry's validators at 127.0.0.1:`ports[i]`.
+ * Every port one benchmark's processes listen on, from one allocation so
+ * that none is handed out twice: per validator its p2p, gRPC and metrics
+ * ports, and the stand-in's consecutive pair (RPC, websocket).
  */
-export function validatorProcesses({ dir, keys, ports }) {
+async function allocatePorts(validators) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const rpc = await portPair()
+    const all = await freePorts(3 * validators)
+    if (all.includes(rpc) || all.includes(rpc + 1)) continue
+    const slice = (k) => all.slice(k * validators, (k + 1) * validators)
+    return { rpc, p2p: slice(0), grpc: slice(1), metrics: slice(2) }
+  }
+  throw new Error('could not allocate distinct ports')
+}
+
+/**
+ * The processes of one benchmark under `dir`; `keys` (p2p bench keys.js) are
+ * the registry's validators, at the loopback ports `startRegistry` returns.
+ */
+export function validatorProcesses({ dir, keys }) {
   const children = []
   const keypairFile = (k) => join(dir, `validator-${k.index}.json`)
   let registry
+  let ports
 
   /** Spawns the CLI; resolves once a stdout line matches `ready`. */
   async function startCli(args, ready, what) {
@@ -79,20 +96,21 @@ export function validatorProcesses({ dir, keys, ports }) {
   }
 
   return {
-    /** Writes the keypair files and genesis, and starts the registry stand-in. */
+    /** Writes the keypair files and genesis, starts the registry stand-in; the validators' p2p ports. */
     async startRegistry() {
+      ports = await allocatePorts(keys.length)
       await mkdir(dir, { recursive: true })
       for (const k of keys)
         await writeFile(keypairFile(k), JSON.stringify([...k.seed, ...k.publicKey]))
       const programId = solanaAddressFromPublicKey(randomBytes(32))
-      const rpcPort = await portPair()
+      const rpcPort = ports.rpc
       const genesis = join(dir, 'genesis')
       await runCli([
         ...['registry', 'genesis', '--out', genesis, '--network', 'localnet'],
         ...['--program-id', programId],
         ...keys.flatMap((k, i) => [
           '--validator',
-          `${keypairFile(k)}=/ip4/127.0.0.1/tcp/${ports[i]}`,
+          `${keypairFile(k)}=/ip4/127.0.0.1/tcp/${ports.p2p[i]}`,
         ]),
       ])
       await startCli(
@@ -101,10 +119,11 @@ export function validatorProcesses({ dir, keys, ports }) {
         'registry stand-in',
       )
       registry = { rpc_url: `http://127.0.0.1:${rpcPort}`, program_id: programId }
+      return ports.p2p
     },
     /** Starts validator `i` with `liveness` ([liveness] keys); resolves with its gRPC address. */
     async startValidator(i, liveness) {
-      const [grpcPort, metricsPort] = await freePorts(2)
+      const [grpcPort, metricsPort] = [ports.grpc[i], ports.metrics[i]]
       const own = join(dir, `validator-${i}`)
       await mkdir(own, { recursive: true })
       const config = join(own, 'validator.toml')
@@ -113,7 +132,7 @@ export function validatorProcesses({ dir, keys, ports }) {
         toml({
           '': { network: 'localnet', state_dir: join(own, 'state') },
           identity: { keypair: keypairFile(keys[i]) },
-          p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`] },
+          p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports.p2p[i]}`] },
           registry,
           liveness,
           grpc: { listen: `127.0.0.1:${grpcPort}` },

@@ -18,7 +18,6 @@ import { startTraffic } from '../../apps/validator-node/dist/devnet/traffic.js'
 import { BlockProposal, Vote } from '../../packages/codec/dist/index.js'
 import { sleep, waitUntil } from '../../packages/p2p/bench/lib/clock.js'
 import { validatorKeys } from '../../packages/p2p/bench/lib/keys.js'
-import { freePorts } from '../../packages/p2p/bench/lib/ports.js'
 import { PeerState, Topic } from '../../packages/proto/dist/index.js'
 import { emitter, goal, log } from '../lib/emit.mjs'
 import { summarize } from '../lib/stats.mjs'
@@ -130,8 +129,7 @@ function describe(t) {
 
 const dir = await mkdtemp(join(tmpdir(), 'paraloom-bench-gossip-'))
 const keys = validatorKeys(s.validators, 'gossip-devnet')
-const ports = await freePorts(s.validators)
-const cli = validatorProcesses({ dir, keys, ports })
+const cli = validatorProcesses({ dir, keys })
 let clients = []
 let seen
 try {

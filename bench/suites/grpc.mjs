@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url'
 import { sleep, waitUntil } from '../../packages/p2p/bench/lib/clock.js'
 import { startWorker } from '../../packages/p2p/bench/lib/ipc.js'
 import { seedList, validatorKeys } from '../../packages/p2p/bench/lib/keys.js'
-import { freePorts } from '../../packages/p2p/bench/lib/ports.js'
 import { emitter, goal, log } from '../lib/emit.mjs'
 import { summarize } from '../lib/stats.mjs'
 import { validatorProcesses } from '../lib/validator-processes.mjs'
@@ -94,9 +93,8 @@ let peers
 let watchers
 try {
   const keys = validatorKeys(PEERS + 1, 'grpc')
-  const ports = await freePorts(PEERS + 1)
-  cli = validatorProcesses({ dir, keys, ports })
-  await cli.startRegistry()
+  cli = validatorProcesses({ dir, keys })
+  const ports = await cli.startRegistry()
   const address = await cli.startValidator(0, LIVENESS)
   peers = await startWorker(PEERS_WORKER, { name: 'grpc-peers' })
   const seeds = seedList(keys, ports)

@@ -48,7 +48,7 @@ async function runTrial(workers, ratePerS, { durationMs, drainMs }) {
     workers,
     'publish',
     () => ({ trial, ratePerS: share, durationMs }),
-    { timeoutMs: durationMs + 60_000 },
+    { timeoutMs: durationMs + 30_000 },
   )
   await sleep(drainMs)
   const results = await callAll(workers, 'results', () => ({ trial }), { timeoutMs: 60_000 })
@@ -112,13 +112,14 @@ async function searchSustainedRate(workers, { ladder, trialMs, drainMs }) {
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)
     if (!sustained(t)) {
-      firstFailed = rate
+      firstFailed = t
       break
     }
     best = rate
   }
-  if (firstFailed !== undefined && best > 0) {
-    const middle = Math.round((best + firstFailed) / 2)
+  // A trial that could not even finish leaves the validators swamped: no bisection after it.
+  if (firstFailed !== undefined && firstFailed.error === undefined && best > 0) {
+    const middle = Math.round((best + firstFailed.ratePerS) / 2)
     const t = await tryTrial(workers, middle, { durationMs: trialMs, drainMs })
     trials.push(t)
     log(SUITE, `trial ${describeTrial(t)}`)

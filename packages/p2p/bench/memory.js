@@ -19,7 +19,7 @@ const RSS_GOAL_MB = 150
 const GROWTH_GOAL_MB = 20
 const SAMPLE_EVERY_MS = 250
 /** How long the target may take to connect to every peer before it is measured anyway. */
-const CONNECT_TIMEOUT_MS = 90_000
+const CONNECT_TIMEOUT_MS = 60_000
 
 const SETTINGS = {
   // 1 target + 27 honest (3 × 9) + 4 attackers (2 gossip, 2 frames) = 32 validators
