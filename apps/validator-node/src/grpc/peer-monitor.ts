@@ -16,8 +16,10 @@ export interface PeerMonitorInit {
   logger: Logger
   clock?: () => number
   /**
-   * Events queued for one watcher that is not reading. Past this the stream
-   * ends with RESOURCE_EXHAUSTED and the watcher resumes with `after_sequence`.
+   * Live events queued for one watcher that is not reading, beyond its
+   * opening snapshot or replay (which the history capacity bounds). Past this
+   * the stream ends with RESOURCE_EXHAUSTED and the watcher resumes with
+   * `after_sequence`.
    *
    * @default 10000
    */
@@ -46,30 +48,36 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
   const { registry, observer, logger, clock = Date.now } = init
   const maxQueued = init.maxQueuedEventsPerWatcher ?? 10_000
   const maxWatchers = init.maxWatchers ?? 256
-  const watchers = new Set<Watch>()
+  /**
+   * Open WatchPeers streams and, for each, how many events may wait in its
+   * queue before it is cut: `maxQueued` live events on top of its opening
+   * snapshot or replay, which the history capacity already bounds.
+   */
+  const watchers = new Map<Watch, number>()
+
+  const write = (call: Watch, event: Omit<PeerEvent, 'observer'>): void => {
+    call.write({ observer, ...event })
+  }
+  const transitionEvent = (t: PeerTransition): Omit<PeerEvent, 'observer'> => ({
+    event: { $case: 'transition', value: toProtoTransition(t) },
+  })
+  const sendSnapshot = (call: Watch): void =>
+    write(call, {
+      event: { $case: 'snapshot', value: toProtoSnapshot(registry.snapshot(), clock()) },
+    })
 
   // One registry listener fans out to every watcher.
   const unsubscribe = registry.onTransition((t) => {
-    for (const call of watchers) sendTransition(call, t)
-  })
-
-  const send = (call: Watch, event: Omit<PeerEvent, 'observer'>): void => {
-    if (call.writableLength >= maxQueued) {
-      drop(
-        call,
-        status.RESOURCE_EXHAUSTED,
-        `watcher fell ${maxQueued} events behind; resume with after_sequence`,
-      )
-      return
+    for (const [call, allowance] of watchers) {
+      if (call.writableLength >= allowance) {
+        drop(
+          call,
+          status.RESOURCE_EXHAUSTED,
+          `watcher fell ${maxQueued} events behind; resume with after_sequence`,
+        )
+      } else write(call, transitionEvent(t))
     }
-    call.write({ observer, ...event })
-  }
-  const sendTransition = (call: Watch, t: PeerTransition): void =>
-    send(call, { event: { $case: 'transition', value: toProtoTransition(t) } })
-  const sendSnapshot = (call: Watch): void =>
-    send(call, {
-      event: { $case: 'snapshot', value: toProtoSnapshot(registry.snapshot(), clock()) },
-    })
+  })
 
   const drop = (call: Watch, code: status, details: string): void => {
     watchers.delete(call)
@@ -92,14 +100,18 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
       })
       return
     }
-    watchers.add(call)
     const forget = (): void => {
       watchers.delete(call)
     }
     call.on('cancelled', forget)
     call.on('close', forget)
     call.on('error', forget)
+    openWatch(call, afterSequence, incarnation)
+    watchers.set(call, call.writableLength + maxQueued)
+  }
 
+  /** The opening of a watch: a snapshot, a replay, or an explicit gap then a snapshot. */
+  const openWatch = (call: Watch, afterSequence: bigint | undefined, incarnation: string): void => {
     if (afterSequence === undefined) {
       sendSnapshot(call)
       return
@@ -107,10 +119,10 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
     const restarted = incarnation !== '' && incarnation !== observer.incarnation
     const history = restarted ? undefined : registry.historySince(Number(afterSequence))
     if (history !== undefined && !history.gap) {
-      for (const t of history.transitions) sendTransition(call, t)
+      for (const t of history.transitions) write(call, transitionEvent(t))
       return
     }
-    send(call, {
+    write(call, {
       event: {
         $case: 'gap',
         value: {
@@ -142,7 +154,7 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
     implementation,
     close() {
       unsubscribe()
-      for (const call of watchers) call.end()
+      for (const call of watchers.keys()) call.end()
       watchers.clear()
     },
   }
