@@ -201,6 +201,11 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     connectionGater: admission.gater(),
     // The liveness scheduler replaces it: libp2p's monitor aborts a connection on one failed ping.
     connectionMonitor: { enabled: false },
+    // Validators all dial each other at start, and on a devnet they all share
+    // one IP: libp2p's defaults (5 new inbound connections per second per
+    // host, 10 pending) refuse most of them. The gater admits only
+    // validators, so the per-host rate limit buys nothing here.
+    connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 100 },
     logger: init.logger,
     metrics: init.libp2pMetrics,
     services: {
@@ -457,7 +462,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     await this.protocols.withdrawalProof.start()
     this.gossip.start()
     this.spamGuard.start()
-    this.discovery.start()
+    await this.discovery.start()
     this.watchDirectory()
     this.liveness.start()
     this.running = true

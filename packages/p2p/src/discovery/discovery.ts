@@ -113,14 +113,22 @@ export class Discovery {
     private readonly init: DiscoveryInit,
   ) {}
 
-  start(): void {
+  /**
+   * Puts the seeds' addresses in the peer store before it resolves, so the
+   * liveness probes that start next can dial them (without addresses their
+   * dials fail, and hold up the first round's dials behind them), then
+   * starts the refresh rounds.
+   */
+  async start(): Promise<void> {
     if (this.controller != null) return
-    this.controller = new AbortController()
+    const controller = new AbortController()
+    this.controller = controller
     // One signal bounds every dial and peer-store call of a round: many listeners by design.
-    setMaxListeners(Number.POSITIVE_INFINITY, this.controller.signal)
+    setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
     // Clock-based so a restarted node's record still beats the ones it put before.
     this.seq = BigInt(Date.now())
     this.unsubscribe = this.init.directory.onChange((change) => this.onDirectoryChange(change))
+    await this.addSeeds(this.otherSeeds(this.init.directory.seeds()), controller.signal)
     this.scheduleRound(0)
   }
 
