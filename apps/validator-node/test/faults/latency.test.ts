@@ -4,30 +4,23 @@
 // and yields no evidence; once the delay is removed it is CONNECTED again.
 // Every figure is printed.
 import { setTimeout as delay } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { figure } from './helpers/cluster.js'
 import {
   ISOLATED,
-  type IsolatedCluster,
   MONITOR_OFFLINE_THRESHOLD_MS,
   OTHERS,
-  startIsolatedCluster,
+  useIsolatedCluster,
 } from './helpers/isolated-cluster.js'
 
 const ADDED_DELAY_MS = 800
 
-let net: IsolatedCluster
-beforeAll(async () => {
-  net = await startIsolatedCluster()
-}, 100_000)
-afterAll(async () => {
-  await net?.stop()
-})
+const isolatedCluster = useIsolatedCluster()
 
 describe('800 ms of added delay on one validator', () => {
   it('makes it SLOW, not OFFLINE, with no evidence; removed, it is CONNECTED again', async () => {
-    const { cluster, relay } = net
+    const { cluster, relay } = isolatedCluster()
     const t = cluster.timings
     const slow = cluster.name(ISOLATED)
     const offlineSeen: string[] = []
@@ -103,7 +96,7 @@ describe('800 ms of added delay on one validator', () => {
       `after ${holdMs} ms of delay: ${rtts.join(', ')}; OFFLINE reports: ${offlineSeen.length}`,
     )
     expect(offlineSeen).toEqual([])
-    const evidence = await net.evidence()
+    const evidence = await isolatedCluster().evidence()
     figure(`monitor evidence while slow: ${evidence.length} records`)
     expect(evidence).toEqual([])
 

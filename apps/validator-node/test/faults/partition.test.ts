@@ -4,32 +4,25 @@
 // OFFLINE) does not become evidence against the majority; healed, everything
 // is CONNECTED again within one refresh interval.
 import { setTimeout as delay } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { figure } from './helpers/cluster.js'
 import {
   ALL,
   ISOLATED,
-  type IsolatedCluster,
   MONITOR_OFFLINE_THRESHOLD_MS,
   MONITOR_QUORUM,
   OTHERS,
-  startIsolatedCluster,
+  useIsolatedCluster,
 } from './helpers/isolated-cluster.js'
 
 const SLACK_MS = 1000
 
-let net: IsolatedCluster
-beforeAll(async () => {
-  net = await startIsolatedCluster()
-}, 100_000)
-afterAll(async () => {
-  await net?.stop()
-})
+const isolatedCluster = useIsolatedCluster()
 
 describe('partition of one validator', () => {
   it('is OFFLINE for the majority with quorum evidence, not the reverse, and heals', async () => {
-    const { cluster, host } = net
+    const { cluster, host } = isolatedCluster()
     const t = cluster.timings
     const offlineBoundMs = t.pingIntervalMs * t.offlineAfterMissed + t.pingTimeoutMs + SLACK_MS
     const isolated = cluster.name(ISOLATED)
@@ -64,9 +57,9 @@ describe('partition of one validator', () => {
     }
 
     // The monitor: evidence against the isolated node, with a quorum of observers.
-    let evidence = await net.evidence()
+    let evidence = await isolatedCluster().evidence()
     await cluster.waitUntil('quorum evidence against the isolated node', 20_000, async () => {
-      evidence = await net.evidence()
+      evidence = await isolatedCluster().evidence()
       return evidence.some((e) => e.validator === cluster.identity(ISOLATED))
     })
     const against = evidence.filter((e) => e.validator === cluster.identity(ISOLATED))
@@ -79,7 +72,7 @@ describe('partition of one validator', () => {
     // has lasted past the monitor's threshold.
     const isolatedViewSince = cutAt + Math.max(...isolatedSaw.values())
     await delay(Math.max(0, isolatedViewSince + MONITOR_OFFLINE_THRESHOLD_MS + 2000 - Date.now()))
-    evidence = await net.evidence()
+    evidence = await isolatedCluster().evidence()
     figure(
       `${isolated} has seen the majority OFFLINE for ${Date.now() - isolatedViewSince} ms (monitor threshold ${MONITOR_OFFLINE_THRESHOLD_MS} ms, quorum ${MONITOR_QUORUM})`,
     )
@@ -97,7 +90,9 @@ describe('partition of one validator', () => {
     // The black-holed connections were hung up when the peer turned OFFLINE,
     // so the next probe or discovery round redials instead of waiting for TCP.
     expect(tookMs).toBeLessThanOrEqual(refreshMs + SLACK_MS)
-    const after = (await net.evidence()).filter((e) => e.validator === cluster.identity(ISOLATED))
+    const after = (await isolatedCluster().evidence()).filter(
+      (e) => e.validator === cluster.identity(ISOLATED),
+    )
     figure(`evidence against ${isolated} after healing: ${after.map((e) => e.status).join(', ')}`)
   }, 150_000)
 })

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { afterAll, beforeAll } from '@jest/globals'
 import { WORKSPACE_PEER_MONITOR_BIN } from '../../../src/devnet/children.js'
 import type { DevnetTimings } from '../../../src/devnet/files.js'
 import { FaultCluster } from './cluster.js'
@@ -153,5 +154,24 @@ export async function startIsolatedCluster(): Promise<IsolatedCluster> {
     await relay?.stop()
     await host.remove()
     throw err
+  }
+}
+
+/**
+ * One isolated cluster for the whole test file: started before its tests,
+ * stopped (namespaces and all) after them. Call it at the top of the file;
+ * the returned getter gives the running cluster inside a test.
+ */
+export function useIsolatedCluster(): () => IsolatedCluster {
+  let net: IsolatedCluster | undefined
+  beforeAll(async () => {
+    net = await startIsolatedCluster()
+  }, 100_000)
+  afterAll(async () => {
+    await net?.stop()
+  })
+  return () => {
+    if (net === undefined) throw new Error('the isolated cluster did not start')
+    return net
   }
 }
