@@ -1,4 +1,4 @@
-import { ExitCode, routeCommander, UsageError } from '@paraloom/cli-kit'
+import { ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { evidenceCommand } from './commands/evidence.js'
 import { configureRun } from './commands/run.js'
@@ -14,6 +14,7 @@ export function buildCli(io: CliIo): Command {
       'Watch Paraloom validator nodes over gRPC, keep their liveness transitions and unavailability evidence in SQLite, and serve a live dashboard.',
     )
     .usage('--validator HOST:PORT [--validator ...] --db FILE [--http HOST:PORT] [options]')
+    .version(packageVersion(import.meta.url), '-V, --version', 'print the version')
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
   configureRun(program, io)

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -174,6 +175,42 @@ function startBin(args: string[], ready: RegExp) {
 }
 
 describe('peer-monitor process', () => {
+  it('--version prints the package version', async () => {
+    const run = spawn(process.execPath, [BIN, '--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(run)
+    let out = ''
+    run.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    const code = await new Promise((resolve) => run.once('close', resolve))
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    expect(code).toBe(0)
+    expect(out).toBe(`${pkg.version}\n`)
+  })
+
+  it('a busy --http port is one line naming the flag, exit 1, no stack trace', async () => {
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
+    const { port } = squatter.address() as AddressInfo
+    try {
+      const node = await startTestNode({ validator: 'A' })
+      nodes.push(node)
+      const run = startBin(
+        ['--validator', node.address, '--db', join(dir, 'm.db'), '--http', `127.0.0.1:${port}`],
+        /^$/,
+      )
+      run.matched.catch(() => {})
+      expect(await run.exited).toBe(1)
+      const last = run.stderr().trim().split('\n').at(-1)!
+      expect(last).toBe(
+        `peer-monitor: --http 127.0.0.1:${port}: the address is already in use (another process listens there)`,
+      )
+      expect(run.stderr()).not.toMatch(/^\s+at /m)
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve))
+    }
+  })
+
   it('serves HTTP, logs JSON lines, and exits 0 on SIGTERM', async () => {
     const node = await startTestNode({ validator: 'A' })
     nodes.push(node)

@@ -1,4 +1,4 @@
-import { ExitCode, routeCommander, UsageError } from '@paraloom/cli-kit'
+import { ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
@@ -25,6 +25,7 @@ export const processIo: CliIo = {
 export function buildCli(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = new Command('paraloom')
     .description('Run and inspect a Paraloom validator node.')
+    .version(packageVersion(import.meta.url), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(validatorCommand(io))
   program.addCommand(codecCommand(io, setExitCode))

@@ -252,6 +252,26 @@ describe('paraloom devnet up', () => {
     started.push(...pids)
     await sigintAndCheck(devnet, pids)
   }, 180_000)
+
+  it('--no-monitor says the monitor was left out on purpose, not that it is not built', async () => {
+    const ownDir = await mkdtemp(join(tmpdir(), 'devnet-no-monitor-'))
+    try {
+      const devnet = new DevnetProcess(['--validators', '1', '--dir', ownDir, '--no-monitor'])
+      running = devnet
+      await devnet.waitFor(
+        'the listen table',
+        () => devnet.output.includes('[devnet] ready:'),
+        90_000,
+      )
+      started.push(...devnet.table().map((r) => r.pid), ...devnet.servicePids())
+      expect(devnet.output).toContain('[devnet] running without the peer-monitor: --no-monitor')
+      expect(devnet.output).toMatch(/^monitor {3}not running \(--no-monitor\)$/m)
+      expect(devnet.output).not.toContain('not built')
+      await devnet.stop()
+    } finally {
+      await rm(ownDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
 
 describe('paraloom devnet usage errors', () => {

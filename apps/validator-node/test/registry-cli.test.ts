@@ -1,10 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { LocalRpcStandIn, readGenesisDirectory } from '@paraloom/registry'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
-import { runCliCapture } from './helpers/cli.js'
+import { runCliCapture, spawnCli } from './helpers/cli.js'
+
+// Some cases start the CLI as a process: seconds on a loaded machine.
+jest.setTimeout(60_000)
 
 // Any valid base58 address works as a program id for the stand-in.
 const PROGRAM_ID = 'Para1oomRegistry111111111111111111111111111'
@@ -122,6 +125,47 @@ describe('paraloom registry list', () => {
       /^paraloom: registry read from http:\/\/127\.0\.0\.1:9 failed: cannot reach/,
     )
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it.each([
+    ['-u'],
+    ['--url'],
+    ['--rpc'],
+    ['--rpc-url'],
+  ])('takes the RPC URL as %s (Solana spells it -u/--url; the old spellings stay)', async (flag) => {
+    const r = await spawnCli([
+      'registry',
+      'list',
+      '--network',
+      'devnet',
+      flag,
+      standIn.rpcUrl,
+      '--program-id',
+      PROGRAM_ID,
+      '--json',
+    ])
+    expect(r.stderr).not.toMatch(/^paraloom:/m)
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('refuses two spellings of the URL that disagree, naming both', async () => {
+    const r = await spawnCli([
+      'registry',
+      'list',
+      '--network',
+      'devnet',
+      '-u',
+      standIn.rpcUrl,
+      '--rpc',
+      'http://127.0.0.1:9',
+      '--program-id',
+      PROGRAM_ID,
+    ])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(
+      `paraloom: --url ${standIn.rpcUrl} and --rpc http://127.0.0.1:9 disagree: pass one\n`,
+    )
   })
 
   it('exits 2 when no program id is given', async () => {

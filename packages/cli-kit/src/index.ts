@@ -38,3 +38,4 @@ export {
   routeCommander,
   UsageError,
 } from './usage.js'
+export { packageVersion } from './version.js'

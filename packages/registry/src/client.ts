@@ -8,7 +8,7 @@ import { type Address, createSolanaRpcSubscriptions } from '@solana/kit'
 import { AdmissionSet, isEmptyChange } from './admission.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { readSnapshotCache, writeSnapshotCache } from './cache.js'
-import { RegistryRpcError } from './errors.js'
+import { RegistryRpcError, type RegistryRpcErrorKind } from './errors.js'
 import type { Network, ValidatorRegistry } from './layout.js'
 import type { DirectoryChange, RegistryWarning, SeedPeer, ValidatorDirectory } from './seed-peer.js'
 import {
@@ -57,6 +57,8 @@ export interface RegistryClientInit extends Partial<SnapshotLimits> {
   retryMaxMs?: number
   /** Called once per (account, reason) while the problem persists. */
   onWarning?: (warning: RegistryWarning) => void
+  /** Called after every full re-read (at start, on each interval, on retries) with whether it succeeded. */
+  onRefresh?: (ok: boolean) => void
   logger?: RegistryLogger
   /** Clock for ages and timestamps, in ms since epoch. @default Date.now */
   now?: () => number
@@ -71,6 +73,8 @@ export interface RegistryStatus {
   snapshotAgeMs: number | undefined
   consecutiveFailures: number
   lastError: string | undefined
+  /** What kind of failure `lastError` is ('bad-registry': no registry account for this program and network). */
+  lastErrorKind: RegistryRpcErrorKind | undefined
   /** Where the served snapshot came from. */
   source: 'rpc' | 'cache' | 'none'
   subscription: SubscriptionState
@@ -123,6 +127,7 @@ export class RegistryClient implements ValidatorDirectory {
   private lastSuccessAt: number | undefined
   private failures = 0
   private lastError: string | undefined
+  private lastErrorKind: RegistryRpcErrorKind | undefined
   private subscription: SubscriptionState = 'off'
   private running: AbortController | undefined
   private refreshTimer: NodeJS.Timeout | undefined
@@ -174,6 +179,7 @@ export class RegistryClient implements ValidatorDirectory {
         this.snapshotReadAtMs === undefined ? undefined : this.now() - this.snapshotReadAtMs,
       consecutiveFailures: this.failures,
       lastError: this.lastError,
+      lastErrorKind: this.lastErrorKind,
       source: this.source,
       subscription: this.subscription,
     }
@@ -215,11 +221,24 @@ export class RegistryClient implements ValidatorDirectory {
    * failure the last good snapshot stays in service.
    */
   refresh(): Promise<boolean> {
-    this.inflight ??= this.readAndApply().finally(() => {
-      this.inflight = undefined
-      this.scheduleRefresh()
-    })
+    this.inflight ??= this.readAndApply()
+      .then((ok) => {
+        if (this.running !== undefined) this.notifyRefresh(ok)
+        return ok
+      })
+      .finally(() => {
+        this.inflight = undefined
+        this.scheduleRefresh()
+      })
     return this.inflight
+  }
+
+  private notifyRefresh(ok: boolean): void {
+    try {
+      this.init.onRefresh?.(ok)
+    } catch (err) {
+      this.logger.warn(`registry refresh listener threw: ${(err as Error).message}`)
+    }
   }
 
   private scheduleRefresh(): void {
@@ -253,6 +272,7 @@ export class RegistryClient implements ValidatorDirectory {
     }
     this.failures = 0
     this.lastError = undefined
+    this.lastErrorKind = undefined
     this.lastSuccessAt = this.now()
     await this.applySnapshot(snapshot, 'rpc', this.lastSuccessAt)
     if (this.init.stateDir !== undefined) await this.saveCache(this.init.stateDir, snapshot)
@@ -262,6 +282,7 @@ export class RegistryClient implements ValidatorDirectory {
   private recordFailure(err: unknown): void {
     this.failures++
     this.lastError = err instanceof Error ? err.message : String(err)
+    this.lastErrorKind = err instanceof RegistryRpcError ? err.kind : undefined
     // Once per failure streak: a down RPC must not flood the log every retry.
     if (this.failures === 1) {
       const serving =

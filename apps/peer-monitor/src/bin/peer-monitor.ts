@@ -14,8 +14,8 @@ try {
     clock: Date.now,
   })
 } catch (err) {
-  process.stderr.write(
-    `peer-monitor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  )
+  // One line for operators; the stack only when asked for.
+  const detail = process.env.PARALOOM_DEBUG ? (err as Error)?.stack : (err as Error)?.message
+  process.stderr.write(`peer-monitor: ${detail ?? String(err)}\n`)
   process.exitCode = 1
 }

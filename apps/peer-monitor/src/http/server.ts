@@ -180,9 +180,13 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
   return {
     start() {
       return new Promise((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(init.port ?? 8080, init.host ?? '127.0.0.1', () => {
-          server.off('error', reject)
+        const host = init.host ?? '127.0.0.1'
+        const port = init.port ?? 8080
+        const onError = (err: NodeJS.ErrnoException): void =>
+          reject(new Error(`--http ${host}:${port}: ${listenProblem(err)}`))
+        server.once('error', onError)
+        server.listen(port, host, () => {
+          server.off('error', onError)
           const { address, port } = server.address() as AddressInfo
           logger.info('dashboard listening', { url: `http://${address}:${port}/` })
           resolve({ host: address, port })
@@ -201,4 +205,13 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
       })
     },
   }
+}
+
+/** Why the dashboard cannot listen, in the operator's words. */
+function listenProblem(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EADDRINUSE')
+    return 'the address is already in use (another process listens there)'
+  if (err.code === 'EACCES') return 'permission denied (ports below 1024 need privileges)'
+  if (err.code === 'EADDRNOTAVAIL') return 'no local interface has this address'
+  return err.message
 }

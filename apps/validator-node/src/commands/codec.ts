@@ -196,7 +196,7 @@ export function codecCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .command('decode')
     .description('Decode hex bincode payloads to canonical JSON, one per line.')
     .requiredOption('--type <WireType>', typeHelp)
-    .option('--max-bytes <N>', "size cap in bytes (default: the type's cap from wire.md)")
+    .option('--max-bytes <N>', "size cap in bytes (default: the type's cap, see docs/wire.md)")
     .argument('[hex]', 'one payload in hex; without it, one payload per stdin line')
     .addHelpText(
       'after',

@@ -14,6 +14,7 @@ import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout
 import { prepareDevnet } from '../devnet/prepare.js'
 import { devnetUp } from '../devnet/up.js'
 import { untilShutdownSignal } from '../shutdown.js'
+import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** A whole number in [min, max] from flag `flag`, or a UsageError naming it. */
 function intFlag(value: string, flag: string, min: number, max: number): number {
@@ -37,11 +38,10 @@ interface UpFlags {
   monitorBin?: string
 }
 
-interface InitFlags {
+interface InitFlags extends UrlFlags {
   validators: string
   dir: string
   hosts?: string
-  rpcUrl?: string
   portOffset?: string
 }
 
@@ -94,6 +94,7 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
         readyTimeoutMs: intFlag(flags.readyTimeoutMs, '--ready-timeout-ms', 1000, 3_600_000),
         logLevel: flags.logLevel,
         monitorBin: flags.monitor ? findPeerMonitorBin(flags.monitorBin) : undefined,
+        monitorOffReason: flags.monitor ? undefined : '--no-monitor',
       }
       const shutdown = untilShutdownSignal()
       const stop = new AbortController()
@@ -112,7 +113,7 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
 }
 
 function initCommand(io: CliIo): Command {
-  return new Command('init')
+  const init = new Command('init')
     .description(
       'Write a devnet directory (keypairs, reused when present; genesis files; one validator.toml each) without starting anything. ' +
         'With --hosts it is laid out for docker-compose: validator i has the i-th address, on the default ports.',
@@ -123,18 +124,21 @@ function initCommand(io: CliIo): Command {
       '--hosts <first-ip>',
       'one IPv4 address per validator (first-ip, then the next ones), each on the default ports',
     )
-    .option('--rpc-url <url>', 'Solana JSON-RPC URL the validators read the registry from')
+  return addUrlOption(
+    init,
+    'Solana JSON-RPC URL the validators read the registry from (alias --rpc-url)',
+  )
     .addOption(portOffsetOption())
     .action(async (flags: InitFlags) => {
       const validators = intFlag(flags.validators, '--validators', 1, MAX_DEVNET_VALIDATORS)
       const offset =
         flags.portOffset === undefined ? 0 : intFlag(flags.portOffset, '--port-offset', 0, 10_000)
       const plan = portPlan(validators, offset)
-      const rpcUrl = flags.rpcUrl ?? `http://127.0.0.1:${plan.rpc}`
+      const rpcUrl = urlFlag(flags) ?? `http://127.0.0.1:${plan.rpc}`
       try {
         new URL(rpcUrl)
       } catch {
-        throw new UsageError(`--rpc-url ${rpcUrl} is not a URL`)
+        throw new UsageError(`--url ${rpcUrl} is not a URL`)
       }
       try {
         await prepareDevnet({

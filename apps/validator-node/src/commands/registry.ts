@@ -23,6 +23,7 @@ import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
 import { loadConfig } from '../config/index.js'
 import { KeypairFileError, readKeypairFile } from '../keypair.js'
+import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** Default stake written by `registry genesis`, in lamports (1 SOL). */
 const DEFAULT_GENESIS_STAKE = 1_000_000_000n
@@ -65,23 +66,22 @@ function seedTable(seeds: readonly SeedPeer[]): string {
   return rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ')).join('\n')
 }
 
-interface ListOptions {
+interface ListOptions extends UrlFlags {
   config?: string
   network?: string
-  rpc?: string
   programId?: string
   json?: boolean
   timeoutMs: string
 }
 
 function listCommand(io: CliIo, setExitCode: (code: number) => void): Command {
-  return new Command('list')
+  const list = new Command('list')
     .description(
       'List the usable seed peers of the on-chain registry (flags override the config file).',
     )
     .option('--config <path>', 'validator.toml to read network and [registry] from')
     .option('--network <net>', 'mainnet, devnet, testnet or localnet')
-    .option('--rpc <url>', 'Solana JSON-RPC URL')
+  return addUrlOption(list, 'Solana JSON-RPC URL (alias --rpc)')
     .option('--program-id <id>', 'registry program id (base58)')
     .option('--json', 'one JSON object per seed peer on stdout')
     .option('--timeout-ms <ms>', 'timeout of each RPC request, in ms', '10000')
@@ -91,7 +91,8 @@ function listCommand(io: CliIo, setExitCode: (code: number) => void): Command {
         throw new UsageError(`--timeout-ms ${opts.timeoutMs} is not a positive integer`)
       }
       const registry: Record<string, unknown> = {}
-      if (opts.rpc !== undefined) registry.rpc_url = opts.rpc
+      const url = urlFlag(opts)
+      if (url !== undefined) registry.rpc_url = url
       if (opts.programId !== undefined) registry.program_id = opts.programId
       const overrides: Record<string, unknown> = { registry }
       if (opts.network !== undefined) overrides.network = networkOf(opts.network, '--network')

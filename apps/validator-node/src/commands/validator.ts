@@ -7,6 +7,7 @@ import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
 import { untilShutdownSignal } from '../shutdown.js'
+import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** `paraloom validator …`: run a node, make an identity. */
 export function validatorCommand(io: CliIo): Command {
@@ -34,7 +35,7 @@ export function validatorCommand(io: CliIo): Command {
       )
     })
 
-  validator
+  const start = validator
     .command('start')
     .description(
       'Start a validator node: registry, libp2p (Kademlia, gossipsub, ping), gRPC and metrics.',
@@ -54,7 +55,8 @@ export function validatorCommand(io: CliIo): Command {
       ]),
     )
     .option('--allow <peerId...>', 'extra PeerIds admitted ([p2p] allow)')
-    .option('--rpc-url <url>', 'Solana JSON-RPC URL ([registry] rpc_url)')
+  addUrlOption(start, 'Solana JSON-RPC URL ([registry] rpc_url; alias --rpc-url)')
+  start
     .option('--ws-url <url>', 'Solana websocket URL ([registry] ws_url; default: RPC port + 1)')
     .option('--program-id <address>', 'registry program id ([registry] program_id)')
     .option('--grpc-listen <host:port>', 'gRPC listen address ([grpc] listen)')
@@ -90,6 +92,7 @@ export function validatorCommand(io: CliIo): Command {
         config,
         keypair,
         logger,
+        logLevel: opts.logLevel,
         announce: (line) => io.stdout.write(`${line}\n`),
       })
       const shutdown = untilShutdownSignal()
@@ -106,7 +109,7 @@ export function validatorCommand(io: CliIo): Command {
   return validator
 }
 
-interface StartFlags {
+interface StartFlags extends UrlFlags {
   network?: string
   config?: string
   keypair?: string
@@ -115,7 +118,6 @@ interface StartFlags {
   announce?: string[]
   admission?: string
   allow?: string[]
-  rpcUrl?: string
   wsUrl?: string
   programId?: string
   grpcListen?: string
@@ -131,7 +133,7 @@ function startOverrides(f: StartFlags): ConfigOverrides {
     state_dir: f.stateDir,
     identity: { keypair: f.keypair },
     p2p: { listen: f.listen, announce: f.announce, admission: f.admission, allow: f.allow },
-    registry: { rpc_url: f.rpcUrl, ws_url: f.wsUrl, program_id: f.programId },
+    registry: { rpc_url: urlFlag(f), ws_url: f.wsUrl, program_id: f.programId },
     grpc: { listen: f.grpcListen },
     metrics: { listen: f.metricsListen },
   }

@@ -99,8 +99,17 @@ export function buildConfig(
   baseDir: string,
 ): ValidatorConfig {
   const checked = validatorToml(deepMerge(doc, overrides))
-  if (isProblem(checked))
-    throw new ConfigError(source, checked.at.replace(/^\./, ''), checked.problem)
+  if (isProblem(checked)) {
+    const key = checked.at.replace(/^\./, '')
+    if (key === 'network' && checked.problem === 'is required') {
+      throw new ConfigError(
+        source,
+        key,
+        `is required: pass --network <${NETWORKS.join('|')}> or set network = "…" in validator.toml`,
+      )
+    }
+    throw new ConfigError(source, key, checked.problem)
+  }
   const { identity, p2p, registry: r, liveness: l } = checked
   if (l.ping_timeout_ms > l.ping_interval_ms) {
     throw new ConfigError(

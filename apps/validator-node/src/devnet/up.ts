@@ -36,6 +36,8 @@ export interface DevnetUpOptions {
   logLevel: ChildLogLevel
   /** peer-monitor entry point; undefined when it is not available or not wanted. */
   monitorBin?: string
+  /** Why there is no monitorBin, as the status lines say it. @default 'peer-monitor is not built' */
+  monitorOffReason?: string
 }
 
 const NETWORK = 'devnet'
@@ -140,7 +142,7 @@ async function bringUp(
       signal: run.signal,
     })
     ready = true
-    print(listenTable(prepared, plan, children.pids(), options.monitorBin !== undefined))
+    print(listenTable(prepared, plan, children.pids(), options))
     say(`ready: ${options.validators} validators connected to each other. Ctrl-C stops everything.`)
     if (options.traffic) {
       traffic = startTraffic({
@@ -211,9 +213,7 @@ async function startChildren(
     await children.start(validatorSpec(layout, v, options.logLevel))
   }
   if (options.monitorBin === undefined) {
-    say(
-      'peer-monitor is not built: running without it (build apps/peer-monitor to get the dashboard)',
-    )
+    say(`running without the peer-monitor: ${monitorOffReason(options)}`)
   } else {
     say(`starting peer-monitor, dashboard on http://${HOST}:${plan.dashboard}`)
     await mkdir(layout.monitorDir, { recursive: true })
@@ -242,7 +242,7 @@ function listenTable(
   prepared: PreparedDevnet,
   plan: PortPlan,
   pids: Map<string, number>,
-  withMonitor: boolean,
+  options: DevnetUpOptions,
 ): string {
   const rows = [['NAME', 'PID', 'P2P', 'GRPC', 'METRICS']]
   prepared.layout.validators.forEach((v, i) => {
@@ -267,9 +267,16 @@ function listenTable(
     `registry  pid ${pids.get('registry') ?? '-'}  rpc http://${HOST}:${plan.rpc}  ws ws://${HOST}:${plan.ws}  program ${prepared.identities.programId}`,
   )
   lines.push(
-    withMonitor
+    options.monitorBin !== undefined
       ? `monitor   pid ${pids.get('monitor') ?? '-'}  dashboard http://${HOST}:${plan.dashboard}`
-      : 'monitor   not running (peer-monitor is not built)',
+      : `monitor   not running (${monitorOffReason(options)})`,
   )
   return lines.join('\n')
+}
+
+function monitorOffReason(options: DevnetUpOptions): string {
+  return (
+    options.monitorOffReason ??
+    'peer-monitor is not built (build apps/peer-monitor to get the dashboard)'
+  )
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import type { Logger } from '@paraloom/cli-kit'
+import type { Logger, LogLevel } from '@paraloom/cli-kit'
 import { UsageError } from '@paraloom/cli-kit'
 import {
   createParaloomNode,
@@ -30,6 +30,9 @@ import {
   startMetricsServer,
 } from '../metrics/http-server.js'
 import { createNodeMetrics } from '../metrics/node-metrics.js'
+import { logNodeEvents } from './event-log.js'
+import { p2pComponentLogger } from './p2p-log.js'
+import { type RegistrationProblem, registrationProblem } from './registration.js'
 import { startStep } from './start-error.js'
 
 export interface ValidatorNodeInit {
@@ -38,6 +41,8 @@ export interface ValidatorNodeInit {
   logger: Logger
   /** Receives the start-up lines (`loading network=…`, …, `ready: …`). */
   announce: (line: string) => void
+  /** The logger's level: at `debug`, p2p's own debug lines are written too. @default 'info' */
+  logLevel?: LogLevel
 }
 
 /** The gRPC service names the health service reports on. */
@@ -56,6 +61,8 @@ export class ValidatorNode {
   private health?: HealthService
   private grpcServer?: GrpcServerHandle
   private metricsServer?: MetricsServerHandle
+  private registration?: RegistrationProblem
+  private stopEventLog?: () => void
   private started = false
 
   constructor(private readonly init: ValidatorNodeInit) {}
@@ -94,6 +101,7 @@ export class ValidatorNode {
     announce(`kademlia bootstrap: ${seeds.length} seed peers`)
 
     const p2p = await this.startP2p(registry)
+    this.stopEventLog = logNodeEvents(logger, p2p, registry)
     for (const kind of GOSSIP_KINDS)
       announce(`gossipsub subscribed: ${gossipTopic(config.network, kind)}`)
     announce('ping behaviour active')
@@ -127,6 +135,7 @@ export class ValidatorNode {
       refreshIntervalMs: config.registry.refreshSecs * 1000,
       onWarning: (w) =>
         logger.warn('registry account skipped', { account: w.address, reason: w.reason }),
+      onRefresh: () => this.checkRegistration(),
       logger: {
         info: (m) => logger.info(m, { component: 'registry' }),
         warn: (m) => logger.warn(m, { component: 'registry' }),
@@ -138,8 +147,45 @@ export class ValidatorNode {
     return registry
   }
 
+  /**
+   * Warns on every registry refresh while this node cannot take part in its
+   * network (see registration.ts), and says so once when that is fixed.
+   */
+  private checkRegistration(): void {
+    const registry = this.registry
+    if (registry === undefined) return
+    const { config, logger, keypair } = this.init
+    const problem = registrationProblem({
+      identity: this.identity,
+      network: config.network,
+      programId: config.registry.programId,
+      rpcUrl: config.registry.rpcUrl,
+      status: registry.status(),
+      validatorCount: registry.seeds().length,
+      isActiveValidator: registry.isActiveValidator(keypair.publicKey),
+    })
+    const fields = {
+      identity: this.identity,
+      network: config.network,
+      programId: config.registry.programId,
+    }
+    if (problem !== undefined) {
+      logger.warn(`not taking part in the network: ${problem.reason}`, {
+        ...fields,
+        problem: problem.kind,
+        fix: problem.fix,
+      })
+    } else if (this.registration !== undefined) {
+      logger.info('registration ok: this identity is an active validator', {
+        ...fields,
+        validators: registry.seeds().length,
+      })
+    }
+    this.registration = problem
+  }
+
   private async startP2p(registry: RegistryClient): Promise<ParaloomNode> {
-    const { config, keypair } = this.init
+    const { config, keypair, logger } = this.init
     collectDefaultMetrics({ register: this.metricsRegistry })
     const metrics = createNodeMetrics(this.metricsRegistry, () => {
       const s = registry.status()
@@ -156,6 +202,7 @@ export class ValidatorNode {
       refreshIntervalMs: config.registry.refreshSecs * 1000,
       liveness: config.liveness,
       metrics: metrics.p2p,
+      logger: p2pComponentLogger({ logger, debug: this.init.logLevel === 'debug' }),
       // Default process metrics are collected once, above.
       libp2pMetrics: prometheusMetrics({
         registry: this.metricsRegistry,
@@ -191,14 +238,27 @@ export class ValidatorNode {
     return this.grpcServer
   }
 
-  /** What /healthz answers: healthy once libp2p runs and some registry snapshot is served. */
+  /**
+   * What /healthz answers: healthy once libp2p runs, some registry snapshot is
+   * served and this node is an active validator of a registry that has
+   * validators. `reasons` lists what is wrong, the most basic first.
+   */
   private healthReport(): HealthReport {
     const status = this.registry?.status()
     const peers = this.p2p?.liveness.registry.snapshot().peers ?? []
     const byState: Record<string, number> = { CONNECTED: 0, SLOW: 0, OFFLINE: 0, UNKNOWN: 0 }
     for (const p of peers) byState[p.state] = (byState[p.state] ?? 0) + 1
+    const reasons: string[] = []
+    if (this.p2p?.isStarted() !== true) reasons.push('libp2p is not running')
+    if (status === undefined || status.source === 'none')
+      reasons.push(
+        'no registry snapshot yet: the registry RPC has not answered and nothing is cached',
+      )
+    if (this.registration !== undefined) reasons.push(this.registration.reason)
     return {
-      ok: this.p2p?.isStarted() === true && status !== undefined && status.source !== 'none',
+      ok: reasons.length === 0,
+      ...(reasons.length > 0 ? { reason: reasons[0] } : {}),
+      reasons,
       identity: this.identity,
       registry: {
         source: status?.source ?? 'none',
@@ -213,6 +273,7 @@ export class ValidatorNode {
   async stop(): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.stopEventLog?.()
     this.health?.close()
     this.peerMonitor?.close()
     this.gossip?.close()
