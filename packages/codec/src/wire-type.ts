@@ -1,7 +1,7 @@
+import { type Compiled, compile } from './compile.js'
 import { CodecError, InvalidValueError } from './errors.js'
-import { Reader } from './reader.js'
+import { allocateOutput } from './output.js'
 import type { Schema } from './schema.js'
-import { Writer } from './writer.js'
 
 /** Options for {@link WireType.decode}. */
 export interface DecodeOptions {
@@ -10,6 +10,17 @@ export interface DecodeOptions {
    * type's default {@link WireType.maxBytes}. A non-negative integer.
    */
   maxBytes?: number
+  /**
+   * How fixed-size byte arrays (`[u8; N]`: hashes, keys, signatures, job
+   * ids) come back. `'copy'` (the default): each in its own small buffer, so
+   * keeping one (a voter key in a peer map, say) keeps 32 bytes alive, not
+   * the whole input; a view would pin the input's entire buffer, which may be
+   * a large network read. `'view'`: views that alias `bytes`, for a caller
+   * that drops the value before the input. Variable-length `Vec<u8>` fields
+   * (transactions, proofs, outputs) are always views: copying them would
+   * double the work on large messages.
+   */
+  fixedBytes?: 'copy' | 'view'
 }
 
 /** A wire type: its bincode encoding, bounded decoding and canonical JSON. */
@@ -20,10 +31,21 @@ export interface WireType<T> {
   readonly maxBytes: number
   /** Exact bincode bytes of `value`. Throws `InvalidValueError` for a value that does not fit the type. */
   encode(value: T): Uint8Array
+  /** The exact length of `encode(value)`. Throws `InvalidValueError` like `encode`. */
+  encodedSize(value: T): number
+  /**
+   * Writes the bincode bytes of `value` into `buffer` at `offset` (default 0)
+   * and returns how many it wrote, for a caller that reuses one buffer.
+   * Throws `InvalidValueError` like `encode`, and `RangeError` (writing
+   * nothing) when the value does not fit between `offset` and the end of
+   * `buffer`.
+   */
+  encodeInto(value: T, buffer: Uint8Array, offset?: number): number
   /**
    * Decodes exactly one value from `bytes`. Throws only `CodecError` (and
-   * `InvalidValueError` for a bad `options.maxBytes`). Byte fields of the
-   * result are views that alias `bytes`: copy them before reusing the input.
+   * `InvalidValueError` for bad `options`). `Vec<u8>` fields of the result
+   * are views that alias `bytes` (copy them before reusing the input); fixed-size
+   * byte arrays are copies unless `options.fixedBytes` is `'view'`.
    */
   decode(bytes: Uint8Array, options?: DecodeOptions): T
   /** Canonical JSON value (wire.md): `JSON.stringify` can print it as is. */
@@ -54,18 +76,69 @@ function checkMaxBytes(maxBytes: number): number {
   return maxBytes
 }
 
-/** Binds a schema to a Rust name and a default size cap. */
+/** Whether fixed-size byte arrays are copied (the default) or viewed. */
+function copiesFixedBytes(fixedBytes: unknown): boolean {
+  if (fixedBytes === undefined || fixedBytes === 'copy') return true
+  if (fixedBytes === 'view') return false
+  throw new InvalidValueError(
+    '$options.fixedBytes',
+    `expected 'copy' or 'view', got ${String(fixedBytes)}`,
+  )
+}
+
+/** Checks where `encodeInto` may write; returns the offset. */
+function checkRoom(name: string, buffer: Uint8Array, offset: number, size: number): number {
+  if (!(buffer instanceof Uint8Array)) {
+    throw new TypeError(`${name}.encodeInto: expected a Uint8Array to write into`)
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > buffer.length) {
+    throw new RangeError(
+      `${name}.encodeInto: offset ${offset} is outside the buffer of ${buffer.length} bytes`,
+    )
+  }
+  if (size > buffer.length - offset) {
+    throw new RangeError(
+      `${name}.encodeInto: the value needs ${size} bytes, ${buffer.length - offset} remain after offset ${offset}`,
+    )
+  }
+  return offset
+}
+
+/** Binds a schema to a Rust name and a default size cap, compiling it once. */
 export function wireType<T>(name: string, schema: Schema<T>, maxBytes: number): WireType<T> {
+  const compiled: Compiled<T> = compile(schema, name)
   return {
     name,
     maxBytes,
     encode(value) {
-      const w = new Writer(schema.size(value))
-      schema.write(w, value)
-      return w.bytes
+      const size = compiled.size(value)
+      const out = allocateOutput(size)
+      // The output may be unzeroed memory: every byte must have been written.
+      const end = compiled.write(out, 0, value)
+      if (end !== size)
+        throw new Error(
+          `${name}.encode wrote ${end} bytes of ${size}: the value changed while encoding`,
+        )
+      return out
+    },
+    encodedSize: (value) => compiled.size(value),
+    encodeInto(value, buffer, offset = 0) {
+      const size = compiled.size(value)
+      const start = checkRoom(name, buffer, offset, size)
+      const end = compiled.write(buffer, start, value)
+      if (end !== start + size)
+        throw new Error(
+          `${name}.encodeInto wrote ${end - start} bytes of ${size}: the value changed while encoding`,
+        )
+      return size
     },
     decode(bytes, options) {
-      const cap = options?.maxBytes === undefined ? maxBytes : checkMaxBytes(options.maxBytes)
+      let cap = maxBytes
+      let copy = true
+      if (options !== undefined) {
+        if (options.maxBytes !== undefined) cap = checkMaxBytes(options.maxBytes)
+        copy = copiesFixedBytes(options.fixedBytes)
+      }
       // wire.md rule 1: the size cap comes before any decoding.
       if (bytes.length > cap) {
         throw new CodecError(
@@ -74,17 +147,8 @@ export function wireType<T>(name: string, schema: Schema<T>, maxBytes: number): 
           `${name} input is ${bytes.length} bytes, cap is ${cap}`,
         )
       }
-      const r = new Reader(bytes)
-      const value = schema.read(r)
-      // wire.md rule 3: trailing bytes are an error.
-      if (r.pos !== bytes.length) {
-        throw new CodecError(
-          'TrailingBytes',
-          r.pos,
-          `${bytes.length - r.pos} bytes after the ${name}`,
-        )
-      }
-      return value
+      // wire.md rule 3 (trailing bytes are an error) is checked by the compiled reader.
+      return compiled.read(bytes, copy)
     },
     toJson: (value) => schema.toJson(value),
     fromJson: (json) => schema.fromJson(json),

@@ -1,5 +1,6 @@
 // One test per limit and error kind: each fails if its check is deleted.
 import { describe, expect, it } from '@jest/globals'
+import { compile } from '../src/compile.js'
 import {
   BlockProposal,
   CodecError,
@@ -15,8 +16,7 @@ import {
   WithdrawalProofResponse,
   wireTypes,
 } from '../src/index.js'
-import { Reader } from '../src/reader.js'
-import { bool, string } from '../src/schema.js'
+import { bool, string, struct } from '../src/schema.js'
 import { thrown } from './thrown.js'
 import { vectors } from './vectors.js'
 
@@ -188,10 +188,15 @@ describe('ValidatorRecord schema caps', () => {
 
 describe('tags, UTF-8 and trailing bytes', () => {
   it('a bool byte other than 0 or 1 is InvalidTag at that byte', () => {
-    const r = new Reader(Uint8Array.from([1, 0, 2]))
-    expect(bool.read(r)).toBe(true)
-    expect(bool.read(r)).toBe(false)
-    expect(codecError(() => bool.read(r))).toMatchObject({ kind: 'InvalidTag', offset: 2 })
+    const flags = compile<{ a: boolean; b: boolean; c: boolean }>(
+      struct({ a: bool, b: bool, c: bool }),
+      'Flags',
+    )
+    expect(flags.read(Uint8Array.from([1, 0, 1]), true)).toEqual({ a: true, b: false, c: true })
+    expect(codecError(() => flags.read(Uint8Array.from([1, 0, 2]), true))).toMatchObject({
+      kind: 'InvalidTag',
+      offset: 2,
+    })
   })
 
   it('invalid UTF-8 is InvalidUtf8 at the start of the string bytes', () => {
@@ -224,18 +229,49 @@ describe('tags, UTF-8 and trailing bytes', () => {
   })
 
   it('a lone surrogate cannot be encoded (UTF-8 would silently replace it)', () => {
-    expect(() => string().size('a\ud800b')).toThrow(InvalidValueError)
+    expect(() => compile(string(), 'String').size('a\ud800b')).toThrow(InvalidValueError)
   })
 })
 
-describe('byte fields are views into the input', () => {
-  it('aliases the input buffer, without copying', () => {
-    const input = valid('block-3tx').slice()
-    const block = BlockProposal.decode(input)
-    expect(block.signature.buffer).toBe(input.buffer)
-    const tx = block.transactions[0]!
-    const before = tx[0]
-    input[tx.byteOffset] = (before! + 1) & 0xff
-    expect(tx[0]).toBe((before! + 1) & 0xff)
+describe('byte fields: copies or views', () => {
+  const input = () => valid('block-3tx').slice()
+
+  it('copies fixed-size arrays by default, so they do not pin or alias the input', () => {
+    const bytes = input()
+    const block = BlockProposal.decode(bytes)
+    expect(block.signature.buffer).not.toBe(bytes.buffer)
+    expect(block.header.proposer.buffer).not.toBe(bytes.buffer)
+    const before = block.signature[0]!
+    bytes[bytes.length - 64] = (before + 1) & 0xff
+    expect(block.signature[0]).toBe(before)
+  })
+
+  it("views fixed-size arrays with fixedBytes: 'view'", () => {
+    const bytes = input()
+    const block = BlockProposal.decode(bytes, { fixedBytes: 'view' })
+    expect(block.signature.buffer).toBe(bytes.buffer)
+    expect(block.signature.byteOffset).toBe(bytes.length - 64)
+    expect(BlockProposal.decode(bytes, { fixedBytes: 'copy' }).signature.buffer).not.toBe(
+      bytes.buffer,
+    )
+  })
+
+  it('views Vec<u8> fields either way (aliases the input, without copying)', () => {
+    for (const fixedBytes of ['copy', 'view'] as const) {
+      const bytes = input()
+      const tx = BlockProposal.decode(bytes, { fixedBytes }).transactions[0]!
+      expect(tx.buffer).toBe(bytes.buffer)
+      const before = tx[0]!
+      bytes[tx.byteOffset] = (before + 1) & 0xff
+      expect(tx[0]).toBe((before + 1) & 0xff)
+    }
+  })
+
+  it('rejects an unknown fixedBytes option', () => {
+    const err = thrown(
+      () => BlockProposal.decode(input(), { fixedBytes: 'share' as 'view' }),
+      InvalidValueError,
+    )
+    expect(err.path).toBe('$options.fixedBytes')
   })
 })

@@ -18,6 +18,20 @@ describe.each(names)('%s round trips', (name) => {
     )
   })
 
+  it('views decode to the same value, and encodeInto at any offset writes the bytes of encode', () => {
+    fc.assert(
+      fc.property(arbitrary, fc.nat({ max: 9 }), (value, offset) => {
+        const bytes = type.encode(value)
+        expect(type.encodedSize(value)).toBe(bytes.length)
+        expect(type.decode(bytes, { maxBytes: 1 << 24, fixedBytes: 'view' })).toEqual(value)
+        const buffer = new Uint8Array(offset + bytes.length)
+        expect(type.encodeInto(value, buffer, offset)).toBe(bytes.length)
+        expect(buffer.subarray(offset)).toEqual(bytes)
+      }),
+      { numRuns: 100 },
+    )
+  })
+
   it('fromJson(JSON of toJson(v)) equals v and re-encodes to the same bytes', () => {
     fc.assert(
       fc.property(arbitrary, (value) => {
