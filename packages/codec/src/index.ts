@@ -8,9 +8,11 @@
  * trailing bytes rejected. A decoder throws only {@link CodecError}, whose
  * `kind` says what was wrong and `offset` where.
  *
- * Decoded byte fields (hashes, keys, signatures, `Vec<u8>`) are views that
- * alias the input buffer, not copies: copy them (`slice()`) before the input
- * is reused or mutated.
+ * Decoded fixed-size byte arrays (hashes, keys, signatures) are copies by
+ * default, so keeping one does not keep the whole input alive; pass
+ * `{ fixedBytes: 'view' }` for views. `Vec<u8>` fields (transactions, proofs,
+ * outputs) are always views that alias the input buffer: copy them
+ * (`slice()`) before the input is reused or mutated.
  *
  * @example
  *
