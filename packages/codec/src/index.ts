@@ -46,7 +46,14 @@
 
 export { CodecError, type CodecErrorKind, InvalidValueError } from './errors.js'
 export { fromHex, toHex } from './hex.js'
-export { publicKeyFromSecret, sign, verify } from './signing.js'
+export {
+  cachedPublicKeyCount,
+  PUBLIC_KEY_CACHE_SIZE,
+  publicKeyFromSecret,
+  sign,
+  verify,
+  verifyEncoded,
+} from './signing.js'
 export type {
   BlockHeader,
   Hash,

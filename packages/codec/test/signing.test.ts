@@ -4,8 +4,10 @@ import fc from 'fast-check'
 import {
   BlockProposal,
   ComputeJobResult,
+  cachedPublicKeyCount,
   fromHex,
   InvalidValueError,
+  PUBLIC_KEY_CACHE_SIZE,
   publicKeyFromSecret,
   type SignedWireType,
   sign,
@@ -13,6 +15,7 @@ import {
   ValidatorRecord,
   Vote,
   verify,
+  verifyEncoded,
 } from '../src/index.js'
 import { arbitraries } from './arbitraries.js'
 
@@ -91,6 +94,64 @@ describe.each(
     expect(verify(type, { ...signed, signature: signed.signature.subarray(0, 63) })).toBe(false)
     expect(verify(type, setSigner(signed, new Uint8Array(31)))).toBe(false)
     expect(verify(type, { ...signed, signature: undefined } as never)).toBe(false)
+  })
+
+  it('verifyEncoded checks the received bytes: true exactly when verify is', () => {
+    fc.assert(
+      fc.property(arbitrary, fc.nat(), (value, at) => {
+        const signed = sign(type, setSigner(value, signer), secret)
+        const bytes = type.encode(signed)
+        expect(verifyEncoded(type, bytes, signer)).toBe(true)
+        expect(verifyEncoded(type, bytes, publicKeyFromSecret(randomBytes(32)))).toBe(false)
+        // Any flipped byte, signed part or signature, breaks it.
+        const tampered = bytes.slice()
+        tampered[at % tampered.length] = tampered[at % tampered.length]! ^ 1
+        expect(verifyEncoded(type, tampered, signer)).toBe(false)
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('verifyEncoded is false for truncated or garbage bytes and a malformed key, and never throws', () => {
+    const value = fc.sample(arbitrary, { numRuns: 1, seed: 7 })[0]!
+    const bytes = type.encode(sign(type, setSigner(value, signer), secret))
+    expect(verifyEncoded(type, bytes.subarray(0, bytes.length - 1), signer)).toBe(false)
+    expect(verifyEncoded(type, bytes.subarray(0, 63), signer)).toBe(false)
+    expect(verifyEncoded(type, new Uint8Array(0), signer)).toBe(false)
+    expect(verifyEncoded(type, randomBytes(200), signer)).toBe(false)
+    expect(verifyEncoded(type, bytes, new Uint8Array(31))).toBe(false)
+    expect(verifyEncoded(type, bytes, undefined as never)).toBe(false)
+  })
+})
+
+describe('key objects', () => {
+  const vote = (voter: Uint8Array): Vote => ({
+    ...(fc.sample(arbitraries.Vote, { numRuns: 1, seed: 3 })[0] as Vote),
+    voter,
+  })
+
+  it('the public key cache stays within its bound and still verifies keys it evicted', () => {
+    const first = randomBytes(32)
+    const firstVote = sign(Vote, vote(publicKeyFromSecret(first)), first)
+    expect(verify(Vote, firstVote)).toBe(true)
+    for (let i = 0; i <= PUBLIC_KEY_CACHE_SIZE; i++) {
+      const signed = { ...firstVote, voter: new Uint8Array(randomBytes(32)) }
+      expect(verify(Vote, signed)).toBe(false)
+      expect(cachedPublicKeyCount()).toBeLessThanOrEqual(PUBLIC_KEY_CACHE_SIZE)
+    }
+    // The first key was evicted; it is built again and still verifies, and a wrong one still fails.
+    expect(verify(Vote, firstVote)).toBe(true)
+    expect(verify(Vote, { ...firstVote, signature: new Uint8Array(64) })).toBe(false)
+  })
+
+  it('a secret-key array whose bytes change signs with the new key', () => {
+    const secret = new Uint8Array(randomBytes(32))
+    const before = sign(Vote, vote(publicKeyFromSecret(secret)), secret)
+    expect(verify(Vote, before)).toBe(true)
+    secret.set(randomBytes(32))
+    const after = sign(Vote, vote(publicKeyFromSecret(secret)), secret)
+    expect(verify(Vote, after)).toBe(true)
+    expect(verify(Vote, { ...after, voter: before.voter })).toBe(false)
   })
 })
 

@@ -6,7 +6,11 @@
 // between the last rate that held and the first that did not. The 30-s
 // trials that carry the goal go through the whole validator
 // (bench/suites/gossip-devnet.mjs at the repo root).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { emitProfile, monotonicUs, summarizeProfiles } from '../../../bench/lib/cpu-profiles.mjs'
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
 import { sleep } from './lib/clock.js'
@@ -128,16 +132,19 @@ async function searchSustainedRate(workers, { ladder, trialMs, drainMs }) {
   return { best, trials, capped: firstFailed === undefined }
 }
 
-export async function gossipSuite({ quick, emit }) {
-  const s = quick ? SETTINGS.quick : SETTINGS.full
+export async function gossipSuite({ quick, emit, profile, validators }) {
+  const s = { ...(quick ? SETTINGS.quick : SETTINGS.full), ...(validators ? { validators } : {}) }
   const keys = validatorKeys(s.validators, 'gossip')
   const ports = await freePorts(s.validators)
   const seeds = seedList(keys, ports)
+  const profileDir = profile ? await mkdtemp(join(tmpdir(), 'paraloom-gossip-prof-')) : undefined
   log(SUITE, `starting ${s.validators} validator processes`)
   const workers = await startWorkers(
     WORKER,
     keys.map((k) => `gossip-${k.index}`),
+    { profileDir },
   )
+  const window = {}
   try {
     const inits = await callAll(workers, 'init', (_, i) => ({
       own: { seed: keys[i].seed, port: ports[i] },
@@ -162,10 +169,12 @@ export async function gossipSuite({ quick, emit }) {
       SUITE,
       `mesh formed, ${idle.cpuCores.toFixed(2)} cores busy idle; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`,
     )
+    window.fromUs = monotonicUs()
     const steady = await runTrial(workers, LATENCY_RATE_PER_S, {
       durationMs: s.latencyMs,
       drainMs: s.drainMs,
     })
+    window.toUs = monotonicUs()
     log(SUITE, describeTrial(steady))
     const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
     const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
@@ -189,6 +198,7 @@ export async function gossipSuite({ quick, emit }) {
       detail: `above idle: ${steady.cpuCores.toFixed(2)} cores busy over the trial and its drain, ${idle.cpuCores.toFixed(2)} idle`,
     })
 
+    if (profile) return
     const search = await searchSustainedRate(workers, s)
     emit({
       name: `${s.validators} validator processes, p2p API, ${s.trialMs / 1000}-s trials`,
@@ -199,5 +209,13 @@ export async function gossipSuite({ quick, emit }) {
     })
   } finally {
     await closeWorkers(workers)
+    // Profiles are written as the workers exit; a trial that failed is still worth a look.
+    if (profileDir !== undefined) {
+      if (window.fromUs !== undefined) {
+        const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
+        emitProfile(emit, name, await summarizeProfiles(profileDir, window))
+      }
+      await rm(profileDir, { recursive: true, force: true })
+    }
   }
 }

@@ -5,7 +5,7 @@
  * liveness; `stop()` stops them in reverse order and then libp2p.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import { identify } from '@libp2p/identify'
 import {
@@ -51,7 +51,7 @@ import { ConfigError, RequestError } from './errors.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
 import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scoring.js'
 import { SpamGuard } from './gossip/spam-guard.js'
-import { gossipMessageId } from './gossip/topics.js'
+import { messageIdFn } from './gossip/topics.js'
 import {
   identityFromSolanaKeypair,
   peerIdFromSolanaAddress,
@@ -221,12 +221,15 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
         selectors: { [VALIDATOR_RECORD_NAMESPACE]: records.select },
       }),
       pubsub: gossipsub({
-        globalSignaturePolicy: StrictSign,
+        // Payloads carry their author's signature, checked once per message id by the
+        // topic validator: a gossip-level signature would double the verifies (network.md).
+        globalSignaturePolicy: StrictNoSign,
         // Over the largest topic cap: one RPC over this limit silently cuts the link.
         maxInboundDataLength: GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
         fallbackToFloodsub: false,
         allowedTopics: GOSSIP_KINDS.map((k) => gossipTopic(init.network, k)),
-        msgIdFn: (msg) => gossipMessageId(msg.topic, msg.data),
+        // Content hashes: the same signed bytes are one message whoever relays them.
+        msgIdFn: messageIdFn,
         scoreParams: scoreParams(GOSSIP_KINDS.map((k) => gossipTopic(init.network, k))),
         scoreThresholds: SCORE_THRESHOLDS,
       }),
@@ -235,7 +238,6 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
   return new DefaultParaloomNode(init, libp2p, admission, privateKey)
 }
 
-/** Message ids are content hashes, so the same signed bytes are one message whoever relays them. */
 function checkInit(init: ParaloomNodeInit): void {
   if (!NETWORKS.includes(init.network)) {
     throw new ConfigError(

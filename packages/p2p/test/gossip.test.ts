@@ -8,6 +8,7 @@ import { BlockProposal, ComputeJobResult, sign, Vote } from '@paraloom/codec'
 import {
   GOSSIP_MAX_BYTES,
   type GossipMessage,
+  gossipMessageId,
   gossipTopic,
   type ParaloomNode,
   peerIdFromPublicKeyBytes,
@@ -76,7 +77,30 @@ describe('gossip across a line', () => {
     expect(last.value.height).toBe(1n)
     expect(last.from.equals(line.nodes[0]!.peerId)).toBe(true)
     expect(last.bytes).toEqual(Vote.encode(vote))
+    expect(last.id).toBe(Buffer.from(gossipMessageId(VOTES, Vote.encode(vote))).toString('hex'))
     expect(received[0]).toHaveLength(0)
+  })
+
+  it('the same signed bytes relayed by two peers are one message, authored by their signer', async () => {
+    // StrictNoSign: a gossip message names no author, so node 2 can inject node 0's vote
+    // as it is; both copies share one content id and node 1, between them, delivers it once.
+    const bytes = Vote.encode(signedVote(line.validators[0]!, 30n))
+    const wire: Array<{ type: string }> = []
+    const onWire = (evt: CustomEvent<{ type: string }>) => wire.push(evt.detail)
+    line.nodes[3]!.libp2p.services.pubsub.addEventListener('message', onWire)
+    const before = received.map((r) => r.length)
+    await Promise.all([raw(line.nodes[0]!, bytes), raw(line.nodes[2]!, bytes)])
+    await waitFor('the vote at nodes 1, 3 and 4', () =>
+      [1, 3, 4].every((i) => received[i]!.length === before[i]! + 1),
+    )
+    await sleep(500)
+    line.nodes[3]!.libp2p.services.pubsub.removeEventListener('message', onWire)
+    // The publishers have it already; everybody else exactly once.
+    expect(received.map((r, i) => r.length - before[i]!)).toEqual([0, 1, 0, 1, 1])
+    // Node 3 heard it only through node 2, yet its author is node 0, the signer.
+    expect(received[3]!.at(-1)!.from.equals(line.nodes[0]!.peerId)).toBe(true)
+    expect(received[3]!.at(-1)!.bytes).toEqual(bytes)
+    expect(wire.map((m) => m.type)).toEqual(['unsigned'])
   })
 
   it('rejects each invalid message at the first hop; it reaches nobody else', async () => {
@@ -86,6 +110,7 @@ describe('gossip across a line', () => {
     const tampered = Vote.encode(signedVote(sender, 10n))
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
     const invalid = [
+      // StrictNoSign: the payload signature is the only one, and a bad one dies here.
       ['bad signature', tampered],
       ['unregistered signer', Vote.encode(signedVote(makeValidator(), 11n))],
       ['wrong network', Vote.encode(signedVote(sender, 12n, 'devnet'))],

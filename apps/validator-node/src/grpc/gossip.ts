@@ -146,7 +146,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
             ),
             fromPeerId: message.from.toString(),
             receivedAtMs: BigInt(message.receivedAt),
-            messageId: messageIdHex(network, kind, message.bytes),
+            messageId: message.id,
           })
         }),
       )

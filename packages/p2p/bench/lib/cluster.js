@@ -2,8 +2,11 @@
 // which takes a core for a moment), closed together.
 import { startWorker } from './ipc.js'
 
-/** Starts one worker of `script` per name, `parallel` forks at a time. */
-export async function startWorkers(script, names, { parallel = 4, onEvent } = {}) {
+/**
+ * Starts one worker of `script` per name, `parallel` forks at a time; with
+ * `profileDir`, each writes its V8 CPU profile there when it exits.
+ */
+export async function startWorkers(script, names, { parallel = 4, onEvent, profileDir } = {}) {
   const workers = []
   try {
     for (let i = 0; i < names.length; i += parallel) {
@@ -11,7 +14,7 @@ export async function startWorkers(script, names, { parallel = 4, onEvent } = {}
       workers.push(
         ...(await Promise.all(
           batch.map((name) =>
-            startWorker(script, { name, onEvent: (e, p) => onEvent?.(name, e, p) }),
+            startWorker(script, { name, profileDir, onEvent: (e, p) => onEvent?.(name, e, p) }),
           ),
         )),
       )

@@ -1,6 +1,6 @@
 // What the memory benchmark's attackers send a target validator. They are
 // registered validators (so the target admits them) that misbehave:
-// - gossip: signed gossipsub messages whose payloads are garbage, or over
+// - gossip: gossipsub messages whose payloads are garbage, or over
 //   the topic's cap (rejected by the topic validator, so they cost score);
 // - frames: request/response and raw gossipsub streams carrying garbage,
 //   lengths over the caps, malformed varints, or nothing at all.

@@ -16,10 +16,15 @@ process.once('exit', () => {
  */
 export async function startWorker(
   script,
-  { name, onEvent = () => {}, readyTimeoutMs = 30_000, execArgv = [] },
+  {
+    name,
+    onEvent = () => {},
+    readyTimeoutMs = 30_000,
+    execArgv = [],
+    // BENCH_CPU_PROF_DIR=<dir>: every worker writes a V8 CPU profile there when it exits.
+    profileDir = process.env.BENCH_CPU_PROF_DIR,
+  },
 ) {
-  // BENCH_CPU_PROF_DIR=<dir>: every worker writes a V8 CPU profile there when it exits.
-  const profileDir = process.env.BENCH_CPU_PROF_DIR
   const flags = profileDir ? [...execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : execArgv
   const child = fork(script, [], { serialization: 'advanced', stdio: 'inherit', execArgv: flags })
   workers.add(child)

@@ -8,7 +8,7 @@
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
-import { verify } from '@paraloom/codec'
+import { verifyEncoded } from '@paraloom/codec'
 import { equals } from 'uint8arrays/equals'
 import {
   GOSSIP_KINDS,
@@ -20,14 +20,21 @@ import {
 import { GossipError } from '../errors.js'
 import type { P2PMetrics } from '../metrics.js'
 import { SeenCache } from './seen-cache.js'
-import { type GossipValues, TOPIC_SPECS } from './topics.js'
+import { SignerIds } from './signer-ids.js'
+import { type GossipValues, messageIdOf, TOPIC_SPECS } from './topics.js'
 import { type ValidationResult, validateGossip } from './validate.js'
 
 /** An accepted gossip message, as a subscriber receives it. */
 export interface GossipMessage<K extends GossipKind> {
   value: GossipValues[K]
-  /** The peer that signed and first published it (its signer). */
+  /**
+   * Its author: the PeerId of the payload's signer (voter, proposer,
+   * executor), whichever peer relayed it. Gossipsub runs StrictNoSign, so
+   * the payload signature, checked by the topic validator, is the proof.
+   */
   from: PeerId
+  /** Its gossipsub message id, hex: SHA-256 of the topic name, then the bytes. */
+  id: string
   /** Local receive time, ms since the epoch. */
   receivedAt: number
   /** The exact bincode bytes received. */
@@ -80,11 +87,13 @@ export interface GossipInit {
    * score to sink while its oversize RPCs fill memory.
    */
   onViolation?(peer: PeerId, reason: string): void
-  /** Digests of accepted messages remembered to ignore replays. @default 16384 */
+  /** Ids of accepted messages remembered to ignore replays. @default 16384 */
   seenCacheSize?: number
 }
 
 const DEFAULT_SEEN_CACHE_SIZE = 16_384
+/** Signer PeerIds kept: a validator set, with room to spare. */
+const SIGNER_IDS_SIZE = 4096
 const SUBSCRIBER_POLL_MS = 50
 
 const TO_GOSSIPSUB: Record<ValidationResult, TopicValidatorResult> = {
@@ -97,9 +106,13 @@ export class Gossip implements ParaloomGossip {
   private readonly topics: Record<GossipKind, string>
   private readonly kindByTopic = new Map<string, GossipKind>()
   private readonly handlers = new Map<GossipKind, Set<GossipHandler<GossipKind>>>()
-  /** Values decoded by the validator, handed to the delivery of the same message. */
-  private readonly decoded = new WeakMap<Uint8Array, GossipValues[GossipKind]>()
+  /** What the validator found, handed to the delivery of the same message. */
+  private readonly accepted = new WeakMap<
+    Uint8Array,
+    { value: GossipValues[GossipKind]; from: PeerId }
+  >()
   private readonly seen: SeenCache
+  private readonly signerIds = new SignerIds(SIGNER_IDS_SIZE)
   private running = false
 
   constructor(
@@ -208,7 +221,7 @@ export class Gossip implements ParaloomGossip {
     ) {
       throw new GossipError('Invalid', `${spec.type.name} is not signed by this node's identity`)
     }
-    if (!verify(spec.type, value))
+    if (!verifyEncoded(spec.type, bytes, spec.type.signer(value)))
       throw new GossipError('Invalid', `${spec.type.name} signature does not verify`)
     if (spec.network(value) !== WIRE_NETWORK[this.init.network]) {
       throw new GossipError(
@@ -243,24 +256,21 @@ export class Gossip implements ParaloomGossip {
   private validate(kind: GossipKind, source: PeerId, msg: Message): TopicValidatorResult {
     const topic = this.topics[kind]
     try {
-      const from = msg.type === 'signed' ? msg.from : undefined
-      const verdict = validateGossip(kind, msg.data, from, {
+      const verdict = validateGossip(kind, msg.data, messageIdOf(topic, msg.data), {
         network: WIRE_NETWORK[this.init.network],
         isActiveValidator: this.init.isActiveValidator,
         seen: this.seen,
       })
       this.count(topic, verdict.result)
-      if (verdict.result !== 'accept' && verdict.violation) {
-        this.init.onViolation?.(source, verdict.reason)
+      if (verdict.result === 'accept') {
+        this.accepted.set(msg.data, {
+          value: verdict.value,
+          from: this.signerIds.get(verdict.signer),
+        })
+        return TopicValidatorResult.Accept
       }
-      if (verdict.result === 'accept') this.decoded.set(msg.data, verdict.value)
-      else
-        this.components.log(
-          'gossip %s from %s: %s',
-          verdict.result,
-          from?.toString(),
-          verdict.reason,
-        )
+      if (verdict.violation) this.init.onViolation?.(source, verdict.reason)
+      this.components.log('gossip %s via %p: %s', verdict.result, source, verdict.reason)
       return TO_GOSSIPSUB[verdict.result]
     } catch (err) {
       this.components.log.error('gossip validator failed on %s: %s', topic, (err as Error).message)
@@ -272,15 +282,20 @@ export class Gossip implements ParaloomGossip {
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
     const kind = this.kindByTopic.get(msg.topic)
-    if (kind == null || msg.type !== 'signed') return
-    const value = this.decoded.get(msg.data) ?? TOPIC_SPECS[kind].type.decode(msg.data)
+    // Gossipsub delivers only what the validator accepted, so `accepted` has it.
+    const accepted = this.accepted.get(msg.data)
+    if (kind == null || accepted === undefined) return
+    this.accepted.delete(msg.data)
+    const handlers = this.handlers.get(kind)
+    if (handlers === undefined || handlers.size === 0) return
     const message: GossipMessage<GossipKind> = {
-      value,
-      from: msg.from,
+      value: accepted.value,
+      from: accepted.from,
+      id: Buffer.from(messageIdOf(msg.topic, msg.data)).toString('hex'),
       receivedAt: Date.now(),
       bytes: msg.data,
     }
-    for (const handler of this.handlers.get(kind) ?? []) {
+    for (const handler of handlers) {
       try {
         void Promise.resolve(handler(message)).catch((err: Error) => this.handlerFailed(kind, err))
       } catch (err) {

@@ -1,24 +1,20 @@
 /**
- * A bounded set of message digests, to ignore a valid message seen before
+ * A bounded set of message ids, to ignore a valid message seen before
  * (gossipsub's own seen cache forgets after two minutes; this one forgets
- * only the oldest entries beyond its capacity).
+ * only the oldest entries beyond its capacity). Message ids are already
+ * content hashes (`gossipMessageId`), so nothing is hashed again here.
  */
-import { createHash } from 'node:crypto'
+import { BytesCache } from './bytes-cache.js'
 
 export class SeenCache {
-  private readonly digests = new Set<string>()
+  private readonly ids: BytesCache<true>
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ids = new BytesCache(capacity)
+  }
 
-  /** Adds `data`; false when it was already there. */
-  add(data: Uint8Array): boolean {
-    const digest = createHash('sha256').update(data).digest('base64')
-    if (this.digests.has(digest)) return false
-    if (this.digests.size >= this.capacity) {
-      const oldest = this.digests.values().next().value
-      if (oldest != null) this.digests.delete(oldest)
-    }
-    this.digests.add(digest)
-    return true
+  /** Adds `messageId`; false when it was already there. */
+  add(messageId: Uint8Array): boolean {
+    return this.ids.add(messageId, true)
   }
 }

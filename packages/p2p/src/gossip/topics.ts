@@ -42,3 +42,22 @@ export const TOPIC_SPECS: { readonly [K in GossipKind]: TopicSpec<K> } = {
 export function gossipMessageId(topic: string, data: Uint8Array): Uint8Array {
   return createHash('sha256').update(topic).update(data).digest()
 }
+
+/**
+ * Ids computed by {@link messageIdFn}, by the payload array gossipsub hands
+ * on to the topic validator and delivery (and returns from publish), so the
+ * id is hashed once per message. Weak, so it holds nothing alive.
+ */
+const computedIds = new WeakMap<Uint8Array, Uint8Array>()
+
+/** Gossipsub's `msgIdFn`: {@link gossipMessageId}, remembered for {@link messageIdOf}. */
+export function messageIdFn(msg: { topic: string; data: Uint8Array }): Uint8Array {
+  const id = gossipMessageId(msg.topic, msg.data)
+  computedIds.set(msg.data, id)
+  return id
+}
+
+/** The id of a message whose id gossipsub computed already (else computed now). */
+export function messageIdOf(topic: string, data: Uint8Array): Uint8Array {
+  return computedIds.get(data) ?? gossipMessageId(topic, data)
+}

@@ -1,13 +1,13 @@
 /**
- * The gossip topic validator as a pure function (network.md, "Gossip").
+ * The gossip topic validator as a pure function (network.md, "Gossip" and
+ * "Signing policy"). Gossipsub runs StrictNoSign: a message carries no
+ * gossip-level author or signature, so its payload's own signature is the
+ * only proof of who wrote it, and it is checked here, once per message id.
  * Reject: over the topic's cap, does not decode, wrong network, signer not an
- * active validator, bad signature, signer is not the gossip `from` peer.
- * Ignore: a duplicate. Accept: everything else.
+ * active validator, bad signature. Ignore: a duplicate. Accept: everything else.
  */
 
-import type { PeerId } from '@libp2p/interface'
-import { verify } from '@paraloom/codec'
-import { equals } from 'uint8arrays/equals'
+import { verifyEncoded } from '@paraloom/codec'
 import type { GossipKind, WireNetwork } from '../constants.js'
 import type { SeenCache } from './seen-cache.js'
 import { type GossipValues, TOPIC_SPECS } from './topics.js'
@@ -15,7 +15,12 @@ import { type GossipValues, TOPIC_SPECS } from './topics.js'
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
 export type Verdict<K extends GossipKind> =
-  | { result: 'accept'; value: GossipValues[K] }
+  | {
+      result: 'accept'
+      value: GossipValues[K]
+      /** The payload's signer (voter, proposer, executor): the message's author. */
+      signer: Uint8Array
+    }
   | {
       result: 'reject' | 'ignore'
       reason: string
@@ -33,10 +38,14 @@ export interface ValidationContext {
   seen: SeenCache
 }
 
+/**
+ * `messageId` is the message's gossipsub id (`gossipMessageId`), which the
+ * seen cache remembers; the caller has it from gossipsub already.
+ */
 export function validateGossip<K extends GossipKind>(
   kind: K,
   data: Uint8Array,
-  from: PeerId | undefined,
+  messageId: Uint8Array,
   context: ValidationContext,
 ): Verdict<K> {
   const spec = TOPIC_SPECS[kind]
@@ -58,10 +67,8 @@ export function validateGossip<K extends GossipKind>(
   if (network !== context.network) return reject(`network ${network}, expected ${context.network}`)
   const signer = spec.type.signer(value)
   if (!context.isActiveValidator(signer)) return reject('signer is not an active validator')
-  if (!verify(spec.type, value)) return reject('signature does not verify')
-  if (from?.type !== 'Ed25519' || !equals(from.publicKey.raw, signer)) {
-    return reject('signer is not the gossip sender')
-  }
-  if (!context.seen.add(data)) return { result: 'ignore', reason: 'duplicate' }
-  return { result: 'accept', value }
+  // The received bytes, not a re-encoding: only the encoding that was signed is accepted.
+  if (!verifyEncoded(spec.type, data, signer)) return reject('signature does not verify')
+  if (!context.seen.add(messageId)) return { result: 'ignore', reason: 'duplicate' }
+  return { result: 'accept', value, signer }
 }
