@@ -2,6 +2,7 @@ import { ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
+import { peersCommand } from './commands/peers.js'
 import { registryCommand } from './commands/registry.js'
 import { validatorCommand } from './commands/validator.js'
 
@@ -28,6 +29,7 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
     .version(packageVersion(import.meta.url), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
   program.addCommand(validatorCommand(io))
+  program.addCommand(peersCommand(io, setExitCode))
   program.addCommand(codecCommand(io, setExitCode))
   program.addCommand(registryCommand(io, setExitCode))
   program.addCommand(devnetCommand(io, setExitCode))

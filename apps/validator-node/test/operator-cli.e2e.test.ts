@@ -6,19 +6,21 @@ import { describe, expect, it, jest } from '@jest/globals'
 import { spawnCli } from './helpers/cli.js'
 
 // Each case starts the CLI as a process: seconds on a loaded machine.
-jest.setTimeout(60_000)
+jest.setTimeout(300_000)
+
+const cli = (args: string[]) => spawnCli(args, { timeoutMs: 90_000 })
 
 const repoFile = (path: string): string => new URL(`../../../${path}`, import.meta.url).pathname
 
 describe('paraloom, as an operator first meets it', () => {
   it.each([['--version'], ['-V']])('%s prints the package version', async (flag) => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-    const r = await spawnCli([flag])
+    const r = await cli([flag])
     expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' })
   })
 
   it('validator start without a network names the --network flag, exit 2', async () => {
-    const r = await spawnCli([
+    const r = await cli([
       'validator',
       'start',
       '--program-id',
@@ -34,7 +36,7 @@ describe('paraloom, as an operator first meets it', () => {
     [['registry', 'list']],
     [['devnet', 'init']],
   ])('%j --help offers -u, --url and hides the old spellings', async (command) => {
-    const r = await spawnCli([...command, '--help'])
+    const r = await cli([...command, '--help'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^ {2}-u, --url <url> /m)
     expect(r.stdout).not.toMatch(/^ {2}--rpc(-url)? </m)
@@ -42,7 +44,7 @@ describe('paraloom, as an operator first meets it', () => {
 
   it('validator start takes --rpc-url as an alias of --url', async () => {
     // Both spellings disagreeing is refused before anything starts: proof both are read.
-    const r = await spawnCli([
+    const r = await cli([
       'validator',
       'start',
       '--network',
@@ -57,7 +59,7 @@ describe('paraloom, as an operator first meets it', () => {
   })
 
   it('codec --help points at docs/wire.md, which exists', async () => {
-    const r = await spawnCli(['codec', 'decode', '--help'])
+    const r = await cli(['codec', 'decode', '--help'])
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('docs/wire.md')
     expect(existsSync(repoFile('docs/wire.md'))).toBe(true)
   })

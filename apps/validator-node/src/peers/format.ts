@@ -1,0 +1,144 @@
+/**
+ * How `paraloom peers` prints what a node's PeerMonitor service says: a table
+ * like `solana gossip` for people, one JSON object per line for scripts.
+ */
+import {
+  type HistoryGap,
+  type ListPeersResponse,
+  type Observer,
+  PeerState,
+  type PeerStatus,
+  type PeerTransition,
+} from '@paraloom/proto'
+
+/** The state names operators see (and `--json` prints). */
+export type StateName = 'CONNECTED' | 'SLOW' | 'OFFLINE' | 'UNKNOWN'
+
+export function stateName(state: PeerState): StateName {
+  switch (state) {
+    case PeerState.PEER_STATE_CONNECTED:
+      return 'CONNECTED'
+    case PeerState.PEER_STATE_SLOW:
+      return 'SLOW'
+    case PeerState.PEER_STATE_OFFLINE:
+      return 'OFFLINE'
+    default:
+      return 'UNKNOWN'
+  }
+}
+
+/** One peer as `--json` prints it. */
+export interface PeerJson {
+  validator: string
+  peer_id: string
+  state: StateName
+  /** Last ping round trip, null if the peer never replied. */
+  rtt_ms: number | null
+  /** Unix ms since which the peer has been in `state`. */
+  since_ms: number
+  missed: number
+  /** Unix ms of the last reply, null if never. */
+  last_seen_ms: number | null
+}
+
+export function peerJson(p: PeerStatus): PeerJson {
+  return {
+    validator: p.validator,
+    peer_id: p.peerId,
+    state: stateName(p.state),
+    rtt_ms: p.rttMs === undefined ? null : round1(p.rttMs),
+    since_ms: Number(p.sinceMs),
+    missed: p.consecutiveMisses,
+    last_seen_ms: p.lastSeenMs === undefined ? null : Number(p.lastSeenMs),
+  }
+}
+
+/** One transition as `--json --watch` prints it: the peer's new state under the same keys. */
+export function transitionJson(t: PeerTransition): PeerJson & {
+  event: 'transition'
+  from: StateName
+  reason: string
+  sequence: number
+} {
+  return {
+    event: 'transition',
+    validator: t.validator,
+    peer_id: t.peerId,
+    state: stateName(t.to),
+    rtt_ms: t.rttMs === undefined ? null : round1(t.rttMs),
+    since_ms: Number(t.atMs),
+    missed: t.consecutiveMisses,
+    last_seen_ms: t.rttMs === undefined ? null : Number(t.atMs),
+    from: stateName(t.from),
+    reason: t.reason,
+    sequence: Number(t.sequence),
+  }
+}
+
+/** Peers in a stable order: by validator identity. */
+export function sortedPeers(peers: readonly PeerStatus[]): PeerStatus[] {
+  return [...peers].sort((a, b) =>
+    a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0,
+  )
+}
+
+/** The `solana gossip`-like table of `res`, with a summary line; ages relative to `nowMs`. */
+export function peerTable(res: ListPeersResponse, nowMs: number): string {
+  const peers = sortedPeers(res.peers)
+  const rows = [
+    ['VALIDATOR', 'PEER ID', 'STATE', 'FOR', 'RTT', 'MISSED'],
+    ...peers.map((p) => [
+      p.validator,
+      p.peerId,
+      stateName(p.state),
+      duration(nowMs - Number(p.sinceMs)),
+      p.rttMs === undefined ? '-' : `${round1(p.rttMs)} ms`,
+      String(p.consecutiveMisses),
+    ]),
+  ]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  )
+  return `${lines.join('\n')}\n${summary(peers, res.observer)}`
+}
+
+function summary(peers: readonly PeerStatus[], observer: Observer | undefined): string {
+  const counts: Record<StateName, number> = { CONNECTED: 0, SLOW: 0, OFFLINE: 0, UNKNOWN: 0 }
+  for (const p of peers) counts[stateName(p.state)]++
+  const byState = (Object.keys(counts) as StateName[]).map((s) => `${counts[s]} ${s}`).join(', ')
+  const who =
+    observer === undefined ? '' : ` (seen by ${observer.validator} on ${observer.network})`
+  return `${peers.length} peers: ${byState}${who}`
+}
+
+/** One transition as a log-like line for `--watch`. */
+export function transitionLine(t: PeerTransition): string {
+  const rtt = t.rttMs === undefined ? '-' : `${round1(t.rttMs)} ms`
+  return `${new Date(Number(t.atMs)).toISOString()}  ${t.validator}  ${stateName(t.from)} -> ${stateName(t.to)}  reason=${t.reason} rtt=${rtt} missed=${t.consecutiveMisses}`
+}
+
+export function gapLine(gap: HistoryGap): string {
+  const why = gap.reason === 'restarted' ? 'the node restarted' : 'its history no longer holds them'
+  return `missed transitions after ${gap.requestedAfter} (${why}): a fresh snapshot follows`
+}
+
+/** `1h02m`, `3m12s`, `4.2s`, `350ms`: how long, for people. */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-'
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  const s = ms / 1000
+  if (s < 60) return `${s.toFixed(1)}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10
+}

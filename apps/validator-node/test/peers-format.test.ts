@@ -1,0 +1,93 @@
+import { describe, expect, it } from '@jest/globals'
+import { PeerState, type PeerStatus } from '@paraloom/proto'
+import { duration, peerJson, peerTable, stateName, transitionJson } from '../src/peers/format.js'
+
+const peer = (over: Partial<PeerStatus> = {}): PeerStatus => ({
+  peerId: '12D3KooWPeer',
+  validator: 'Val1',
+  state: PeerState.PEER_STATE_CONNECTED,
+  rttMs: 1.234,
+  consecutiveMisses: 0,
+  sinceMs: 1_000n,
+  ...over,
+})
+
+describe('paraloom peers output', () => {
+  it('--json keys: validator, peer_id, state, rtt_ms, since_ms (null RTT when never answered)', () => {
+    expect(peerJson(peer())).toEqual({
+      validator: 'Val1',
+      peer_id: '12D3KooWPeer',
+      state: 'CONNECTED',
+      rtt_ms: 1.2,
+      since_ms: 1000,
+      missed: 0,
+      last_seen_ms: null,
+    })
+    expect(
+      peerJson(peer({ rttMs: undefined, state: PeerState.PEER_STATE_UNKNOWN })).rtt_ms,
+    ).toBeNull()
+  })
+
+  it('a state number it does not know is UNKNOWN, never a crash', () => {
+    expect(stateName(99 as PeerState)).toBe('UNKNOWN')
+    expect(stateName(PeerState.PEER_STATE_UNSPECIFIED)).toBe('UNKNOWN')
+  })
+
+  it('a transition prints the new state under the same keys, plus from and reason', () => {
+    const t = transitionJson({
+      sequence: 7n,
+      peerId: 'p',
+      validator: 'V',
+      from: PeerState.PEER_STATE_CONNECTED,
+      to: PeerState.PEER_STATE_OFFLINE,
+      atMs: 5000n,
+      consecutiveMisses: 3,
+      reason: 'timeout',
+    })
+    expect(t).toMatchObject({
+      state: 'OFFLINE',
+      from: 'CONNECTED',
+      since_ms: 5000,
+      rtt_ms: null,
+      sequence: 7,
+    })
+  })
+
+  it('the table sorts by validator and ends with the counts', () => {
+    const text = peerTable(
+      {
+        observer: { peerId: 'o', validator: 'Obs', incarnation: 'i', network: 'devnet' },
+        lastSequence: 0n,
+        atMs: 0n,
+        peers: [
+          peer({
+            validator: 'B',
+            state: PeerState.PEER_STATE_OFFLINE,
+            rttMs: undefined,
+            consecutiveMisses: 3,
+          }),
+          peer({ validator: 'A' }),
+        ],
+      },
+      61_000,
+    )
+    const lines = text.split('\n')
+    expect(lines[1]).toMatch(/^A +12D3KooWPeer +CONNECTED +1m00s +1\.2 ms +0$/)
+    expect(lines[2]).toMatch(/^B +12D3KooWPeer +OFFLINE +1m00s +- +3$/)
+    expect(lines[3]).toBe(
+      '2 peers: 1 CONNECTED, 0 SLOW, 1 OFFLINE, 0 UNKNOWN (seen by Obs on devnet)',
+    )
+  })
+
+  it.each([
+    [-1, '-'],
+    [Number.NaN, '-'],
+    [350, '350ms'],
+    [4200, '4.2s'],
+    [192_000, '3m12s'],
+    [3_720_000, '1h02m'],
+    [3 * 86_400_000, '3d00h'],
+  ])('duration(%d) is %s', (ms, text) => {
+    expect(duration(ms)).toBe(text)
+  })
+})
