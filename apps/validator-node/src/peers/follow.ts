@@ -5,6 +5,7 @@
  * incarnation it saw it in. The node answers a resume it cannot serve with a
  * HistoryGap and a fresh snapshot, so nothing is missed silently.
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import { type ClientReadableStream, credentials, type ServiceError } from '@grpc/grpc-js'
 import { type PeerEvent, PeerMonitorClient, type WatchPeersRequest } from '@paraloom/proto'
 
@@ -58,7 +59,7 @@ export async function followPeers(init: FollowInit): Promise<void> {
     const retryInMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(failures, 20))
     failures++
     init.onStatus({ connected: false, error, retryInMs })
-    await abortableSleep(retryInMs, signal)
+    await delay(retryInMs, undefined, { signal }).catch(() => {}) // an abort ends the wait
   }
 }
 
@@ -115,17 +116,5 @@ function streamOnce(
       call.on('error', (e: ServiceError) => finish(e.details || e.message))
       call.on('end', () => finish('the node ended the stream'))
     })
-  })
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
   })
 }
