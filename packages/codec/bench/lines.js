@@ -4,6 +4,8 @@ import { goal } from '../../../bench/lib/emit.mjs'
 import { round, summarize } from '../../../bench/lib/stats.mjs'
 
 export const OURS = '@paraloom/codec'
+/** The codec writing into a reused buffer (`encodeInto`) and decoding byte arrays as views. */
+export const OURS_REUSED = '@paraloom/codec (encodeInto, views)'
 /** Goal: decode at least this many times faster than npm `borsh`. */
 const BORSH_DECODE_SPEEDUP_GOAL = 5
 

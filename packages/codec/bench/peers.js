@@ -4,6 +4,7 @@
 // bincode), and JSON.stringify/parse of the canonical JSON.
 import * as coral from '@coral-xyz/borsh'
 import * as borsh from 'borsh'
+import { OURS, OURS_REUSED } from './lines.js'
 
 const bytes = (len) => ({ array: { type: 'u8', len } })
 
@@ -130,12 +131,22 @@ export function peersFor(workload) {
   }
   const json = type.toJson(value)
   const jsonText = JSON.stringify(json)
+  const reused = new Uint8Array(ours.length)
   return [
     {
-      peer: '@paraloom/codec',
+      peer: OURS,
       size: ours.length,
       encode: () => type.encode(value),
       decode: () => type.decode(ours),
+    },
+    {
+      // The codec without allocating the output (encodeInto a buffer kept
+      // across calls) and without copying hashes and keys (views): how much
+      // of the default path is allocation.
+      peer: OURS_REUSED,
+      size: ours.length,
+      encode: () => type.encodeInto(value, reused),
+      decode: () => type.decode(ours, { fixedBytes: 'view' }),
     },
     {
       peer: 'borsh',

@@ -16,7 +16,7 @@ import {
   truncated,
   u64From,
   utf8Bytes,
-  viewBytes,
+  viewSource,
   write64,
   writeLength,
   writeUtf8,
@@ -291,7 +291,7 @@ export function fixedBytes(length: number): Schema<Uint8Array> {
       const v = c.local('a')
       emitNeed(c, length, `[u8; ${length}]`)
       c.line(
-        `const ${v} = copy ? ${c.constant(copyBytes)}(b, p, ${length}) : ${c.constant(viewBytes)}(b, p, ${length}); p += ${length};`,
+        `const ${v} = copy ? ${c.constant(copyBytes)}(b, p, ${length}) : ${viewSource(String(length))}; p += ${length};`,
       )
       return v
     },
@@ -327,7 +327,7 @@ export function bytes(options: { max?: number } = {}): Schema<Uint8Array> {
     emitRead(c) {
       const n = emitCount(c, 1, max, 'Vec<u8>', 'bytes')
       const v = c.local('a')
-      c.line(`const ${v} = ${c.constant(viewBytes)}(b, p, ${n}); p += ${n};`)
+      c.line(`const ${v} = ${viewSource(n)}; p += ${n};`)
       return v
     },
   }

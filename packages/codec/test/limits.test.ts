@@ -267,6 +267,16 @@ describe('byte fields: copies or views', () => {
     }
   })
 
+  it('gives plain Uint8Arrays for a Node Buffer input, views at the right bytes', () => {
+    const bytes = Buffer.concat([Buffer.from([9, 9, 9]), input()]).subarray(3)
+    const block = BlockProposal.decode(bytes, { fixedBytes: 'view' })
+    for (const field of [block.signature, block.transactions[0]!]) {
+      expect(Object.getPrototypeOf(field)).toBe(Uint8Array.prototype)
+      expect(field.buffer).toBe(bytes.buffer)
+    }
+    expect(block).toEqual(BlockProposal.decode(input()))
+  })
+
   it('rejects an unknown fixedBytes option', () => {
     const err = thrown(
       () => BlockProposal.decode(input(), { fixedBytes: 'share' as 'view' }),
