@@ -1,8 +1,8 @@
 /**
  * Compiles a schema (schema.ts) once, when its wire type is defined, into
- * three specialised functions: `size` (checks the value and returns its exact
- * encoded length), `write` (writes an already checked value) and `read` (the
- * bounded decoder). Every nested struct, option, enum and vec item is
+ * specialised functions: `size` (checks the value and returns its exact
+ * encoded length), `encode` and `encodeInto` (the same checks, then the
+ * writes) and `decode` (the size cap, then the bounded reader). Every nested struct, option, enum and vec item is
  * inlined, so a call does no per-field dispatch and allocates nothing but
  * the result, as protobufjs and avsc do.
  *
@@ -21,6 +21,8 @@
  * writes into `out` at `p`.
  */
 import { CodecError, InvalidValueError } from './errors.js'
+import { allocateOutput } from './output.js'
+import type { DecodeOptions } from './wire-type.js'
 
 /** The source of one generated function, with the constants it sees. */
 export class Code {
@@ -252,19 +254,77 @@ export function writeUtf8(out: Uint8Array, p: number, v: string): number {
   return p + 8 + written
 }
 
-// ---- compiling a schema -----------------------------------------------------
+// ---- entry points ---------------------------------------------------------
 
-/** The specialised functions of one schema. */
+function trailing(at: number, length: number, name: string): CodecError {
+  return new CodecError('TrailingBytes', at, `${length - at} bytes after the ${name}`)
+}
+
+/** wire.md rule 1: an input over the size cap, rejected before any decoding. */
+function tooLarge(cap: number, length: number, name: string): CodecError {
+  return new CodecError('TooLarge', cap, `${name} input is ${length} bytes, cap is ${cap}`)
+}
+
+/** The size cap of `options`, `fallback` when it names none. */
+function capOf(options: DecodeOptions, fallback: number): number {
+  const { maxBytes } = options
+  if (maxBytes === undefined) return fallback
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new InvalidValueError(
+      '$options.maxBytes',
+      `expected a non-negative integer, got ${maxBytes}`,
+    )
+  }
+  return maxBytes
+}
+
+/** Whether `options` has fixed-size byte arrays copied (the default) or viewed. */
+function copiesOf(options: DecodeOptions): boolean {
+  const { fixedBytes } = options
+  if (fixedBytes === undefined || fixedBytes === 'copy') return true
+  if (fixedBytes === 'view') return false
+  throw new InvalidValueError(
+    '$options.fixedBytes',
+    `expected 'copy' or 'view', got ${String(fixedBytes)}`,
+  )
+}
+
+/** Checks where `encodeInto` may write `size` bytes; returns the offset. */
+function checkRoom(name: string, buffer: Uint8Array, offset: unknown, size: number): number {
+  if (!(buffer instanceof Uint8Array)) {
+    throw new TypeError(`${name}.encodeInto: expected a Uint8Array to write into`)
+  }
+  if (
+    !Number.isSafeInteger(offset) ||
+    (offset as number) < 0 ||
+    (offset as number) > buffer.length
+  ) {
+    throw new RangeError(
+      `${name}.encodeInto: offset ${offset} is outside the buffer of ${buffer.length} bytes`,
+    )
+  }
+  const at = offset as number
+  if (size > buffer.length - at) {
+    throw new RangeError(
+      `${name}.encodeInto: the value needs ${size} bytes, ${buffer.length - at} remain after offset ${at}`,
+    )
+  }
+  return at
+}
+
+/** The output may be unzeroed memory (output.ts): every byte must have been written. */
+function changed(name: string, written: number, size: number): Error {
+  return new Error(`${name}: wrote ${written} bytes of ${size}, the value changed while encoding`)
+}
+
+// ---- compiling a wire type ----------------------------------------------------
+
+/** The specialised entry points of one wire type (see `WireType` for their contracts). */
 export interface Compiled<T> {
-  /** Checks `value` and returns its exact encoded size; throws `InvalidValueError`. */
   size(value: T): number
-  /** Writes a value already checked by `size` into `out` at `offset`; returns the end. */
-  write(out: Uint8Array, offset: number, value: T): number
-  /**
-   * Decodes exactly one value from all of `bytes` (`TrailingBytes` after it,
-   * naming `name`). Fixed-size byte arrays are copies when `copy`, views otherwise.
-   */
-  read(bytes: Uint8Array, copy: boolean): T
+  encode(value: T): Uint8Array
+  encodeInto(value: T, buffer: Uint8Array, offset?: number): number
+  decode(bytes: Uint8Array, options?: DecodeOptions): T
 }
 
 /** The subset of a schema that compiling needs (schema.ts imports this module). */
@@ -274,26 +334,58 @@ export interface Emitter {
   emitRead(c: Code): string
 }
 
-function trailing(at: number, length: number, name: string): CodecError {
-  return new CodecError('TrailingBytes', at, `${length - at} bytes after the ${name}`)
-}
-
-/** Generates the size, write and read functions of `schema`, named `name` in errors. */
-export function compile<T>(schema: Emitter, name: string): Compiled<T> {
+/**
+ * Generates the entry points of the wire type `name` (named in errors) with
+ * default size cap `maxBytes`. Each is its own generated function, size
+ * check and write fused, so no call on the hot path is shared between types
+ * (a shared wrapper would see every type and make each call polymorphic).
+ */
+export function compile<T>(schema: Emitter, name: string, maxBytes: number): Compiled<T> {
   const size = new Code()
   schema.emitSize(size, 'value', Path.root)
-  const write = new Code()
-  schema.emitWrite(write, 'value')
-  const read = new Code()
-  const value = schema.emitRead(read)
-  const trailingError = `throw ${read.constant(trailing)}(p, len, ${read.constant(name)});`
+
+  const encode = new Code()
+  schema.emitSize(encode, 'value', Path.root)
+  encode.line(`const out = ${encode.constant(allocateOutput)}(n);`)
+  encode.line('let p = 0;')
+  schema.emitWrite(encode, 'value')
+
+  const encodeInto = new Code()
+  schema.emitSize(encodeInto, 'value', Path.root)
+  encodeInto.line(
+    `const start = ${encodeInto.constant(checkRoom)}(${encodeInto.constant(name)}, out, offset, n);`,
+  )
+  encodeInto.line('let p = start;')
+  schema.emitWrite(encodeInto, 'value')
+
+  const decode = new Code()
+  const value = schema.emitRead(decode)
+  const nameOf = (c: Code) => c.constant(name)
   return {
     size: size.build('value', 'let n = 0;', 'return n;'),
-    write: write.build('out, offset, value', 'let p = offset;', 'return p;'),
-    read: read.build(
-      'b, copy',
-      'const len = b.length, off = b.byteOffset; let ab = null; let p = 0;',
-      `if (p !== len) ${trailingError}\nreturn ${value};`,
+    encode: encode.build(
+      'value',
+      'let n = 0;',
+      `if (p !== n) throw ${encode.constant(changed)}(${nameOf(encode)}, p, n);\nreturn out;`,
+    ),
+    encodeInto: encodeInto.build(
+      'value, out, offset = 0',
+      'let n = 0;',
+      `if (p !== start + n) throw ${encodeInto.constant(changed)}(${nameOf(encodeInto)}, p - start, n);\nreturn n;`,
+    ),
+    decode: decode.build(
+      'b, options',
+      [
+        `let cap = ${maxBytes};`,
+        'let copy = true;',
+        'if (options !== undefined) {',
+        `cap = ${decode.constant(capOf)}(options, cap);`,
+        `copy = ${decode.constant(copiesOf)}(options);`,
+        '}',
+        `if (b.length > cap) throw ${decode.constant(tooLarge)}(cap, b.length, ${nameOf(decode)});`,
+        'const len = b.length, off = b.byteOffset; let ab = null; let p = 0;',
+      ].join('\n'),
+      `if (p !== len) throw ${decode.constant(trailing)}(p, len, ${nameOf(decode)});\nreturn ${value};`,
     ),
   }
 }

@@ -1,6 +1,4 @@
 import { type Compiled, compile } from './compile.js'
-import { CodecError, InvalidValueError } from './errors.js'
-import { allocateOutput } from './output.js'
 import type { Schema } from './schema.js'
 
 /** Options for {@link WireType.decode}. */
@@ -66,90 +64,16 @@ export interface SignedWireType<T extends { signature: Uint8Array }> extends Wir
 
 const SIGNATURE_BYTES = 64
 
-function checkMaxBytes(maxBytes: number): number {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-    throw new InvalidValueError(
-      '$options.maxBytes',
-      `expected a non-negative integer, got ${maxBytes}`,
-    )
-  }
-  return maxBytes
-}
-
-/** Whether fixed-size byte arrays are copied (the default) or viewed. */
-function copiesFixedBytes(fixedBytes: unknown): boolean {
-  if (fixedBytes === undefined || fixedBytes === 'copy') return true
-  if (fixedBytes === 'view') return false
-  throw new InvalidValueError(
-    '$options.fixedBytes',
-    `expected 'copy' or 'view', got ${String(fixedBytes)}`,
-  )
-}
-
-/** Checks where `encodeInto` may write; returns the offset. */
-function checkRoom(name: string, buffer: Uint8Array, offset: number, size: number): number {
-  if (!(buffer instanceof Uint8Array)) {
-    throw new TypeError(`${name}.encodeInto: expected a Uint8Array to write into`)
-  }
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset > buffer.length) {
-    throw new RangeError(
-      `${name}.encodeInto: offset ${offset} is outside the buffer of ${buffer.length} bytes`,
-    )
-  }
-  if (size > buffer.length - offset) {
-    throw new RangeError(
-      `${name}.encodeInto: the value needs ${size} bytes, ${buffer.length - offset} remain after offset ${offset}`,
-    )
-  }
-  return offset
-}
-
 /** Binds a schema to a Rust name and a default size cap, compiling it once. */
 export function wireType<T>(name: string, schema: Schema<T>, maxBytes: number): WireType<T> {
-  const compiled: Compiled<T> = compile(schema, name)
+  const compiled: Compiled<T> = compile(schema, name, maxBytes)
   return {
     name,
     maxBytes,
-    encode(value) {
-      const size = compiled.size(value)
-      const out = allocateOutput(size)
-      // The output may be unzeroed memory: every byte must have been written.
-      const end = compiled.write(out, 0, value)
-      if (end !== size)
-        throw new Error(
-          `${name}.encode wrote ${end} bytes of ${size}: the value changed while encoding`,
-        )
-      return out
-    },
-    encodedSize: (value) => compiled.size(value),
-    encodeInto(value, buffer, offset = 0) {
-      const size = compiled.size(value)
-      const start = checkRoom(name, buffer, offset, size)
-      const end = compiled.write(buffer, start, value)
-      if (end !== start + size)
-        throw new Error(
-          `${name}.encodeInto wrote ${end - start} bytes of ${size}: the value changed while encoding`,
-        )
-      return size
-    },
-    decode(bytes, options) {
-      let cap = maxBytes
-      let copy = true
-      if (options !== undefined) {
-        if (options.maxBytes !== undefined) cap = checkMaxBytes(options.maxBytes)
-        copy = copiesFixedBytes(options.fixedBytes)
-      }
-      // wire.md rule 1: the size cap comes before any decoding.
-      if (bytes.length > cap) {
-        throw new CodecError(
-          'TooLarge',
-          cap,
-          `${name} input is ${bytes.length} bytes, cap is ${cap}`,
-        )
-      }
-      // wire.md rule 3 (trailing bytes are an error) is checked by the compiled reader.
-      return compiled.read(bytes, copy)
-    },
+    encode: compiled.encode,
+    encodedSize: compiled.size,
+    encodeInto: compiled.encodeInto,
+    decode: compiled.decode,
     toJson: (value) => schema.toJson(value),
     fromJson: (json) => schema.fromJson(json),
   }

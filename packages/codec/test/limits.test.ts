@@ -191,9 +191,10 @@ describe('tags, UTF-8 and trailing bytes', () => {
     const flags = compile<{ a: boolean; b: boolean; c: boolean }>(
       struct({ a: bool, b: bool, c: bool }),
       'Flags',
+      3,
     )
-    expect(flags.read(Uint8Array.from([1, 0, 1]), true)).toEqual({ a: true, b: false, c: true })
-    expect(codecError(() => flags.read(Uint8Array.from([1, 0, 2]), true))).toMatchObject({
+    expect(flags.decode(Uint8Array.from([1, 0, 1]))).toEqual({ a: true, b: false, c: true })
+    expect(codecError(() => flags.decode(Uint8Array.from([1, 0, 2])))).toMatchObject({
       kind: 'InvalidTag',
       offset: 2,
     })
@@ -229,7 +230,7 @@ describe('tags, UTF-8 and trailing bytes', () => {
   })
 
   it('a lone surrogate cannot be encoded (UTF-8 would silently replace it)', () => {
-    expect(() => compile(string(), 'String').size('a\ud800b')).toThrow(InvalidValueError)
+    expect(() => compile(string(), 'String', 64).size('a\ud800b')).toThrow(InvalidValueError)
   })
 })
 
