@@ -1,8 +1,17 @@
+import { writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
 import { createLogger, UsageError } from '@paraloom/cli-kit'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { type ConfigOverrides, loadConfig, NETWORKS } from '../config/index.js'
+import {
+  type ConfigOverrides,
+  loadConfig,
+  NETWORKS,
+  type NetworkName,
+  parseConfigText,
+} from '../config/index.js'
+import { validatorTomlTemplate } from '../config/template.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
@@ -34,6 +43,38 @@ export function validatorCommand(io: CliIo): Command {
         `wrote ${opts.out}\nidentity: ${address}\npeer id:  ${peerIdFromPublicKeyBytes(keypair.publicKey).toString()}\n`,
       )
     })
+
+  const init = validator
+    .command('init')
+    .description(
+      'Write a commented validator.toml with every default (never overwrites without --force).',
+    )
+    .option('--out <file>', 'where to write it', 'validator.toml')
+    .addOption(
+      new Option('--network <net>', 'Paraloom network').choices(NETWORKS).makeOptionMandatory(),
+    )
+    .option('--program-id <address>', 'registry program id ([registry] program_id)')
+    .option('--force', 'overwrite an existing file')
+  addUrlOption(init, 'Solana JSON-RPC URL ([registry] rpc_url)').action(async (opts: InitFlags) => {
+    const text = validatorTomlTemplate({
+      network: opts.network,
+      programId: opts.programId,
+      rpcUrl: urlFlag(opts),
+    })
+    // The flags are checked the way the node will read the file: a bad value is refused now.
+    parseConfigText(text, {}, opts.out, dirname(resolve(opts.out)))
+    try {
+      await writeFile(opts.out, text, { flag: opts.force === true ? 'w' : 'wx' })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EEXIST')
+        throw new UsageError(`${opts.out} exists: pass --force to overwrite it`)
+      throw new UsageError(`cannot write ${opts.out} (${code ?? (err as Error).message})`)
+    }
+    io.stdout.write(
+      `wrote ${opts.out}\nnext: paraloom validator keygen --out ${join(dirname(opts.out), 'validator-keypair.json')}, then paraloom validator start --config ${opts.out}\n`,
+    )
+  })
 
   const start = validator
     .command('start')
@@ -107,6 +148,13 @@ export function validatorCommand(io: CliIo): Command {
     })
 
   return validator
+}
+
+interface InitFlags extends UrlFlags {
+  out: string
+  network: NetworkName
+  programId?: string
+  force?: boolean
 }
 
 interface StartFlags extends UrlFlags {
