@@ -38,6 +38,8 @@ export class ConfigError extends CodedError<ConfigErrorCode> {
 }
 
 export type RequestErrorCode =
+  /** The caller's request is not a valid value of its wire type (e.g. a field out of range). */
+  | 'Invalid'
   /** The deadline passed (dial included) or the caller aborted. */
   | 'Timeout'
   | 'Aborted'
@@ -49,13 +51,16 @@ export type RequestErrorCode =
   | 'Malformed'
   /** The frame does not decode as the expected wire type. */
   | 'Decode'
-  /** The responder closed the stream without answering (refused, e.g. rate-limited). */
+  /**
+   * Outbound: the responder closed the stream without answering (refused,
+   * e.g. rate-limited or no handler). Inbound: refused for want of a handler.
+   */
   | 'Refused'
   /** The responder reset the stream (its handler failed). */
   | 'Reset'
   /** Inbound only: the peer is over its rate or concurrency limit. */
   | 'RateLimited'
-  /** Inbound only: no handler, or the handler threw. */
+  /** Inbound only: the handler threw, or answered over the response cap. */
   | 'HandlerFailed'
   /** The node is not running. */
   | 'NotStarted'

@@ -104,7 +104,15 @@ export {
   solanaAddressFromPublicKey,
 } from './identity.js'
 export * from './liveness/index.js'
-export type { CounterHook, GaugeHook, HistogramHook, Labels, P2PMetrics } from './metrics.js'
+export {
+  BACKGROUND_FAILURES,
+  type BackgroundFailure,
+  type CounterHook,
+  type GaugeHook,
+  type HistogramHook,
+  type Labels,
+  type P2PMetrics,
+} from './metrics.js'
 export {
   createParaloomNode,
   type ParaloomNode,
@@ -113,6 +121,13 @@ export {
   type ParaloomServices,
   type PeerTarget,
 } from './node.js'
+export {
+  BAN_SCORE,
+  PEER_OFFENCES,
+  PeerAction,
+  type PeerBan,
+  type PeerOffence,
+} from './peers/index.js'
 export type { InboundLimits } from './reqresp/inbound-limiter.js'
 export type { RequestHandlers } from './reqresp/index.js'
 export type { RequestContext, RequestHandler, RequestOptions } from './reqresp/protocol.js'

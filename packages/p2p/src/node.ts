@@ -61,6 +61,7 @@ import {
 } from './identity.js'
 import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
 import type { P2PMetrics } from './metrics.js'
+import { PeerActions, type PeerBan } from './peers/peer-actions.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
 import { createProtocols, type RequestHandlers } from './reqresp/index.js'
 import type { RequestOptions } from './reqresp/protocol.js'
@@ -100,7 +101,10 @@ export interface ParaloomNodeInit {
   gossip?: {
     /** Gossip score under which a peer is disconnected and banned. @default -100 */
     disconnectBelowScore?: number
-    /** How long a peer banned for its gossip score is refused, in milliseconds. @default 600000 */
+    /**
+     * How long a banned peer is refused, in milliseconds: banned for its
+     * gossip, or for its requests (one ban store serves both). @default 600000
+     */
     banDurationMs?: number
   }
   /** Liveness options (ping interval, timeout, thresholds); the observer is this node. */
@@ -131,8 +135,11 @@ export interface ParaloomNodeEvents {
   'discovery:round': CustomEvent<DiscoveryRound>
   /** The registry changed (after discovery applied it). */
   'directory:change': CustomEvent<DirectoryChange>
-  /** A peer was disconnected and banned for its gossip score. */
-  'peer:banned': CustomEvent<{ peerId: PeerId; score: number }>
+  /**
+   * A peer was banned and disconnected: what it did (`reason`), when, until
+   * when, and its gossip score at the time.
+   */
+  'peer:banned': CustomEvent<PeerBan & { score: number }>
 }
 
 export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
@@ -154,6 +161,8 @@ export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
   routingTableSize(): number
   /** Is this peer admitted to connect right now? */
   isAdmitted(peerId: PeerId): boolean
+  /** The most recent bans (a bounded list), oldest first. */
+  recentBans(): PeerBan[]
   /** Resolves a validator's current addresses from its DHT record. Throws DiscoveryError. */
   findValidator(
     validator: Uint8Array | string,
@@ -177,6 +186,10 @@ const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
 /** Ping streams allowed at once per connection; kad-dht and liveness both ping. */
 const PING_MAX_STREAMS = 8
 const SEED_BYTES = 32
+/** How long closing a banned peer's connections may take before they are aborted. */
+const BAN_HANG_UP_TIMEOUT_MS = 1000
+/** Inbound streams one connection may hold at once, all protocols together. */
+const MAX_INBOUND_STREAMS_PER_CONNECTION = 256
 
 /** Creates a Paraloom node. Nothing listens or runs until `start()`. */
 export async function createParaloomNode(init: ParaloomNodeInit): Promise<ParaloomNode> {
@@ -199,7 +212,9 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     transports: [tcp()],
     // One socket write per connection per tick instead of two per gossip RPC (coalesced-writes.ts).
     connectionEncrypters: [(components) => coalescedWrites(noise()(components))],
-    streamMuxers: [yamux()],
+    // Every protocol caps its own inbound streams far below this; the muxer's
+    // cap (1000 by default) bounds the streams still negotiating a protocol.
+    streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
     connectionGater: admission.gater(),
     // The liveness scheduler replaces it: libp2p's monitor aborts a connection on one failed ping.
     connectionMonitor: { enabled: false },
@@ -282,6 +297,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   private readonly log: Logger
   private readonly discovery: Discovery
   private readonly spamGuard: SpamGuard
+  private readonly peerActions: PeerActions
   private readonly protocols: ReturnType<typeof createProtocols>
   private unwatchDirectory?: () => void
   private running = false
@@ -299,6 +315,32 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     this.identity = solanaAddressFromPeerId(libp2p.peerId)
     this.log = libp2p.logger.forComponent('paraloom:p2p')
     const services = libp2p.services
+    this.peerActions = new PeerActions(
+      {
+        ban: (peer, durationMs) => admission.ban(peer, durationMs),
+        isBanned: (peer) => admission.isBanned(peer.toString()),
+        disconnect: (peer) => {
+          // Graceful, so the resets already sent go out first; bounded, so the peer cannot stall it.
+          libp2p
+            .hangUp(peer, { signal: AbortSignal.timeout(BAN_HANG_UP_TIMEOUT_MS) })
+            .catch((err: Error) => {
+              this.log('hang up on banned %s failed: %s', peer.toString(), err.message)
+              init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
+            })
+        },
+        log: this.log.newScope('peers'),
+      },
+      {
+        banDurationMs: init.gossip?.banDurationMs ?? DEFAULT_BAN_DURATION_MS,
+        metrics: init.metrics,
+        onBan: (ban) => {
+          const score = (
+            services.pubsub as GossipSub & { getScore(peerId: string): number }
+          ).getScore(ban.peerId.toString())
+          this.safeDispatchEvent('peer:banned', { detail: { ...ban, score } })
+        },
+      },
+    )
     this.protocols = createProtocols(
       {
         dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
@@ -311,6 +353,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         inbound: init.inboundLimits,
         handlers: init.handlers,
         metrics: init.metrics,
+        onPeerAction: (peer, action, offence) => this.peerActions.apply(peer, action, offence),
       },
     )
     this.gossip = new Gossip(
@@ -325,16 +368,10 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     this.spamGuard = new SpamGuard(
       {
         pubsub: services.pubsub as GossipSub & { getScore(peerId: string): number },
-        ban: (peer, durationMs) => admission.ban(peer, durationMs),
-        hangUp: (peer) => libp2p.hangUp(peer),
+        ban: (peer, offence) => this.peerActions.banNow(peer, offence),
         log: this.log.newScope('spam-guard'),
       },
-      {
-        disconnectBelowScore: init.gossip?.disconnectBelowScore ?? DISCONNECT_SCORE,
-        banDurationMs: init.gossip?.banDurationMs ?? DEFAULT_BAN_DURATION_MS,
-        onBan: (peerId, score) =>
-          this.safeDispatchEvent('peer:banned', { detail: { peerId, score } }),
-      },
+      { disconnectBelowScore: init.gossip?.disconnectBelowScore ?? DISCONNECT_SCORE },
     )
     const isConnected = (peer: PeerId): boolean => libp2p.getConnections(peer).length > 0
     this.discovery = new Discovery(
@@ -380,6 +417,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       if (t.to !== PeerState.OFFLINE) return
       libp2p.hangUp(peerIdFromString(t.peer)).catch((err: Error) => {
         this.log('hang up on offline %s failed: %s', t.peer, err.message)
+        init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
       })
     })
   }
@@ -412,6 +450,10 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
 
   isAdmitted(peerId: PeerId): boolean {
     return this.admission.isAdmitted(peerId)
+  }
+
+  recentBans(): PeerBan[] {
+    return this.peerActions.recentBans()
   }
 
   findValidator(
@@ -455,7 +497,11 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       const id = peer.getComponents().findLast((c) => c.name === 'p2p')?.value
       if (id == null) throw new RequestError('Dial', `${peer.toString()} has no /p2p/<peer id>`)
       const peerId = parsePeer(id, 'peer')
-      void this.libp2p.peerStore.merge(peerId, { multiaddrs: [peer] }).catch(() => {})
+      // Best effort: without the address libp2p dials what it already knows.
+      this.libp2p.peerStore.merge(peerId, { multiaddrs: [peer] }).catch((err: Error) => {
+        this.log('cannot store %s for %s: %s', peer.toString(), peerId.toString(), err.message)
+        this.init.metrics?.backgroundFailures?.inc({ where: 'peer_store' })
+      })
       return peerId
     }
     return peer

@@ -16,6 +16,7 @@ import {
 import { encodeFrame, encodeVarint } from '../src/reqresp/frame.js'
 import {
   CountingCounter,
+  connected,
   makeValidator,
   seedOf,
   sleep,
@@ -190,13 +191,28 @@ describe('request/response', () => {
     })
   })
 
-  it('a node without a handler refuses', async () => {
+  it('a node without a handler refuses, and counts it as refused, not as a handler failure', async () => {
+    const failedBefore = requests.get({ direction: 'inbound', outcome: 'HandlerFailed' })
     await expect(
       client.requestWithdrawalProof(server.peerId, {
         network: 'Localnet',
         nullifier: new Uint8Array(32),
       }),
     ).rejects.toMatchObject({ code: 'Refused' })
+    await waitFor(
+      'the refusal counted',
+      () => requests.get({ direction: 'inbound', outcome: 'Refused' }) === 1,
+    )
+    expect(requests.get({ direction: 'inbound', outcome: 'HandlerFailed' })).toBe(failedBefore)
+  })
+
+  it("a caller's out-of-range request is a caller error (Invalid), counted as such", async () => {
+    // maxBlocks is a u32 on the wire: 2**33 cannot be encoded, and nothing is sent.
+    await expect(
+      server.requestStateSync(client.peerId, { ...request, maxBlocks: 2 ** 33 }),
+    ).rejects.toMatchObject({ name: 'RequestError', code: 'Invalid' })
+    expect(requests.get({ direction: 'outbound', outcome: 'Invalid' })).toBe(1)
+    expect(requests.get({ direction: 'outbound', outcome: 'Malformed' })).toBe(0)
   })
 
   it('a request exactly at the 64 KiB cap is read whole; one byte over is refused from the prefix', async () => {
@@ -247,6 +263,31 @@ describe('inbound limits', () => {
     expect(ok).toBe(2)
     expect(refused).toBe(6)
     expect(counter.get({ direction: 'inbound', outcome: 'RateLimited' })).toBe(6)
+  })
+
+  it('a refused stream is reset at once: the peer cannot keep pushing into it', async () => {
+    const closed = await start(
+      makeValidator(),
+      {
+        stateSync: async (req) => ({ tipHeight: req.fromHeight, blocks: [] }),
+      },
+      { inboundLimits: { burst: 1, ratePerSecond: 0.01 } },
+    )
+    await rogue.requestStateSync(closed.peerId, request) // spends the burst
+    const stream = await rogue.libp2p.dialProtocol(closed.peerId, SYNC)
+    const ended = new Promise<Error | undefined>((resolve) => {
+      stream.addEventListener('close', (evt) => resolve(evt.error))
+    })
+    // A prefix within the cap, then far more than the frame: pushed until the reset stops it.
+    stream.send(encodeVarint(1000))
+    const chunk = new Uint8Array(64 * 1024)
+    for (let i = 0; i < 256 && stream.status === 'open'; i++) {
+      if (!stream.send(chunk)) await stream.onDrain().catch(() => undefined)
+    }
+    expect((await ended)?.name).toBe('StreamResetError')
+    // Refused for its rate, which alone costs it little: still admitted.
+    expect(closed.isAdmitted(rogue.peerId)).toBe(true)
+    expect(connected(closed, rogue)).toBe(true)
   })
 
   it('a peer over its rate is refused', async () => {

@@ -19,7 +19,7 @@ import {
   publicKeyBytesFromPeerId,
   solanaAddressFromPublicKey,
 } from '../identity.js'
-import type { P2PMetrics } from '../metrics.js'
+import type { BackgroundFailure, P2PMetrics } from '../metrics.js'
 import { dialAll } from './dial-pool.js'
 import { checkRecord, recordKey, signRecord } from './record.js'
 
@@ -183,8 +183,18 @@ export class Discovery {
         return []
       }
     })
-    await this.components.peerStore.merge(peerId, { multiaddrs }).catch(() => {})
+    await this.components.peerStore
+      .merge(peerId, { multiaddrs })
+      .catch(this.failed('peer_store', `storing the addresses of ${identity}`))
     return { identity, peerId, multiaddrs, record: best }
+  }
+
+  /** A catch handler for a best-effort step: logs and counts the failure, then carries on. */
+  private failed(where: BackgroundFailure, what: string): (err: Error) => void {
+    return (err) => {
+      this.components.log('%s failed: %s', what, err.message)
+      this.init.metrics?.backgroundFailures?.inc({ where })
+    }
   }
 
   private scheduleRound(delayMs: number): void {
@@ -209,7 +219,9 @@ export class Discovery {
       signal,
     })
     if (signal.aborted) return
-    await this.components.dht.refreshRoutingTable({ signal }).catch(() => {})
+    await this.components.dht
+      .refreshRoutingTable({ signal })
+      .catch(this.failed('routing_table', 'refreshing the routing table'))
     const published = await this.publishRecord(signal)
     const routingTableSize = this.components.dht.routingTable.size
     this.init.metrics?.routingTableSize?.set({}, routingTableSize)
@@ -282,9 +294,12 @@ export class Discovery {
       if (signal.aborted) return
       await this.components.peerStore
         .merge(seed.peerId, { multiaddrs: seed.addrs }, { signal })
-        .catch(() => {})
+        .catch(this.failed('peer_store', `storing the addresses of seed ${seed.peerId.toString()}`))
+      // A failed lookup counts as found: the add below would most likely fail too.
       if ((await table.find(seed.peerId, { signal }).catch(() => seed.peerId)) == null) {
-        await table.add(seed.peerId, { signal }).catch(() => {})
+        await table
+          .add(seed.peerId, { signal })
+          .catch(this.failed('routing_table', `adding seed ${seed.peerId.toString()}`))
       }
     }
   }
@@ -295,8 +310,11 @@ export class Discovery {
     for (const removed of change.removed) {
       const peerId = peerIdFromPublicKeyBytes(removed.publicKey)
       if (this.components.isAdmitted(peerId)) continue
-      void this.components.dht.routingTable.remove(peerId).catch(() => {})
-      void this.components.hangUp(peerId).catch(() => {})
+      const who = `removed validator ${peerId.toString()}`
+      this.components.dht.routingTable
+        .remove(peerId)
+        .catch(this.failed('routing_table', `dropping ${who}`))
+      this.components.hangUp(peerId).catch(this.failed('hang_up', `hanging up on ${who}`))
     }
     const fresh = this.otherSeeds([...change.added, ...change.updated])
     const task = this.addSeeds(fresh, signal)

@@ -1,26 +1,24 @@
 /**
- * Disconnects and bans a peer whose gossip score falls below a threshold.
- * gossipsub alone only prunes and graylists a spammer; network.md asks that a
- * persistent one is then disconnected. Checked on every gossipsub heartbeat;
- * a peer that sends what no honest node sends is banned at once.
+ * Bans a peer whose gossip score falls below a threshold. gossipsub alone
+ * only prunes and graylists a spammer; network.md asks that a persistent one
+ * is then disconnected. Checked on every gossipsub heartbeat; a peer that
+ * sends what no honest node sends is banned at once. The ban itself (record,
+ * log, count, hang-up) is the peer-action store's.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerOffence } from '../peers/peer-action.js'
 
 export interface SpamGuardComponents {
   pubsub: GossipSub & { getScore(peerId: string): number }
-  ban(peer: PeerId, durationMs: number): void
-  hangUp(peer: PeerId): Promise<void>
+  /** Bans `peer` now (PeerActions.banNow). */
+  ban(peer: PeerId, offence: PeerOffence): void
   log: Logger
 }
 
 export interface SpamGuardInit {
   /** Score below which a peer is disconnected and banned. */
   disconnectBelowScore: number
-  /** How long a banned peer is refused, in milliseconds. */
-  banDurationMs: number
-  /** Called for each peer banned. */
-  onBan?(peer: PeerId, score: number): void
 }
 
 export class SpamGuard {
@@ -43,11 +41,11 @@ export class SpamGuard {
     this.components.pubsub.removeEventListener('gossipsub:heartbeat', this.check)
   }
 
-  /** Disconnects and bans `peer` now, whatever its score: it broke the protocol on purpose. */
+  /** Bans `peer` now, whatever its score: it sent gossip over a topic's cap. */
   banForViolation(peer: PeerId, reason: string): void {
     if (!this.running) return
     this.components.log('banning %s: %s', peer.toString(), reason)
-    this.ban(peer)
+    this.components.ban(peer, 'oversize_gossip')
   }
 
   private readonly check = (): void => {
@@ -56,13 +54,7 @@ export class SpamGuard {
       const score = pubsub.getScore(peer.toString())
       if (score >= this.init.disconnectBelowScore) continue
       this.components.log('banning %s: gossip score %d', peer.toString(), score)
-      this.ban(peer)
+      this.components.ban(peer, 'gossip_score')
     }
-  }
-
-  private ban(peer: PeerId): void {
-    this.components.ban(peer, this.init.banDurationMs)
-    this.init.onBan?.(peer, this.components.pubsub.getScore(peer.toString()))
-    void this.components.hangUp(peer).catch(() => {})
   }
 }

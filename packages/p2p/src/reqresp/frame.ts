@@ -75,6 +75,11 @@ export class FrameDecoder {
     return this.body.subarray()
   }
 
+  /** The length the frame's prefix declares, once the prefix is complete. */
+  get declaredLength(): number | undefined {
+    return this.lengthKnown ? this.length : undefined
+  }
+
   /** The stream ended. Returns 'empty' when nothing at all arrived; throws when a frame was cut short. */
   end(): FrameEnd {
     if (this.done) throw this.error('Malformed', 'frame already complete')

@@ -2,6 +2,8 @@
  * The two Paraloom request/response protocols: state sync and withdrawal
  * proofs, with the wire types and caps of wire.md.
  */
+
+import type { PeerId } from '@libp2p/interface'
 import {
   StateSyncRequest,
   StateSyncResponse,
@@ -16,6 +18,7 @@ import {
   withdrawalProofProtocol,
 } from '../constants.js'
 import type { P2PMetrics } from '../metrics.js'
+import type { PeerAction, PeerOffence } from '../peers/peer-action.js'
 import type { InboundLimits } from './inbound-limiter.js'
 import { type ReqRespComponents, ReqRespProtocol, type RequestHandler } from './protocol.js'
 
@@ -31,6 +34,8 @@ export interface ReqRespInit {
   inbound?: InboundLimits
   handlers?: RequestHandlers
   metrics?: P2PMetrics
+  /** Scores (and maybe bans) an inbound peer that misbehaves. */
+  onPeerAction?(peer: PeerId, action: PeerAction, offence: PeerOffence): void
 }
 
 export interface Protocols {
@@ -48,6 +53,7 @@ export function createProtocols(components: ReqRespComponents, init: ReqRespInit
     handler,
     onOutcome: (direction: string, outcome: string) =>
       init.metrics?.requests?.inc({ protocol, direction, outcome }),
+    onPeerAction: init.onPeerAction,
   })
   return {
     stateSync: new ReqRespProtocol(components, {

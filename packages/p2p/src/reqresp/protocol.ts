@@ -13,8 +13,18 @@ import type {
   StreamHandlerOptions,
 } from '@libp2p/interface'
 import { RequestError } from '../errors.js'
-import { InboundLimiter, type InboundLimits } from './inbound-limiter.js'
-import { abortError, raceSignal, readFrame, writeFrame } from './stream-io.js'
+import { PeerAction, type PeerOffence } from '../peers/peer-action.js'
+import { type AdmitResult, InboundLimiter, type InboundLimits } from './inbound-limiter.js'
+import {
+  abortError,
+  enforceDeadline,
+  raceSignal,
+  readDeclaredLength,
+  readFrame,
+  refuseStream,
+  stopReading,
+  writeFrame,
+} from './stream-io.js'
 
 /** The part of a codec WireType this layer uses. */
 export interface BodyCodec<T> {
@@ -50,6 +60,8 @@ export interface ReqRespProtocolInit<Req, Res> {
   handler?: RequestHandler<Req, Res>
   /** Called once per exchange with its direction and outcome. */
   onOutcome?(direction: 'inbound' | 'outbound', outcome: ExchangeOutcome): void
+  /** Called when an inbound peer misbehaves, to score (and maybe ban) it. */
+  onPeerAction?(peer: PeerId, action: PeerAction, offence: PeerOffence): void
 }
 
 /** The libp2p calls this layer needs, so tests can build it from stubs. */
@@ -65,10 +77,27 @@ export interface RequestOptions {
   timeoutMs?: number
 }
 
-/** libp2p's own per-connection cap on inbound streams for the protocol (before ours). */
+/**
+ * libp2p's own per-connection cap on inbound streams for the protocol, checked
+ * before ours: room for the per-peer concurrency limit plus streams being
+ * refused. Each holds at most one request frame (64 KiB), so one connection
+ * can make this protocol hold at most 1 MiB.
+ */
 const LIBP2P_MAX_INBOUND_STREAMS_PER_CONNECTION = 16
-/** How long closing a refused stream may take. */
-const REFUSE_CLOSE_TIMEOUT_MS = 1000
+/**
+ * How long a refused stream is watched for its length prefix before it is
+ * reset: a caller sends its frame at once, and a peer that declares a frame
+ * over the cap is banned even when refused.
+ */
+const REFUSE_PEEK_TIMEOUT_MS = 1000
+
+/** What each inbound request error costs the peer that caused it; unlisted codes cost nothing. */
+const INBOUND_PENALTIES: Partial<Record<RequestError['code'], [PeerAction, PeerOffence]>> = {
+  TooLarge: [PeerAction.Fatal, 'oversize_request'],
+  Malformed: [PeerAction.LowToleranceError, 'malformed_request'],
+  Decode: [PeerAction.LowToleranceError, 'malformed_request'],
+  Timeout: [PeerAction.MidToleranceError, 'request_timeout'],
+}
 
 export class ReqRespProtocol<Req, Res> {
   private readonly limiter: InboundLimiter
@@ -125,7 +154,19 @@ export class ReqRespProtocol<Req, Res> {
   private async exchange(peer: PeerId, request: Req, options: RequestOptions): Promise<Res> {
     const { protocol } = this.init
     if (!this.running) throw new RequestError('NotStarted', 'the node is not running', protocol)
-    const body = this.init.request.encode(request)
+    let body: Uint8Array
+    try {
+      body = this.init.request.encode(request)
+    } catch (err) {
+      throw new RequestError(
+        'Invalid',
+        `request does not encode: ${(err as Error).message}`,
+        protocol,
+        {
+          cause: err,
+        },
+      )
+    }
     if (body.length > this.init.requestMaxBytes) {
       throw new RequestError(
         'TooLarge',
@@ -149,12 +190,15 @@ export class ReqRespProtocol<Req, Res> {
         },
       )
     }
+    enforceDeadline(stream, options.timeoutMs ?? this.init.timeoutMs, protocol)
     // Listen before writing: the whole exchange can finish while the write is awaited.
     const reading = readFrame(stream, { signal, protocol, maxBytes: this.init.responseMaxBytes })
+    // Its rejection is awaited below; this only keeps an early one from counting as unhandled.
     reading.catch(() => {})
     try {
       await writeFrame(stream, body, { signal, protocol })
       const responseBytes = await reading
+      stopReading(stream)
       return this.decode(this.init.response, responseBytes, this.init.responseMaxBytes, 'response')
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -181,32 +225,17 @@ export class ReqRespProtocol<Req, Res> {
     const peer = connection.remotePeer
     const peerKey = peer.toString()
     const { protocol, handler } = this.init
+    enforceDeadline(stream, this.init.timeoutMs, protocol)
     const admitted = handler == null ? 'no-handler' : this.limiter.admit(peerKey)
     if (admitted !== 'ok') {
-      this.init.onOutcome?.('inbound', admitted === 'no-handler' ? 'HandlerFailed' : 'RateLimited')
-      // Closing without a frame tells the caller "refused" (it sees Refused, not a reset).
-      await stream
-        .close({ signal: AbortSignal.timeout(REFUSE_CLOSE_TIMEOUT_MS) })
-        .catch((err: Error) => {
-          stream.abort(err)
-        })
+      await this.refuse(stream, peer, admitted)
       return
     }
     const controller = new AbortController()
     this.inflight.add(controller)
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.init.timeoutMs)])
     try {
-      const requestBytes = await readFrame(stream, {
-        signal,
-        protocol,
-        maxBytes: this.init.requestMaxBytes,
-      })
-      const request = this.decode(
-        this.init.request,
-        requestBytes,
-        this.init.requestMaxBytes,
-        'request',
-      )
+      const request = await this.readRequest(stream, peer, signal)
       const response = await this.runHandler(handler!, request, { peer, signal })
       await writeFrame(stream, response, { signal, protocol })
       this.init.onOutcome?.('inbound', 'ok')
@@ -218,6 +247,60 @@ export class ReqRespProtocol<Req, Res> {
       this.inflight.delete(controller)
       this.limiter.release(peerKey)
     }
+  }
+
+  /** Reads and decodes the request frame, then stops reading; charges the peer for a bad one. */
+  private async readRequest(stream: Stream, peer: PeerId, signal: AbortSignal): Promise<Req> {
+    const maxBytes = this.init.requestMaxBytes
+    try {
+      const bytes = await readFrame(stream, { signal, protocol: this.init.protocol, maxBytes })
+      stopReading(stream)
+      return this.decode(this.init.request, bytes, maxBytes, 'request')
+    } catch (err) {
+      // Reset first: a ban's disconnect would otherwise end the stream another way.
+      stream.abort(err as Error)
+      // A deadline that passed because this node is stopping is not the peer's doing.
+      if (err instanceof RequestError && this.running) this.penalise(peer, err)
+      throw err
+    }
+  }
+
+  /**
+   * Turns an inbound stream away (no handler, or over the limits). Its length
+   * prefix is read first, briefly, so a peer declaring a frame over the cap is
+   * still banned; then the stream is reset.
+   */
+  private async refuse(
+    stream: Stream,
+    peer: PeerId,
+    why: Exclude<AdmitResult, 'ok'> | 'no-handler',
+  ): Promise<void> {
+    const { protocol } = this.init
+    // The protocol being busy is everyone's doing, not this peer's.
+    if (why === 'rate-limited' || why === 'peer-busy') {
+      this.init.onPeerAction?.(peer, PeerAction.HighToleranceError, 'rate_limited')
+    }
+    try {
+      await readDeclaredLength(stream, {
+        signal: AbortSignal.timeout(REFUSE_PEEK_TIMEOUT_MS),
+        protocol,
+        maxBytes: this.init.requestMaxBytes,
+      })
+    } catch (err) {
+      if (err instanceof RequestError && (err.code === 'TooLarge' || err.code === 'Malformed')) {
+        this.init.onOutcome?.('inbound', err.code)
+        stream.abort(err)
+        this.penalise(peer, err)
+        return
+      }
+    }
+    this.init.onOutcome?.('inbound', why === 'no-handler' ? 'Refused' : 'RateLimited')
+    await refuseStream(stream, new RequestError('Refused', `refused: ${why}`, protocol))
+  }
+
+  private penalise(peer: PeerId, error: RequestError): void {
+    const penalty = INBOUND_PENALTIES[error.code]
+    if (penalty != null) this.init.onPeerAction?.(peer, ...penalty)
   }
 
   private async runHandler(

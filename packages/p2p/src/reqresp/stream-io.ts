@@ -49,30 +49,60 @@ export function readFrame(
   stream: Stream,
   options: FrameIoOptions & { maxBytes: number },
 ): Promise<Uint8Array> {
+  return readUntil(stream, options, (decoder, chunk) => decoder.push(chunk))
+}
+
+/**
+ * Reads only as far as the frame's length prefix and resolves with the
+ * declared length (body bytes that came with it are dropped). Rejects like
+ * `readFrame`, `TooLarge` included, so a refused stream still shows a peer
+ * that declares a frame over the cap.
+ */
+export function readDeclaredLength(
+  stream: Stream,
+  options: FrameIoOptions & { maxBytes: number },
+): Promise<number> {
+  return readUntil(stream, options, (decoder, chunk) => {
+    decoder.push(chunk)
+    return decoder.declaredLength
+  })
+}
+
+/**
+ * Feeds the stream's chunks to a FrameDecoder through `step` until it
+ * returns a value; the listeners are removed as soon as it settles, so
+ * nothing keeps reading afterwards.
+ */
+function readUntil<T>(
+  stream: Stream,
+  options: FrameIoOptions & { maxBytes: number },
+  step: (decoder: FrameDecoder, chunk: StreamMessageEvent['data']) => T | undefined,
+): Promise<T> {
   const { signal, protocol, maxBytes } = options
   const decoder = new FrameDecoder(maxBytes, protocol)
-  let resolve: (body: Uint8Array) => void = () => {}
+  let resolve: (value: T) => void = () => {}
   let reject: (error: unknown) => void = () => {}
-  const promise = new Promise<Uint8Array>((res, rej) => {
+  const promise = new Promise<T>((res, rej) => {
     resolve = res
     reject = rej
   })
   let settled = false
 
-  const finish = (result: { body: Uint8Array } | { error: unknown }): void => {
+  const finish = (result: { value: T } | { error: unknown }): void => {
     if (settled) return
     settled = true
     stream.removeEventListener('message', onMessage)
     stream.removeEventListener('end', onEnd)
     stream.removeEventListener('close', onClose)
     signal.removeEventListener('abort', onAbort)
-    if ('body' in result) resolve(result.body)
+    if ('value' in result) resolve(result.value)
     else reject(result.error)
   }
   const onMessage = (evt: StreamMessageEvent): void => {
+    if (settled) return
     try {
-      const body = decoder.push(evt.data)
-      if (body != null) finish({ body })
+      const value = step(decoder, evt.data)
+      if (value !== undefined) finish({ value })
     } catch (error) {
       finish({ error })
     }
@@ -145,3 +175,41 @@ export async function writeFrame(
     )
   }
 }
+
+/**
+ * Aborts `stream` if it is still open `ms` from now: every stream gets a
+ * total deadline, whatever the peer does (libp2p's `inactivityTimeout`
+ * option is not enforced by the streams themselves).
+ */
+export function enforceDeadline(stream: Stream, ms: number, protocol: string): void {
+  const timer = setTimeout(() => {
+    stream.abort(new RequestError('Timeout', `stream still open after ${ms} ms`, protocol))
+  }, ms)
+  timer.unref?.()
+  stream.addEventListener('close', () => clearTimeout(timer), { once: true })
+}
+
+/**
+ * Stops reading `stream`: drops what is buffered and everything that
+ * arrives later, so a peer that keeps pushing after its frame costs nothing.
+ */
+export function stopReading(stream: Stream): void {
+  if (stream.readStatus === 'closing' || stream.readStatus === 'closed') return
+  stream.closeRead().catch((err: Error) => stream.abort(err))
+}
+
+/**
+ * Turns `stream` away without an answer: stops reading, closes our write
+ * side (the caller reads that as Refused) and resets the stream at once, so
+ * nothing the peer pushes afterwards is buffered.
+ */
+export async function refuseStream(stream: Stream, reason: Error): Promise<void> {
+  stopReading(stream)
+  await stream.close({ signal: AbortSignal.timeout(REFUSE_CLOSE_TIMEOUT_MS) }).catch(() => {
+    // Not closed gracefully in time: the reset below ends it anyway.
+  })
+  stream.abort(reason)
+}
+
+/** How long closing a refused stream may take before it is only reset. */
+const REFUSE_CLOSE_TIMEOUT_MS = 1000
