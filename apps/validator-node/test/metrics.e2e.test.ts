@@ -85,6 +85,8 @@ describe('/metrics of a running validator', () => {
       paraloom_registry_snapshot_age_seconds: 'gauge',
       paraloom_registry_rpc_consecutive_failures: 'gauge',
       paraloom_registry_rpc_errors_total: 'counter',
+      paraloom_peer_bans_total: 'counter',
+      paraloom_p2p_background_failures_total: 'counter',
       process_cpu_seconds_total: 'counter',
     })
   })
@@ -169,6 +171,7 @@ describe('/healthz and other paths', () => {
       identity: v.identity,
       registry: { source: expect.any(String) },
       peers: expect.objectContaining({ CONNECTED: expect.any(Number) }),
+      bans: [],
     })
   })
 

@@ -37,6 +37,12 @@ serveParent(
       return connectedPeerCount(node)
     },
     memory,
+    /** The bans the first node made, as `reason` → count. */
+    bans() {
+      const counts = {}
+      for (const ban of nodes[0].recentBans()) counts[ban.reason] = (counts[ban.reason] ?? 0) + 1
+      return counts
+    },
     /** The highest RSS seen, sampled every `everyMs` for `durationMs` (no GC forced). */
     async peakRss({ durationMs, everyMs }) {
       let peak = 0

@@ -1,4 +1,4 @@
-import type { P2PMetrics } from '@paraloom/p2p'
+import { BACKGROUND_FAILURES, type P2PMetrics, PEER_OFFENCES } from '@paraloom/p2p'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 /** Ping RTT buckets in ms, around the default 500 ms slow threshold and 5 s timeout. */
@@ -85,6 +85,36 @@ export function createNodeMetrics(
         help: 'Peers in the Kademlia routing table.',
         registers,
       }),
+      peerBans: zeroed(
+        new Counter({
+          name: 'paraloom_peer_bans_total',
+          help: 'Peers banned, by what they did (reason).',
+          labelNames: ['reason'],
+          registers,
+        }),
+        'reason',
+        PEER_OFFENCES,
+      ),
+      backgroundFailures: zeroed(
+        new Counter({
+          name: 'paraloom_p2p_background_failures_total',
+          help: 'Failures the p2p node handled itself (logged, no caller to tell), by where.',
+          labelNames: ['where'],
+          registers,
+        }),
+        'where',
+        BACKGROUND_FAILURES,
+      ),
     },
   }
+}
+
+/** Starts every value of a closed label set at 0, so a scrape lists them all before the first event. */
+function zeroed<L extends string>(
+  counter: Counter<L>,
+  label: L,
+  values: readonly string[],
+): Counter<L> {
+  for (const value of values) counter.inc({ [label]: value } as Record<L, string>, 0)
+  return counter
 }

@@ -210,6 +210,14 @@ export class ValidatorNode {
       }),
     })
     this.p2p = p2p
+    p2p.addEventListener('peer:banned', ({ detail: ban }) => {
+      this.init.logger.warn('peer banned', {
+        peer: ban.peerId.toString(),
+        reason: ban.reason,
+        at: new Date(ban.atMs).toISOString(),
+        until: new Date(ban.untilMs).toISOString(),
+      })
+    })
     await startStep('p2p', config.p2p.listen.join(', '), () => p2p.start())
     return p2p
   }
@@ -266,6 +274,13 @@ export class ValidatorNode {
         subscription: status?.subscription ?? 'off',
       },
       peers: byState,
+      // The most recent bans (a bounded list), newest last.
+      bans: (this.p2p?.recentBans() ?? []).map((ban) => ({
+        peer: ban.peerId.toString(),
+        reason: ban.reason,
+        at: new Date(ban.atMs).toISOString(),
+        until: new Date(ban.untilMs).toISOString(),
+      })),
     }
   }
 

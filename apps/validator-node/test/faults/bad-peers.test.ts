@@ -223,6 +223,23 @@ describe('a registered rogue flooding oversize gossip and request frames at ~50 
     expect(rogueEvents.find((e) => e.event === 'flood-end')!.connections).toEqual([])
   })
 
+  it('is banned by every validator: logged in /healthz with its reason, counted in /metrics', async () => {
+    const rogueId = peerIdOf(ROGUE_INDEX)
+    for (const i of HONEST) {
+      const { metricsListen } = cluster.endpoints[i]!
+      const health = JSON.parse(await fetchText(`http://${metricsListen}/healthz`)) as {
+        bans: { peer: string; reason: string; at: string }[]
+      }
+      const ban = health.bans.find((b) => b.peer === rogueId)
+      figure(`${cluster.name(i)} banned the rogue for ${ban?.reason} at ${ban?.at}`)
+      expect(ban?.reason).toMatch(/^oversize_(gossip|request)$/)
+      const text = await fetchText(`http://${metricsListen}/metrics`)
+      const bans = samplesOf(text, 'paraloom_peer_bans_total')
+      const counted = bans.find((s) => s.labels.reason === ban?.reason)?.value
+      expect(counted).toBeGreaterThanOrEqual(1)
+    }
+  })
+
   it('loses no honest message published meanwhile', () => {
     const stats = result.traffic
     for (const [k, s] of stats.entries()) {

@@ -30,6 +30,10 @@ const STREAM_PAYLOADS = [
   { what: 'garbage body', chunks: () => [frame(randomBytes(200))] },
   { what: 'body over the 64 KiB request cap', chunks: () => [frame(randomBytes(70 * KiB))] },
   { what: 'half a frame, then silence', chunks: () => [varint(1000), randomBytes(10)] },
+  {
+    what: 'a 100 MiB frame declared, then 1 MiB pushed',
+    chunks: () => [varint(100 * MiB), randomBytes(1 * MiB)],
+  },
 ]
 
 const GOSSIP_PAYLOADS = [
