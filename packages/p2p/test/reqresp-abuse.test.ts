@@ -218,34 +218,46 @@ describe.each([
     await target?.stop()
   })
 
-  it('a peer declaring 100 MiB frames and pushing data is banned at once, its streams reset', async () => {
-    const { node } = attackers[0]!
+  /**
+   * Runs `attack` from attacker `index`, then checks what every flood must end
+   * with, measured while the attacker still holds whatever the target left
+   * open: the attacker banned for its over-cap prefix and disconnected, the
+   * offending stream reset (counted as TooLarge), no attacker stream open,
+   * nothing buffered, live memory within the bound.
+   */
+  async function floodAndCheck(
+    index: number,
+    options: Parameters<typeof attack>[2],
+  ): Promise<AttackResult> {
+    const { node } = attackers[index]!
     await node.libp2p.dial(address)
     const before = await target.measure()
-    const result = await attack(node, address, {
+    const result = await attack(node, address, options)
+    const after = await target.measure()
+    const peer = node.peerId.toString()
+    expect(after.bans).toContainEqual({ peer, reason: 'oversize_request' })
+    expect(after.connectedTo).not.toContain(peer)
+    expect(after.outcomes.TooLarge ?? 0).toBeGreaterThan(before.outcomes.TooLarge ?? 0)
+    expect(result.ends).not.toContain('open')
+    expect(after.bufferedBytes).toBe(0)
+    expect(after.liveBytes - before.liveBytes).toBeLessThan(GROWTH_BOUND_BYTES)
+    return result
+  }
+
+  it('a peer declaring 100 MiB frames and pushing data is banned at once, its streams reset', async () => {
+    const result = await floodAndCheck(0, {
       streams: 3 * STREAMS_PER_PROTOCOL,
       bytesPerStream: 1 * MiB,
       hold: false,
       openFirst: false,
     })
-    const after = await target.measure()
-    const peer = node.peerId.toString()
-    expect(after.bans).toContainEqual({ peer, reason: 'oversize_request' })
-    expect(after.connectedTo).not.toContain(peer)
-    // Banned at its first over-cap prefix: the target reset that stream (counted as TooLarge),
-    // refused the dials after it long before any stream cap, and left no stream open.
-    expect(after.outcomes.TooLarge ?? 0).toBeGreaterThan(before.outcomes.TooLarge ?? 0)
+    // Banned at its first over-cap prefix: the dials after it refused long before any stream cap.
     expect(result.refusedDials).toBe(1)
     expect(result.ends.length).toBeLessThan(STREAMS_PER_PROTOCOL)
-    expect(result.ends).not.toContain('open')
-    expect(after.liveBytes - before.liveBytes).toBeLessThan(GROWTH_BOUND_BYTES)
   })
 
   it('held streams (100 MiB declared, ~3.9 MiB sent, never closed) end with the peer banned and memory back', async () => {
-    const { node } = attackers[1]!
-    await node.libp2p.dial(address)
-    const before = await target.measure()
-    const result = await attack(node, address, {
+    await floodAndCheck(1, {
       streams: 2 * STREAMS_PER_PROTOCOL,
       bytesPerStream: 3.9 * MiB,
       hold: true,
@@ -253,14 +265,5 @@ describe.each([
       // limit); without one, every stream is refused anyway and must see its prefix in time.
       openFirst: handler,
     })
-    // Measured while the attacker still holds whatever the target left open.
-    const held = await target.measure()
-    const peer = node.peerId.toString()
-    expect(held.bans).toContainEqual({ peer, reason: 'oversize_request' })
-    expect(held.connectedTo).not.toContain(peer)
-    expect(held.bufferedBytes).toBe(0)
-    expect(held.outcomes.TooLarge ?? 0).toBeGreaterThan(before.outcomes.TooLarge ?? 0)
-    expect(result.ends).not.toContain('open')
-    expect(held.liveBytes - before.liveBytes).toBeLessThan(GROWTH_BOUND_BYTES)
   })
 })
