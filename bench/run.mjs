@@ -3,11 +3,18 @@
 // mostly waits), collects their JSON result lines, prints them and a
 // markdown table, and writes docs/benchmarks.md.
 //
-// Usage: node bench/run.mjs [--quick] [--only=codec,gossip,...] [--no-build] [--write]
-//   --quick     every workload shrunk to fit about 2 minutes; writes no file unless --write
+// Usage: node bench/run.mjs [suite...] [--quick] [--only=codec,gossip,...] [--no-build] [--write]
+//                            [--profile] [--baseline=DIR]
+//   suite...    run only these suites; a name also picks its variants (gossip: gossip, gossip-devnet)
+//   --quick     every workload shrunk to fit about 2 minutes
 //   --only      run only these suites (codec, registry, gossip, gossip-devnet, discovery,
 //               failure, memory, grpc, soak)
 //   --no-build  skip `turbo run build`
+//   --write     write docs/benchmarks.md, which only a full run of every suite does by itself
+//   --profile   gossip suites: CPU profiles of the validators over the 100 votes/s trial,
+//               self time by package and function (the rate searches are skipped)
+//   --baseline  gossip (p2p) suite: the 100 votes/s trial first with the workers of another
+//               built checkout at DIR, for before/after figures in one run
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -33,12 +40,13 @@ const SUITES = {
     args: [],
     timeoutMs: [8 * minute, 2 * minute],
   },
-  gossip: { ...p2pSuite('gossip'), timeoutMs: [6 * minute, 2 * minute] },
+  gossip: { ...p2pSuite('gossip'), timeoutMs: [10 * minute, 3 * minute], flags: true },
   'gossip-devnet': {
     cwd: root,
     script: 'bench/suites/gossip-devnet.mjs',
     args: [],
     timeoutMs: [7 * minute, 2 * minute],
+    flags: true,
   },
   discovery: { ...p2pSuite('discovery'), timeoutMs: [4 * minute, 1 * minute] },
   failure: { ...p2pSuite('failure'), timeoutMs: [4 * minute, 2 * minute] },
@@ -64,8 +72,13 @@ const only = argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',')
-const wanted = (name) => only === undefined || only.includes(name)
-const unknown = (only ?? []).filter((n) => !(n in SUITES) && !(n in BACKGROUND))
+const named = argv.filter((a) => !a.startsWith('--'))
+const wanted = (name) =>
+  (only === undefined || only.includes(name)) &&
+  (named.length === 0 || named.some((n) => name === n || name.startsWith(`${n}-`)))
+const unknown = [...(only ?? []), ...named].filter((n) => !(n in SUITES) && !(n in BACKGROUND))
+/** Flags for the suites that take them (`flags: true`). */
+const suiteFlags = argv.filter((a) => a === '--profile' || a.startsWith('--baseline='))
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown suite ${unknown.join(', ')}\n`)
   process.exit(2)
@@ -98,7 +111,13 @@ function build() {
 /** Runs one suite to the end; its result lines are printed and kept. */
 async function runSuite(name, suite) {
   process.stderr.write(`bench: ${name}\n`)
-  const args = [suite.script, ...suite.args, '--lines-only', ...(quick ? ['--quick'] : [])]
+  const args = [
+    suite.script,
+    ...suite.args,
+    ...(suite.flags ? suiteFlags : []),
+    '--lines-only',
+    ...(quick ? ['--quick'] : []),
+  ]
   try {
     const { code, timedOut } = await runChild(process.execPath, args, {
       cwd: suite.cwd,
@@ -129,7 +148,9 @@ await Promise.all(background)
 
 printTable(lines)
 if (failures.length > 0) process.stderr.write(`bench: did not finish: ${failures.join('; ')}\n`)
-if (!quick || argv.includes('--write')) {
+// Only a full run of every suite rewrites the page by itself: a partial one would drop the rest.
+const everySuite = only === undefined && named.length === 0 && suiteFlags.length === 0
+if ((!quick && everySuite) || argv.includes('--write')) {
   const doc = benchmarksDocument(lines, machineInfo(), {
     quick,
     durationMs: Date.now() - startedAt,

@@ -65,16 +65,21 @@ async function allocatePorts(validators) {
 /**
  * The processes of one benchmark under `dir`; `keys` (p2p bench keys.js) are
  * the registry's validators, at the loopback ports `startRegistry` returns.
+ * With `profileDir`, every validator writes its V8 CPU profile there when it
+ * exits.
  */
-export function validatorProcesses({ dir, keys }) {
+export function validatorProcesses({ dir, keys, profileDir }) {
   const children = []
+  const validatorPids = []
   const keypairFile = (k) => join(dir, `validator-${k.index}.json`)
   let registry
   let ports
 
-  /** Spawns the CLI; resolves once a stdout line matches `ready`. */
-  async function startCli(args, ready, what) {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  /** Spawns the CLI (with node flags `nodeArgs`); resolves once a stdout line matches `ready`. */
+  async function startCli(args, ready, what, nodeArgs = []) {
+    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     children.push(child)
     const lines = createInterface({ input: child.stdout })
     await new Promise((resolve, reject) => {
@@ -149,13 +154,25 @@ export function validatorProcesses({ dir, keys }) {
         '--log-level',
         'warn',
       ]
-      await startCli(args, /^ready:/, `validator ${i}`)
+      const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+      const child = await startCli(args, /^ready:/, `validator ${i}`, profile)
+      validatorPids.push(child.pid)
       return `127.0.0.1:${grpcPort}`
     },
-    /** SIGTERM to every process, SIGKILL to those still running half a second later. */
-    async stop() {
+    /** The pids of the validators started so far. */
+    validatorPids: () => [...validatorPids],
+    /**
+     * SIGTERM to every process, SIGKILL to those still running after
+     * `graceMs` (longer when profiling: a profile is written at exit).
+     */
+    async stop(graceMs = profileDir ? 10_000 : 500) {
+      const exited = children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((resolve) => c.once('exit', resolve)),
+      )
       for (const child of children) child.kill('SIGTERM')
-      await sleep(500)
+      await Promise.race([Promise.all(exited), sleep(graceMs)])
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
     },
   }

@@ -3,7 +3,8 @@
 // receives, the publish-to-delivery latency: the publisher writes its
 // publish time (µs since the epoch) into the vote's `height` and the trial
 // number into `round`, so nothing but the vote itself crosses between nodes.
-import { sign, Vote } from '@paraloom/codec'
+// Blocks (when asked, beside the votes) carry the same in their header.
+import { BlockProposal, sign, Vote } from '@paraloom/codec'
 import { nowMs, sleep, waitUntil } from './lib/clock.js'
 import { serveParent } from './lib/ipc.js'
 import { createNodes, stopAll } from './lib/nodes.js'
@@ -13,6 +14,9 @@ const MAX_SAMPLES = 2_000_000
 const TICK_MS = 5
 /** After its schedule ends, how long a trial waits for publishes still in flight. */
 const SETTLE_PUBLISHES_MS = 10_000
+const MAX_BLOCK_SAMPLES = 100_000
+/** Bytes of a one-transaction BlockProposal besides the transaction's own. */
+const BLOCK_OVERHEAD_BYTES = 232
 
 let node
 let seed
@@ -26,6 +30,7 @@ function trial(id) {
       received: new Map(),
       latencies: new Float64Array(1024),
       count: 0,
+      blockLatencies: [],
       cpu: process.cpuUsage(),
     }
     trials.set(id, t)
@@ -46,6 +51,36 @@ function record(vote, from) {
   if (t.count < t.latencies.length) t.latencies[t.count++] = latencyMs
 }
 
+function recordBlock(block) {
+  const t = trial(block.header.round)
+  // Few blocks per trial (one a second in all): a plain bounded array.
+  if (t.blockLatencies.length < MAX_BLOCK_SAMPLES)
+    t.blockLatencies.push(nowMs() - Number(block.header.height) / 1000)
+}
+
+/** A block of about `bytes` bytes (one transaction) carrying its publish time. */
+function block(trialId, bytes) {
+  const now = nowMs()
+  return sign(
+    BlockProposal,
+    {
+      header: {
+        network: 'Localnet',
+        height: BigInt(Math.round(now * 1000)),
+        round: trialId,
+        parentHash: new Uint8Array(32),
+        stateRoot: new Uint8Array(32),
+        txRoot: new Uint8Array(32),
+        proposer: node.peerId.publicKey.raw,
+        timestampMs: BigInt(Math.round(now)),
+      },
+      transactions: [new Uint8Array(bytes - BLOCK_OVERHEAD_BYTES).fill(trialId & 0xff)],
+      signature: new Uint8Array(64),
+    },
+    seed,
+  )
+}
+
 function vote(trialId, seq) {
   const blockHash = new Uint8Array(32)
   new DataView(blockHash.buffer).setUint32(0, seq, true)
@@ -64,8 +99,12 @@ function vote(trialId, seq) {
   )
 }
 
-/** Publishes `ratePerS` votes a second for `durationMs`, on schedule (catching up after a lag). */
-async function publish({ trial: trialId, ratePerS, durationMs }) {
+/**
+ * Publishes `ratePerS` votes a second for `durationMs`, on schedule (catching
+ * up after a lag); with `blocks`, also a block of `blocks.bytes` every
+ * `blocks.everyMs` from `blocks.offsetMs` on.
+ */
+async function publish({ trial: trialId, ratePerS, durationMs, blocks }) {
   const start = nowMs()
   let sent = 0
   let failed = 0
@@ -74,7 +113,22 @@ async function publish({ trial: trialId, ratePerS, durationMs }) {
   let maxBehind = 0
   const errors = new Set()
   const inFlight = new Set()
+  let nextBlockMs = blocks?.offsetMs ?? Number.POSITIVE_INFINITY
+  let blocksSent = 0
+  let blocksFailed = 0
   while (nowMs() - start < durationMs) {
+    if (blocks !== undefined && nowMs() - start >= nextBlockMs) {
+      nextBlockMs += blocks.everyMs
+      const p = node.gossip
+        .publish('blocks', block(trialId, blocks.bytes))
+        .then(() => blocksSent++)
+        .catch((err) => {
+          blocksFailed++
+          if (errors.size < 5) errors.add(`block: ${err.message}`)
+        })
+        .finally(() => inFlight.delete(p))
+      inFlight.add(p)
+    }
     due = Math.floor(((nowMs() - start) * ratePerS) / 1000)
     maxBehind = Math.max(maxBehind, due - sent - failed)
     while (sent + failed < due) {
@@ -102,6 +156,8 @@ async function publish({ trial: trialId, ratePerS, durationMs }) {
     failed: failed + stuck,
     planned: due,
     maxBehind,
+    blocksSent,
+    blocksFailed,
     errors: [...errors],
   }
 }
@@ -111,6 +167,7 @@ const handlers = {
     ;[node] = await createNodes({ own: [own], seeds })
     seed = own.seed
     node.gossip.subscribe('votes', ({ value, from }) => record(value, from))
+    node.gossip.subscribe('blocks', ({ value }) => recordBlock(value))
     return { peerId: node.peerId.toString() }
   },
   start: () => node.start(),
@@ -137,6 +194,7 @@ const handlers = {
     return {
       received: Object.fromEntries(t.received),
       latencies: t.latencies.subarray(0, t.count),
+      blockLatencies: t.blockLatencies,
       cpuUs: cpu.user + cpu.system,
     }
   },

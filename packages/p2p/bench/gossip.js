@@ -5,7 +5,12 @@
 // 10-s trials (2 s with --quick): a ladder of rates, then one bisection step
 // between the last rate that held and the first that did not. The 30-s
 // trials that carry the goal go through the whole validator
-// (bench/suites/gossip-devnet.mjs at the repo root).
+// (bench/suites/gossip-devnet.mjs at the repo root). (3) Blocks of 256 KiB,
+// one a second (round-robin), beside 100 votes/s: their latency.
+// --profile: V8 CPU profiles of the validators over the latency trial, summed
+// by package and function (the rate search is skipped). --baseline=<dir>: the
+// latency trial first with the workers of another built checkout (e.g. the
+// commit before a change), then with these: before and after in one run.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,8 +28,13 @@ const WORKER = fileURLToPath(new URL('./gossip-worker.js', import.meta.url))
 const LATENCY_RATE_PER_S = 100
 /** Goal: p99 at 100 votes/s (the sustained-rate goal is checked by the 30-s gRPC-driven trials). */
 const P99_GOAL_MS = 50
+/** Goal: CPU of all validator processes per delivered vote, idle subtracted. */
+const CPU_GOAL_US = 250
+/** Goal: block p99 beside 100 votes/s. */
+const BLOCK_P99_GOAL_MS = 150
+const BLOCK_BYTES = 256 * 1024
 /** The idle trial that measures the CPU the validators use with no votes. */
-const IDLE_MS = 2000
+const IDLE_MS = 5000
 
 /** A publisher that fell further behind its schedule than this share did not sustain the rate. */
 const MAX_SHORTFALL = 0.02
@@ -43,15 +53,23 @@ const SETTINGS = {
 
 let trialCounter = 0
 
-/** Runs one trial at `ratePerS` votes/s in total; what was sent, received and how fast. */
-async function runTrial(workers, ratePerS, { durationMs, drainMs }) {
+/**
+ * Runs one trial at `ratePerS` votes/s in total (with `blocks`, also one
+ * block of that many bytes a second, round-robin); what was sent, received
+ * and how fast.
+ */
+async function runTrial(workers, ratePerS, { durationMs, drainMs, blockBytes }) {
   const trial = ++trialCounter
   const share = ratePerS / workers.length
+  const blocks = (i) =>
+    blockBytes === undefined
+      ? undefined
+      : { bytes: blockBytes, everyMs: 1000 * workers.length, offsetMs: 1000 * i }
   await callAll(workers, 'begin', () => ({ trial }))
   const published = await callAll(
     workers,
     'publish',
-    () => ({ trial, ratePerS: share, durationMs }),
+    (_, i) => ({ trial, ratePerS: share, durationMs, blocks: blocks(i) }),
     { timeoutMs: durationMs + 30_000 },
   )
   await sleep(drainMs)
@@ -71,7 +89,15 @@ async function runTrial(workers, ratePerS, { durationMs, drainMs }) {
   const failed = published.reduce((n, p) => n + p.failed, 0)
   const errors = [...new Set(published.flatMap((p) => p.errors))]
   const cpuUs = results.reduce((n, r) => n + r.cpuUs, 0)
+  // A baseline checkout's workers may know nothing of blocks.
+  const blockLatencies = results.flatMap((r) => r.blockLatencies ?? [])
+  const blocksSent = published.reduce((n, p) => n + (p.blocksSent ?? 0), 0)
   return {
+    blocks: {
+      sent: blocksSent,
+      lost: blocksSent * (workers.length - 1) - blockLatencies.length,
+      latency: summarize(blockLatencies),
+    },
     delivered,
     cpuCores: cpuUs / 1000 / (durationMs + drainMs),
     ratePerS,
@@ -132,19 +158,25 @@ async function searchSustainedRate(workers, { ladder, trialMs, drainMs }) {
   return { best, trials, capped: firstFailed === undefined }
 }
 
-export async function gossipSuite({ quick, emit, profile, validators }) {
-  const s = { ...(quick ? SETTINGS.quick : SETTINGS.full), ...(validators ? { validators } : {}) }
+/** CPU per delivered vote (µs), idle subtracted, over a trial and its drain. */
+const cpuPerVoteUs = (steady, idle, elapsedMs) =>
+  (((steady.cpuCores - idle.cpuCores) * elapsedMs) / steady.delivered) * 1000
+
+/**
+ * One cluster of `script` workers (this checkout's or a baseline's): starts
+ * it, lets `body(workers)` run its trials, closes it. With `profileDir`,
+ * the workers write their CPU profiles there as they exit.
+ */
+async function withCluster(script, s, profileDir, body) {
   const keys = validatorKeys(s.validators, 'gossip')
   const ports = await freePorts(s.validators)
   const seeds = seedList(keys, ports)
-  const profileDir = profile ? await mkdtemp(join(tmpdir(), 'paraloom-gossip-prof-')) : undefined
-  log(SUITE, `starting ${s.validators} validator processes`)
+  log(SUITE, `starting ${s.validators} validator processes (${script})`)
   const workers = await startWorkers(
-    WORKER,
+    script,
     keys.map((k) => `gossip-${k.index}`),
     { profileDir },
   )
-  const window = {}
   try {
     const inits = await callAll(workers, 'init', (_, i) => ({
       own: { seed: keys[i].seed, port: ports[i] },
@@ -164,55 +196,109 @@ export async function gossipSuite({ quick, emit, profile, validators }) {
       }),
       { timeoutMs: 70_000 },
     )
-    const idle = await runTrial(workers, 0, { durationMs: IDLE_MS, drainMs: 0 })
-    log(
-      SUITE,
-      `mesh formed, ${idle.cpuCores.toFixed(2)} cores busy idle; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`,
-    )
-    window.fromUs = monotonicUs()
-    const steady = await runTrial(workers, LATENCY_RATE_PER_S, {
-      durationMs: s.latencyMs,
-      drainMs: s.drainMs,
-    })
-    window.toUs = monotonicUs()
-    log(SUITE, describeTrial(steady))
-    const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
-    const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
-    emit({ name, metric: 'latency p50', value: steady.latency.p50, unit: 'ms', detail })
-    emit({
-      name,
-      metric: 'latency p99',
-      value: steady.latency.p99,
-      unit: 'ms',
-      detail,
-      ...goal(Number(steady.latency.p99.toFixed(1)), '<=', P99_GOAL_MS, 'ms'),
-    })
-    emit({ name, metric: 'latency max', value: steady.latency.max, unit: 'ms', detail })
-    emit({ name, metric: 'deliveries lost', value: steady.lost, unit: '', detail })
-    emit({
-      name,
-      metric: 'CPU per delivered vote, all processes',
-      value:
-        (((steady.cpuCores - idle.cpuCores) * (s.latencyMs + s.drainMs)) / steady.delivered) * 1000,
-      unit: 'µs',
-      detail: `above idle: ${steady.cpuCores.toFixed(2)} cores busy over the trial and its drain, ${idle.cpuCores.toFixed(2)} idle`,
-    })
-
-    if (profile) return
-    const search = await searchSustainedRate(workers, s)
-    emit({
-      name: `${s.validators} validator processes, p2p API, ${s.trialMs / 1000}-s trials`,
-      metric: 'highest sustained rate with zero loss (p2p layer alone)',
-      value: search.best,
-      unit: 'votes/s',
-      detail: `${search.capped ? 'top of the ladder held; ' : ''}trials: ${search.trials.map(describeTrial).join(' | ')}`,
-    })
+    return await body(workers)
   } finally {
     await closeWorkers(workers)
+  }
+}
+
+/** The idle CPU, then the latency trial at 100 votes/s; `window` gets the trial's span. */
+async function latencyTrial(workers, s, window = {}) {
+  const idle = await runTrial(workers, 0, { durationMs: IDLE_MS, drainMs: 0 })
+  log(
+    SUITE,
+    `mesh formed, ${idle.cpuCores.toFixed(2)} cores busy idle; ${LATENCY_RATE_PER_S} votes/s for ${s.latencyMs / 1000} s`,
+  )
+  window.fromUs = monotonicUs()
+  const steady = await runTrial(workers, LATENCY_RATE_PER_S, {
+    durationMs: s.latencyMs,
+    drainMs: s.drainMs,
+  })
+  window.toUs = monotonicUs()
+  log(SUITE, describeTrial(steady))
+  return { idle, steady, cpuUs: cpuPerVoteUs(steady, idle, s.latencyMs + s.drainMs) }
+}
+
+/** The before figures: the latency trial with a baseline checkout's workers. */
+async function baselineFigures({ baseline, s, emit }) {
+  const script = join(baseline, 'packages/p2p/bench/gossip-worker.js')
+  const before = await withCluster(script, s, undefined, (w) => latencyTrial(w, s))
+  const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s, before (${baseline})`
+  const detail = `${before.steady.latency.count} deliveries, ${before.steady.lost} lost`
+  emit({ name, metric: 'latency p50', value: before.steady.latency.p50, unit: 'ms', detail })
+  emit({ name, metric: 'latency p99', value: before.steady.latency.p99, unit: 'ms', detail })
+  emit({
+    name,
+    metric: 'CPU per delivered vote, all processes',
+    value: before.cpuUs,
+    unit: 'µs',
+    detail: `above idle: ${before.steady.cpuCores.toFixed(2)} cores busy, ${before.idle.cpuCores.toFixed(2)} idle`,
+  })
+}
+
+export async function gossipSuite({ quick, emit, profile, validators, baseline }) {
+  const s = { ...(quick ? SETTINGS.quick : SETTINGS.full), ...(validators ? { validators } : {}) }
+  if (baseline !== undefined) await baselineFigures({ baseline, s, emit })
+  const profileDir = profile ? await mkdtemp(join(tmpdir(), 'paraloom-gossip-prof-')) : undefined
+  const window = {}
+  const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
+  try {
+    await withCluster(WORKER, s, profileDir, async (workers) => {
+      const { idle, steady, cpuUs } = await latencyTrial(workers, s, window)
+      const detail = `${steady.latency.count} deliveries, ${steady.lost} lost`
+      emit({ name, metric: 'latency p50', value: steady.latency.p50, unit: 'ms', detail })
+      emit({
+        name,
+        metric: 'latency p99',
+        value: steady.latency.p99,
+        unit: 'ms',
+        detail,
+        ...goal(Number(steady.latency.p99.toFixed(1)), '<=', P99_GOAL_MS, 'ms'),
+      })
+      emit({ name, metric: 'latency max', value: steady.latency.max, unit: 'ms', detail })
+      emit({ name, metric: 'deliveries lost', value: steady.lost, unit: '', detail })
+      emit({
+        name,
+        metric: 'CPU per delivered vote, all processes',
+        value: cpuUs,
+        unit: 'µs',
+        detail: `above idle: ${steady.cpuCores.toFixed(2)} cores busy over the trial and its drain, ${idle.cpuCores.toFixed(2)} idle${profile ? '; under the profiler' : ''}`,
+        ...goal(Number(cpuUs.toFixed(1)), '<=', CPU_GOAL_US, 'µs'),
+      })
+      if (profile) return
+
+      const withBlocks = await runTrial(workers, LATENCY_RATE_PER_S, {
+        durationMs: s.latencyMs,
+        drainMs: s.drainMs,
+        blockBytes: BLOCK_BYTES,
+      })
+      const b = withBlocks.blocks
+      log(
+        SUITE,
+        `blocks: ${b.sent} sent, ${b.lost} deliveries lost, p99 ${b.latency.p99.toFixed(1)} ms; votes beside them: ${describeTrial(withBlocks)}`,
+      )
+      emit({
+        name: `${s.validators} validator processes, p2p API, one 256 KiB block/s beside ${LATENCY_RATE_PER_S} votes/s`,
+        metric: 'block latency p99',
+        value: b.latency.p99,
+        unit: 'ms',
+        detail: `${b.sent} blocks, ${b.latency.count} deliveries, ${b.lost} lost, p50 ${b.latency.p50.toFixed(1)} ms; votes beside them p99 ${withBlocks.latency.p99.toFixed(1)} ms, ${withBlocks.lost} lost`,
+        ...goal(Number(b.latency.p99.toFixed(1)), '<=', BLOCK_P99_GOAL_MS, 'ms'),
+      })
+
+      const search = await searchSustainedRate(workers, s)
+      emit({
+        name: `${s.validators} validator processes, p2p API, ${s.trialMs / 1000}-s trials`,
+        metric: 'highest sustained rate with zero loss (p2p layer alone)',
+        value: search.best,
+        unit: 'votes/s',
+        detail: `${search.capped ? 'top of the ladder held; ' : ''}trials: ${search.trials.map(describeTrial).join(' | ')}`,
+      })
+    })
+  } finally {
     // Profiles are written as the workers exit; a trial that failed is still worth a look.
     if (profileDir !== undefined) {
       if (window.fromUs !== undefined) {
-        const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
         emitProfile(emit, name, await summarizeProfiles(profileDir, window))
       }
       await rm(profileDir, { recursive: true, force: true })

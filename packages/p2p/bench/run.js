@@ -2,7 +2,7 @@
 // processes on 127.0.0.1. Prints one JSON line per figure (see
 // bench/lib/emit.mjs at the repo root) and, unless --lines-only, a markdown
 // table. Run after `pnpm build`.
-// Usage: node bench/run.js [--quick] [--profile] [--validators=N] [--suite gossip,discovery,failure,memory,soak] [--lines-only]
+// Usage: node bench/run.js [--quick] [--profile] [--validators=N] [--baseline=DIR] [--suite gossip,discovery,failure,memory,soak] [--lines-only]
 import { emitter, log } from '../../../bench/lib/emit.mjs'
 import { printTable } from '../../../bench/lib/report.mjs'
 import { discoverySuite } from './discovery.js'
@@ -25,6 +25,8 @@ const quick = args.includes('--quick')
 const profile = args.includes('--profile')
 // --validators=N: how many validator processes the gossip suite starts
 const validators = Number(args.find((a) => a.startsWith('--validators='))?.slice(13)) || undefined
+// --baseline=<dir>: the gossip latency trial also with another built checkout's workers, first
+const baseline = args.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length)
 const linesOnly = args.includes('--lines-only')
 const suiteArg = args.find((a) => a.startsWith('--suite='))?.slice('--suite='.length)
 const chosen = suiteArg === undefined ? Object.keys(SUITES) : suiteArg.split(',')
@@ -42,7 +44,13 @@ for (const name of chosen) {
   const print = emitter(name)
   const started = Date.now()
   try {
-    await SUITES[name]({ quick, profile, validators, emit: (line) => lines.push(print(line)) })
+    await SUITES[name]({
+      quick,
+      profile,
+      validators,
+      baseline,
+      emit: (line) => lines.push(print(line)),
+    })
     log(name, `done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   } catch (err) {
     failed = true

@@ -7,6 +7,11 @@
  *
  * `startTraffic` takes the clients, the keypairs and a rate, so the gossip
  * benchmark drives the network with the same generator.
+ *
+ * Heights start on schedule whether or not the previous ones are done (a
+ * height's publishes take round trips, at high rates longer than the
+ * interval), up to `maxHeightsInFlight`; how late each height starts is its
+ * lag, reported by `lag()`.
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import type { ClientReadableStream } from '@grpc/grpc-js'
@@ -38,6 +43,23 @@ export interface TrafficInit {
   publishDeadlineMs?: number
   /** Wait before re-opening a Subscribe stream that ended, in milliseconds. @default 1000 */
   resubscribeMs?: number
+  /**
+   * Heights being published at once, at most; a height due while this many
+   * are still out waits (and is late). @default 64
+   */
+  maxHeightsInFlight?: number
+}
+
+/** How late heights started against their schedule, in milliseconds. */
+export interface ScheduleLag {
+  /** Heights started. */
+  heights: number
+  /** The latest start of any height, or of the height now due if it is later. */
+  maxMs: number
+  /** The mean lateness over all heights. */
+  meanMs: number
+  /** Heights that started more than one interval late (the schedule restarts from then). */
+  late: number
 }
 
 export type TopicCounts = Record<GossipKind, number>
@@ -59,8 +81,10 @@ export interface ValidatorTraffic {
 export interface Traffic {
   /** A copy of every validator's counters. */
   stats(): ValidatorTraffic[]
-  /** The last height whose messages were all sent out. */
+  /** The last height whose messages, and every earlier height's, were all sent out. */
   height(): bigint
+  /** How well the generator kept its schedule. */
+  lag(): ScheduleLag
   /**
    * Stops publishing, waits `drainMs` for what is in flight to be delivered,
    * then closes every Subscribe stream.
@@ -84,6 +108,9 @@ export function startTraffic(init: TrafficInit): Traffic {
   const resultEveryHeights = init.resultEveryHeights ?? 5
   const publishDeadlineMs = init.publishDeadlineMs ?? 5000
   const resubscribeMs = init.resubscribeMs ?? 1000
+  const maxHeightsInFlight = init.maxHeightsInFlight ?? 64
+  if (!Number.isSafeInteger(maxHeightsInFlight) || maxHeightsInFlight < 1)
+    throw new RangeError('maxHeightsInFlight must be a positive integer')
   const network = WIRE_NETWORK[init.network]
   const signers = init.validators.map((v) => v.keypair)
   const stats: ValidatorTraffic[] = init.validators.map((v) => ({
@@ -98,6 +125,9 @@ export function startTraffic(init: TrafficInit): Traffic {
   const { signal } = controller
   const subscriptions = new AbortController()
   let sentHeight = 0n
+  const lag = { heights: 0, maxMs: 0, totalMs: 0, late: 0 }
+  /** When the next height is due; undefined once publishing stopped. */
+  let dueAt: number | undefined = Date.now()
 
   const send = async <K extends GossipKind>(
     kind: K,
@@ -128,21 +158,46 @@ export function startTraffic(init: TrafficInit): Traffic {
     if (plan.result !== undefined) await send('results', plan.result)
   }
 
+  // Heights finish out of order; `sentHeight` advances over those all done before it.
+  const done = new Set<bigint>()
+  const finished = (height: bigint): void => {
+    done.add(height)
+    while (done.delete(sentHeight + 1n)) sentHeight++
+  }
+
   const publishLoop = async (): Promise<void> => {
     let height = init.startHeight ?? 1n
+    sentHeight = height - 1n
     let parentHash: Uint8Array = new Uint8Array(32)
-    let next = Date.now()
+    let next = dueAt ?? Date.now()
+    const inFlight = new Set<Promise<void>>()
     while (!signal.aborted) {
+      if (inFlight.size >= maxHeightsInFlight) {
+        await Promise.race(inFlight)
+        continue
+      }
+      const lateMs = Math.max(0, Date.now() - next)
+      lag.heights++
+      lag.totalMs += lateMs
+      lag.maxMs = Math.max(lag.maxMs, lateMs)
       const plan = planHeight({ network, height, parentHash, signers, resultEveryHeights })
-      await sendHeight(plan)
-      if (signal.aborted) return
-      sentHeight = height
+      const h = height
+      const sending = sendHeight(plan).then(() => {
+        if (!signal.aborted) finished(h)
+      })
+      inFlight.add(sending)
+      void sending.finally(() => inFlight.delete(sending))
       parentHash = plan.blockHash
       height++
-      // A late height does not make the next ones burst: the schedule restarts from now.
-      next = Math.max(next + intervalMs, Date.now())
+      // A height more than an interval late does not make the next ones burst:
+      // the schedule restarts from now.
+      if (lateMs > intervalMs) lag.late++
+      next = lateMs > intervalMs ? Date.now() + intervalMs : next + intervalMs
+      dueAt = next
       await delay(next - Date.now(), undefined, { signal }).catch(() => {})
     }
+    dueAt = undefined
+    await Promise.allSettled(inFlight)
   }
 
   const streams = new Set<ClientReadableStream<GossipMessage>>()
@@ -190,6 +245,12 @@ export function startTraffic(init: TrafficInit): Traffic {
         delivered: { ...s.delivered },
       })),
     height: () => sentHeight,
+    lag: () => ({
+      heights: lag.heights,
+      maxMs: Math.max(lag.maxMs, dueAt === undefined ? 0 : Date.now() - dueAt),
+      meanMs: lag.heights === 0 ? 0 : lag.totalMs / lag.heights,
+      late: lag.late,
+    }),
     async stop(options = {}) {
       controller.abort()
       await loop
