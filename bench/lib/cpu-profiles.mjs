@@ -22,6 +22,8 @@ export function packageOf(url) {
     const parts = url.slice(modules + '/node_modules/'.length).split('/')
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]
   }
+  // The benchmark's own code (workers, drivers), not the package it sits in.
+  if (/\/(packages\/[^/]+\/)?bench\//.test(url)) return '(bench)'
   const ours = /\/(packages|apps)\/([^/]+)\//.exec(url)
   if (ours !== null) return ours[1] === 'apps' ? ours[2] : `@paraloom/${ours[2]}`
   return basename(url)

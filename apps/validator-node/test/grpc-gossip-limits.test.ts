@@ -26,7 +26,6 @@ beforeAll(async () => {
   await node.start()
   const service = createGossipService({
     gossip: node.gossip,
-    network: 'localnet',
     maxSubscribers: 1,
   })
   close = service.close

@@ -197,6 +197,39 @@ describe('publishing', () => {
     ).toBe(1)
   })
 
+  it('publishEncoded sends the bytes as they are, checked like publish', async () => {
+    // Node 2: both its neighbours are still connected after the ban tests above.
+    const node = line.nodes[2]!
+    const bytes = Vote.encode(signedVote(line.validators[2]!, 40n))
+    const before = received[3]!.length
+    const { recipients, id } = await node.gossip.publishEncoded('votes', bytes)
+    expect(recipients).toBe(2)
+    expect(id).toBe(Buffer.from(gossipMessageId(VOTES, bytes)).toString('hex'))
+    await waitFor('the vote at node 3', () => received[3]!.length === before + 1)
+    expect(received[3]!.at(-1)!.bytes).toEqual(bytes)
+    expect(received[3]!.at(-1)!.id).toBe(id)
+    const refused = [
+      ['garbage', Uint8Array.of(1, 2, 3), 'Invalid', /^Vote payload: Truncated at byte \d+: /],
+      ['empty', new Uint8Array(0), 'Invalid', /^Vote payload: Truncated at byte 0: /],
+      ['trailing bytes', Uint8Array.of(...bytes, 0), 'Invalid', /^Vote payload: TrailingBytes/],
+      ['over the cap', new Uint8Array(GOSSIP_MAX_BYTES.votes + 1), 'TooLarge', /TooLarge/],
+      [
+        "another node's vote",
+        Vote.encode(signedVote(line.validators[1]!, 41n)),
+        'Invalid',
+        /not signed by this node's identity/,
+      ],
+      ['a repeat', bytes, 'Duplicate', /published on .* recently/],
+    ] as const
+    for (const [, payload, code, why] of refused) {
+      await expect(node.gossip.publishEncoded('votes', payload)).rejects.toMatchObject({
+        name: 'GossipError',
+        code,
+        message: expect.stringMatching(why),
+      })
+    }
+  })
+
   it('refuses a value not signed by this node', async () => {
     const someoneElse = signedVote(line.validators[1]!, 99n)
     await expect(line.nodes[0]!.gossip.publish('votes', someoneElse)).rejects.toMatchObject({

@@ -1,21 +1,7 @@
 import { type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js'
-import { BlockProposal, CodecError, ComputeJobResult, Vote, type WireType } from '@paraloom/codec'
-import {
-  GossipError,
-  type GossipKind,
-  gossipMessageId,
-  gossipTopic,
-  type NetworkName,
-  type ParaloomGossip,
-} from '@paraloom/p2p'
+import { GossipError, type GossipKind, type ParaloomGossip } from '@paraloom/p2p'
 import type { GossipMessage, GossipServer, PublishResponse, Topic } from '@paraloom/proto'
 import { KIND_OF_TOPIC, TOPIC_OF_KIND } from './topics.js'
-
-const WIRE_TYPE: Record<GossipKind, WireType<unknown>> = {
-  blocks: BlockProposal as WireType<unknown>,
-  votes: Vote as WireType<unknown>,
-  results: ComputeJobResult as WireType<unknown>,
-}
 
 /** gRPC status for each way a publish can fail. */
 const PUBLISH_STATUS: Record<GossipError['code'], status> = {
@@ -29,7 +15,6 @@ const PUBLISH_STATUS: Record<GossipError['code'], status> = {
 
 export interface GossipServiceInit {
   gossip: ParaloomGossip
-  network: NetworkName
   /** Messages queued for one subscriber that is not reading; past this its stream ends. @default 10000 */
   maxQueuedPerSubscriber?: number
   /** Concurrent Subscribe streams. @default 256 */
@@ -44,17 +29,16 @@ export interface GossipService {
 
 type Subscription = ServerWritableStream<unknown, GossipMessage>
 
-const messageIdHex = (network: NetworkName, kind: GossipKind, payload: Uint8Array): string =>
-  Buffer.from(gossipMessageId(gossipTopic(network, kind), payload)).toString('hex')
-
 /**
- * Publish decodes the payload under the topic's size cap and hands it to the
- * node, which checks network, signer (this node) and signature exactly as
- * the topic validator would; any failure is INVALID_ARGUMENT with the reason.
- * Subscribe streams every accepted message of the chosen topics.
+ * Publish hands the payload to the node as it is (`publishEncoded`), which
+ * decodes it under the topic's size cap and checks network, signer (this
+ * node) and signature exactly as the topic validator would; any failure is
+ * INVALID_ARGUMENT with the reason. Subscribe streams every accepted message
+ * of the chosen topics. Neither re-encodes or re-hashes a message: the bytes
+ * and the message id are the node's own.
  */
 export function createGossipService(init: GossipServiceInit): GossipService {
-  const { gossip, network } = init
+  const { gossip } = init
   const maxQueued = init.maxQueuedPerSubscriber ?? 10_000
   const maxSubscribers = init.maxSubscribers ?? 256
   const subscriptions = new Map<Subscription, () => void>()
@@ -79,23 +63,9 @@ export function createGossipService(init: GossipServiceInit): GossipService {
       })
       return
     }
-    const type = WIRE_TYPE[kind]
-    let value: unknown
     try {
-      value = type.decode(payload)
-    } catch (err) {
-      // A CodecError's message already reads `<Kind> at byte <offset>: <why>`.
-      const details =
-        err instanceof CodecError ? `${type.name} payload: ${err.message}` : String(err)
-      callback({ code: status.INVALID_ARGUMENT, details })
-      return
-    }
-    try {
-      const recipients = await gossip.publish(kind, value as never)
-      callback(null, {
-        messageId: messageIdHex(network, kind, payload),
-        recipients,
-      })
+      const { recipients, id } = await gossip.publishEncoded(kind, payload)
+      callback(null, { messageId: id, recipients })
     } catch (err) {
       if (!(err instanceof GossipError)) throw err
       callback({ code: PUBLISH_STATUS[err.code], details: err.message })

@@ -235,7 +235,7 @@ export class ValidatorNode {
       observer,
       logger,
     })
-    this.gossip = createGossipService({ gossip: p2p.gossip, network: config.network })
+    this.gossip = createGossipService({ gossip: p2p.gossip })
     this.health = createHealthService(SERVICE_NAMES)
     this.grpcServer = await startGrpcServer(config.grpc.listen, [
       { definition: PeerMonitorDefinition, implementation: this.peerMonitor.implementation },

@@ -8,7 +8,7 @@
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
-import { verifyEncoded } from '@paraloom/codec'
+import { CodecError, verifyEncoded } from '@paraloom/codec'
 import { equals } from 'uint8arrays/equals'
 import {
   GOSSIP_KINDS,
@@ -54,6 +54,15 @@ export interface ParaloomGossip {
    * Resolves with the number of peers it was sent to.
    */
   publish<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number>
+  /**
+   * `publish` for a value already encoded (as a gRPC client sends it): the
+   * bytes are decoded under the topic's cap and checked like `publish`'s,
+   * then sent as they are. Throws GossipError as `publish` does, `Invalid`
+   * or `TooLarge` with the decoder's reason (`<Type> payload: <why>`) for
+   * bytes that do not decode. Resolves with the recipients and the message
+   * id (hex).
+   */
+  publishEncoded(kind: GossipKind, bytes: Uint8Array): Promise<{ recipients: number; id: string }>
   /** Calls `handler` for every accepted message of `kind`; returns the unsubscribe function. */
   subscribe<K extends GossipKind>(kind: K, handler: GossipHandler<K>): () => void
   /** Peers currently subscribed to the topic of `kind`. */
@@ -151,11 +160,26 @@ export class Gossip implements ParaloomGossip {
   }
 
   async publish<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number> {
+    return this.counted(kind, () => this.send(kind, value, this.encode(kind, value)))
+  }
+
+  async publishEncoded(
+    kind: GossipKind,
+    bytes: Uint8Array,
+  ): Promise<{ recipients: number; id: string }> {
+    return this.counted(kind, async () => {
+      const recipients = await this.send(kind, this.decode(kind, bytes), bytes)
+      return { recipients, id: Buffer.from(messageIdOf(this.topics[kind], bytes)).toString('hex') }
+    })
+  }
+
+  /** Runs one publish, counted as published or failed. */
+  private async counted<T>(kind: GossipKind, publish: () => Promise<T>): Promise<T> {
     const topic = this.topics[kind]
     try {
-      const recipients = await this.send(kind, value)
+      const result = await publish()
       this.count(topic, 'published')
-      return recipients
+      return result
     } catch (err) {
       this.count(topic, 'publish_error')
       throw err
@@ -196,8 +220,7 @@ export class Gossip implements ParaloomGossip {
     }
   }
 
-  private async send<K extends GossipKind>(kind: K, value: GossipValues[K]): Promise<number> {
-    if (!this.running) throw new GossipError('NotStarted', 'the node is not running')
+  private encode<K extends GossipKind>(kind: K, value: GossipValues[K]): Uint8Array {
     const spec = TOPIC_SPECS[kind]
     let bytes: Uint8Array
     try {
@@ -215,7 +238,31 @@ export class Gossip implements ParaloomGossip {
         `${spec.type.name} is ${bytes.length} bytes, over the ${spec.maxBytes}-byte cap of ${this.topics[kind]}`,
       )
     }
-    // Peers reject anything whose signer is not the sender: refuse it here, loudly.
+    return bytes
+  }
+
+  private decode<K extends GossipKind>(kind: K, bytes: Uint8Array): GossipValues[K] {
+    const spec = TOPIC_SPECS[kind]
+    try {
+      return spec.type.decode(bytes, { maxBytes: spec.maxBytes })
+    } catch (err) {
+      // A CodecError's message already reads `<Kind> at byte <offset>: <why>`.
+      const code = err instanceof CodecError && err.kind === 'TooLarge' ? 'TooLarge' : 'Invalid'
+      throw new GossipError(code, `${spec.type.name} payload: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
+  }
+
+  /** Checks `value` (encoded as `bytes`, under the cap) as peers will, then publishes `bytes`. */
+  private async send<K extends GossipKind>(
+    kind: K,
+    value: GossipValues[K],
+    bytes: Uint8Array,
+  ): Promise<number> {
+    if (!this.running) throw new GossipError('NotStarted', 'the node is not running')
+    const spec = TOPIC_SPECS[kind]
+    // A node publishes what it signed (relaying others' messages is gossipsub's job): refuse loudly.
     if (
       !equals(spec.type.signer(value), this.components.peerId.publicKey?.raw ?? new Uint8Array())
     ) {
