@@ -238,7 +238,18 @@ async function baselineFigures({ baseline, s, emit }) {
 
 export async function gossipSuite({ quick, emit, profile, validators, baseline }) {
   const s = { ...(quick ? SETTINGS.quick : SETTINGS.full), ...(validators ? { validators } : {}) }
-  if (baseline !== undefined) await baselineFigures({ baseline, s, emit })
+  if (baseline !== undefined) {
+    // A baseline that cannot finish (swamped) is a finding, not a reason to skip the rest.
+    await baselineFigures({ baseline, s, emit }).catch((err) => {
+      log(SUITE, `baseline did not finish: ${err.message}`)
+      emit({
+        name: `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s, before (${baseline})`,
+        metric: 'status',
+        value: `did not finish: ${err.message}`,
+        unit: '',
+      })
+    })
+  }
   const profileDir = profile ? await mkdtemp(join(tmpdir(), 'paraloom-gossip-prof-')) : undefined
   const window = {}
   const name = `${s.validators} validator processes, p2p API, ${LATENCY_RATE_PER_S} votes/s`
