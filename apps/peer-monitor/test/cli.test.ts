@@ -82,6 +82,22 @@ describe('peer-monitor CLI (in process)', () => {
     ],
     [['--validator', '127.0.0.1:1', '--db', 'x.db', '--http', 'nope'], /--http must be HOST:PORT/],
     [['--bogus'], /unknown option/],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--label', 'validator-1'],
+      /--label must be HOST:PORT=NAME/,
+    ],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--label', '127.0.0.1:1='],
+      /--label must be HOST:PORT=NAME/,
+    ],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--label', `127.0.0.1:1=${'n'.repeat(65)}`],
+      /1 to 64 characters/,
+    ],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--label', 'nohost=alpha'],
+      /--label must be HOST:PORT/,
+    ],
     [['evidence'], /--db/],
   ])('usage error %j exits 2 with one clear line', async (args, message) => {
     const r = await cli(args)

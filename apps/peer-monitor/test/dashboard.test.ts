@@ -38,7 +38,13 @@ beforeAll(async () => {
     watcher: { initialBackoffMs: 50, maxBackoffMs: 200, connectTimeoutMs: 1000 },
   })
   monitor.start()
-  http = createHttpServer({ monitor, port: 0, maxEventClients: 3, pushIntervalMs: 50 })
+  http = createHttpServer({
+    monitor,
+    port: 0,
+    maxEventClients: 3,
+    pushIntervalMs: 50,
+    labels: new Map([[nodes[0]!.address, 'alpha']]),
+  })
   const { port } = await http.start()
   base = `http://127.0.0.1:${port}`
   await waitFor('streams', () => monitor.status().every((s) => s.connected))
@@ -154,7 +160,7 @@ describe('dashboard in headless Chromium', () => {
     // Evidence appears once two observers have seen it offline for the threshold.
     await page.locator('tr[data-evidence="V"]').filter({ hasText: 'OPEN' }).waitFor()
     const evidenceRow = await page.locator('tr[data-evidence="V"]').textContent()
-    expect(evidenceRow).toContain('A, B')
+    expect(evidenceRow).toContain('alpha, B') // A has a --label
     expect(await page.locator('tr[data-evidence="V"] td').nth(4).textContent()).toBe('3')
     // Same page: no reload happened.
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
@@ -171,5 +177,76 @@ describe('dashboard in headless Chromium', () => {
       .filter({ hasText: /for \d+ seconds?/ })
       .waitFor()
     await page.screenshot({ path: '/tmp/peer-monitor-dashboard.png', fullPage: true })
+  })
+
+  it('the OFFLINE case: names, self on the diagonal, a time axis, and the red cells on screen', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } })
+    await page.goto(`${base}/`)
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode]
+    await page.locator('td[data-validator="V"][data-state="OFFLINE"]').first().waitFor()
+    // Rows in the columns' order: the observers' own validators first, so "self" is the diagonal.
+    const rowOrder = await page
+      .locator('#matrix th[data-row]')
+      .evaluateAll((ths) => ths.map((t) => t.getAttribute('data-row')))
+    expect(rowOrder.slice(0, 3)).toEqual(['A', 'B', 'C'])
+    for (const [i, n] of [a, b, c].entries()) {
+      const diagonal = page.locator(
+        `td[data-validator="${rowOrder[i]}"][data-observer="${n.address}"]`,
+      )
+      expect(await diagonal.textContent()).toBe('self')
+    }
+    // A --label name, with the full identity on hover.
+    const header = page.locator(`#matrix th[data-observer="${a.address}"]`)
+    expect(await header.textContent()).toContain('alpha')
+    expect(await header.getAttribute('title')).toBe(`A at ${a.address}`)
+    expect(await page.locator('#matrix th[data-row="A"]').textContent()).toBe('alpha')
+    // Timelines have a time axis ending at now.
+    const axis = await page.locator('#timelines .axis').first().locator('span').allTextContents()
+    expect(axis).toHaveLength(5)
+    expect(axis.at(-1)).toBe('now')
+    expect(axis[0]).toMatch(/\d{1,2}:\d{2}:\d{2}/)
+
+    // The screenshot shows the OFFLINE cells in the offline red, the others in green.
+    const shot = await page.locator('#matrix').screenshot({ path: '/tmp/peer-monitor-offline.png' })
+    // Decoded in the page (a canvas): the test process has no PNG decoder.
+    const counts = (await page.evaluate(`(async () => {
+      const img = new Image()
+      img.src = 'data:image/png;base64,${shot.toString('base64')}'
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = img.width
+      canvas.height = img.height
+      const ctx = canvas.getContext('2d')
+      ctx.drawImage(img, 0, 0)
+      const px = ctx.getImageData(0, 0, img.width, img.height).data
+      let red = 0
+      let green = 0
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i] === 0xe5 && px[i + 1] === 0x3e && px[i + 2] === 0x3e) red++
+        if (px[i] === 0x1f && px[i + 1] === 0x9d && px[i + 2] === 0x55) green++
+      }
+      const cell = document.querySelector('td[data-state="OFFLINE"]')
+      return { red, green, cellArea: cell.offsetWidth * cell.offsetHeight }
+    })()`)) as { red: number; green: number; cellArea: number }
+    // Two OFFLINE cells (V seen by A and B), mostly red background behind the white text.
+    expect(counts.red).toBeGreaterThan(counts.cellArea)
+    expect(counts.green).toBeGreaterThan(counts.cellArea / 2)
+    await page.close()
+  })
+
+  it("an observer's error shows only while it is disconnected", async () => {
+    const page = await browser!.newPage()
+    await page.goto(`${base}/`)
+    await page.locator('#live.on').waitFor()
+    // Re-renders the page's current state with every observer's connection set, and counts the errors shown.
+    const render = (connected: boolean) =>
+      page.evaluate(`(() => {
+        const observers = state.observers.map((o) => ({ ...o, connected: ${connected}, lastError: 'stream failed: boom' }))
+        accept(JSON.stringify({ ...state, observers }))
+        return document.querySelectorAll('#matrix .err').length
+      })()`)
+    expect(await render(false)).toBe(3)
+    expect(await render(true)).toBe(0)
+    await page.close()
   })
 })

@@ -1,4 +1,4 @@
-import { createLogger, parseHostPort } from '@paraloom/cli-kit'
+import { createLogger, parseHostPort, UsageError } from '@paraloom/cli-kit'
 import type { Command } from 'commander'
 import { createHttpServer, type HttpServer } from '../http/server.js'
 import { createMonitor } from '../monitor.js'
@@ -7,6 +7,7 @@ import { type CliIo, integerOption, openOrUsage } from './shared.js'
 
 interface RunOptions {
   validator: string[]
+  label: Map<string, string>
   db: string
   http?: string
   offlineThresholdMs: number
@@ -27,6 +28,12 @@ export function configureRun(program: Command, io: CliIo): Command {
         return [...all, value]
       },
       [] as string[],
+    )
+    .option(
+      '--label <addr=name>',
+      'a name for the validator watched at ADDR, shown on the dashboard (repeat for each)',
+      parseLabel,
+      new Map<string, string>(),
     )
     .option('--db <file>', 'SQLite database file (created if missing)')
     .option('--http <host:port>', 'serve the dashboard, /metrics and /healthz here')
@@ -58,7 +65,7 @@ export function configureRun(program: Command, io: CliIo): Command {
       try {
         monitor.start()
         if (listen !== undefined) {
-          http = createHttpServer({ monitor, logger, ...listen })
+          http = createHttpServer({ monitor, logger, labels: opts.label, ...listen })
           await http.start()
         }
         if (!io.shutdown.aborted) {
@@ -73,4 +80,24 @@ export function configureRun(program: Command, io: CliIo): Command {
         store.close()
       }
     })
+}
+
+/** Most `--label` flags, and longest name, accepted. */
+const MAX_LABELS = 1024
+const MAX_LABEL_CHARS = 64
+
+/** `ADDR=NAME` (ADDR as given to --validator) into `all`; a UsageError naming the flag otherwise. */
+function parseLabel(value: string, all: Map<string, string>): Map<string, string> {
+  const eq = value.lastIndexOf('=')
+  const name = value.slice(eq + 1)
+  if (eq <= 0 || name === '' || name.length > MAX_LABEL_CHARS) {
+    throw new UsageError(
+      `--label must be HOST:PORT=NAME with a name of 1 to ${MAX_LABEL_CHARS} characters, got "${value}"`,
+    )
+  }
+  const address = value.slice(0, eq)
+  parseHostPort('--label', address)
+  if (!all.has(address) && all.size >= MAX_LABELS)
+    throw new UsageError(`--label: at most ${MAX_LABELS} labels`)
+  return new Map(all).set(address, name)
 }

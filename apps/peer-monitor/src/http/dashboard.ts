@@ -38,6 +38,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   .timeline { margin-bottom: .75rem; }
   .bar { display: flex; height: 14px; width: 640px; background: #edf2f7; margin: 2px 0; }
   .bar span { height: 100%; }
+  .axis { position: relative; width: 640px; height: 1.2em; font-size: 11px; color: #4a5568; border-top: 1px solid #a0aec0; }
+  .axis span { position: absolute; transform: translateX(-50%); white-space: nowrap; }
+  .axis span:first-child { transform: none; } .axis span:last-child { transform: translateX(-100%); }
   .legend span { display: inline-block; padding: 0 .4rem; margin-right: .3rem; color: #fff; border-radius: 3px; }
 </style>
 </head>
@@ -63,21 +66,24 @@ const el = (tag, attrs, ...children) => {
   return e
 }
 const short = (id) => (id && id.length > 12 ? id.slice(0, 6) + '…' + id.slice(-4) : id || '?')
+// A validator's name where known (devnet's validator-N, --label), else its short identity; the full identity is the hover title.
+const named = (id) => (id && state.names && state.names[id]) || short(id)
 const clock = (ms) => new Date(ms).toLocaleTimeString()
 
 function renderMatrix() {
   const table = document.getElementById('matrix')
   const head = el('tr', {}, el('th', {}, 'validator ↓  seen by →'))
   for (const o of state.observers) {
-    const th = el('th', { title: o.address },
+    const th = el('th', { title: (o.validator || '?') + ' at ' + o.address, 'data-observer': o.address },
       el('span', { class: 'dot ' + (o.connected ? 'CONNECTED' : 'OFFLINE') }),
-      short(o.validator || o.address), el('div', { class: 'mono' }, o.address))
-    if (o.lastError) th.append(el('div', { class: 'err', title: o.lastError }, o.lastError))
+      named(o.validator || o.address), el('div', { class: 'mono' }, o.address))
+    // An error is news only while the stream is down; once connected it is history.
+    if (o.lastError && !o.connected) th.append(el('div', { class: 'err', title: o.lastError }, o.lastError))
     head.append(th)
   }
   const rows = [head]
   for (const v of state.validators) {
-    const tr = el('tr', {}, el('th', { class: 'mono', title: v }, short(v)))
+    const tr = el('tr', {}, el('th', { class: 'mono', title: v, 'data-row': v }, named(v)))
     for (const o of state.observers) {
       const c = state.cells.find((x) => x.validator === v && x.address === o.address)
       if (!c) {
@@ -102,13 +108,13 @@ function renderEvidence() {
   for (const r of state.evidence) {
     const open = r.closedAtMs === null
     rows.push(el('tr', { 'data-evidence': r.validator },
-      el('td', { class: 'mono', title: r.validator }, short(r.validator)),
+      el('td', { class: 'mono', title: r.validator }, named(r.validator)),
       el('td', { class: open ? 'open' : 'closed' }, open ? 'OPEN' : 'closed ' + humanDuration(now() - r.closedAtMs) + ' ago'),
       el('td', {}, clock(r.offlineSinceMs)),
       el('td', {}, humanDuration((open ? now() : r.closedAtMs) - r.offlineSinceMs)),
       el('td', {}, r.missedPings),
       el('td', {}, r.lastSeenMs === null ? 'never' : humanDuration(now() - r.lastSeenMs) + ' ago'),
-      el('td', { class: 'mono' }, r.observers.map(short).join(', '))))
+      el('td', { class: 'mono', title: r.observers.join(', ') }, r.observers.map(named).join(', '))))
   }
   if (state.evidence.length === 0) rows.push(el('tr', {}, el('td', { colspan: 7 }, 'none: no validator has been offline for a quorum of observers')))
   table.replaceChildren(...rows)
@@ -121,7 +127,7 @@ function renderTimelines() {
   for (const v of state.validators) {
     const mine = rows.filter((r) => r.validator === v)
     if (mine.length === 0) continue
-    const block = el('div', { class: 'timeline' }, el('strong', { class: 'mono', title: v }, short(v)), ' — last ' + humanDuration(span))
+    const block = el('div', { class: 'timeline' }, el('strong', { class: 'mono', title: v }, named(v)), ' — last ' + humanDuration(span))
     for (const r of mine) {
       const o = state.observers.find((x) => x.address === r.address)
       const bar = el('div', { class: 'bar', title: 'seen by ' + (o && o.validator ? o.validator : r.address) })
@@ -129,11 +135,22 @@ function renderTimelines() {
         bar.append(el('span', { class: s.state, style: 'width:' + ((100 * (s.toMs - s.fromMs)) / span).toFixed(3) + '%',
           title: s.state + ' for ' + humanDuration(s.toMs - s.fromMs) + ' from ' + clock(s.fromMs) }))
       }
-      block.append(el('div', { class: 'mono' }, 'seen by ' + short(o && o.validator ? o.validator : r.address)), bar)
+      block.append(el('div', { class: 'mono' }, 'seen by ' + named(o && o.validator ? o.validator : r.address)), bar)
     }
+    block.append(timeAxis(fromMs, toMs))
     blocks.push(block)
   }
   document.getElementById('timelines').replaceChildren(...blocks)
+}
+
+// Clock times under a bar: its start, three quarters between, and now.
+function timeAxis(fromMs, toMs) {
+  const axis = el('div', { class: 'axis' })
+  for (let i = 0; i <= 4; i++) {
+    const at = fromMs + ((toMs - fromMs) * i) / 4
+    axis.append(el('span', { style: 'left:' + i * 25 + '%' }, i === 4 ? 'now' : clock(at)))
+  }
+  return axis
 }
 
 function render() {

@@ -29,6 +29,8 @@ export interface HttpServerInit {
   maxClientBufferBytes?: number
   /** @default { timelineWindowMs: 3600000, maxTimelineTransitions: 5000, maxEvidence: 100 } */
   state?: Partial<StateLimits>
+  /** Names for the validators behind watched addresses (`--label ADDR=NAME`). */
+  labels?: ReadonlyMap<string, string>
 }
 
 export interface HttpServer {
@@ -62,7 +64,7 @@ export function createHttpServer(init: HttpServerInit): HttpServer {
     ...init.state,
   }
   const clients = new Set<ServerResponse>()
-  const stateJson = (): string => JSON.stringify(dashboardState(monitor, limits))
+  const stateJson = (): string => JSON.stringify(dashboardState(monitor, limits, init.labels))
 
   const send = (res: ServerResponse, chunk: string): void => {
     if (res.writableLength > maxBuffer) {

@@ -16,8 +16,14 @@ export interface DashboardState {
   quorum: number
   offlineThresholdMs: number
   observers: Array<WatchStatus & { validator: string | null; peerId: string | null }>
-  /** Every validator some observer reports on, sorted. */
+  /**
+   * Every validator some observer reports on: first the observers' own, in
+   * the observers' order (so "self" is the diagonal of the matrix), then the
+   * others sorted.
+   */
   validators: string[]
+  /** Names of validators where known (from `--label ADDR=NAME` of the observer at ADDR). */
+  names: Record<string, string>
   cells: Array<Omit<ViewRow, 'peerId'>>
   evidence: Array<EvidenceRecord & { durationMs: number }>
   timeline: {
@@ -39,7 +45,11 @@ export interface StateLimits {
 
 const MIN_TIMELINE_MS = 60_000
 
-export function dashboardState(monitor: Monitor, limits: StateLimits): DashboardState {
+export function dashboardState(
+  monitor: Monitor,
+  limits: StateLimits,
+  labels: ReadonlyMap<string, string> = new Map(),
+): DashboardState {
   const nowMs = monitor.clock()
   const { store, engine } = monitor
   const rows = new Map(store.observers().map((o) => [o.address, o]))
@@ -67,7 +77,13 @@ export function dashboardState(monitor: Monitor, limits: StateLimits): Dashboard
     quorum: engine.quorum,
     offlineThresholdMs: engine.offlineThresholdMs,
     observers,
-    validators: [...validators].sort(),
+    validators: diagonalOrder(observers, validators),
+    names: Object.fromEntries(
+      observers.flatMap((o) => {
+        const name = labels.get(o.address)
+        return o.validator !== null && name !== undefined ? [[o.validator, name]] : []
+      }),
+    ),
     cells: views.map(({ peerId: _peerId, ...cell }) => cell),
     evidence: store
       .evidence(limits.maxEvidence)
@@ -78,6 +94,16 @@ export function dashboardState(monitor: Monitor, limits: StateLimits): Dashboard
       rows: timelineRows(views, transitions, fromMs, nowMs),
     },
   }
+}
+
+/** The observers' validators in observer order, then every other validator sorted. */
+function diagonalOrder(
+  observers: ReadonlyArray<{ validator: string | null }>,
+  validators: ReadonlySet<string>,
+): string[] {
+  const first = [...new Set(observers.flatMap((o) => (o.validator === null ? [] : [o.validator])))]
+  const rest = [...validators].filter((v) => !first.includes(v)).sort()
+  return [...first, ...rest]
 }
 
 /** One bar per (validator, observer): its states over [fromMs, toMs]. */

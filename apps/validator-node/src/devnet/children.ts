@@ -75,6 +75,11 @@ export function monitorSpec(layout: DevnetLayout, plan: PortPlan, bin: string): 
     args: [
       bin,
       ...plan.validators.flatMap((v) => ['--validator', `127.0.0.1:${v.grpc}`]),
+      // The dashboard names each validator as the devnet does.
+      ...plan.validators.flatMap((v, i) => [
+        '--label',
+        `127.0.0.1:${v.grpc}=${layout.validators[i]?.name ?? `validator-${i + 1}`}`,
+      ]),
       '--db',
       layout.monitorDbPath,
       '--http',
