@@ -4,7 +4,7 @@
  * log after an incident sees who went down, when and why, without gRPC.
  */
 import type { Logger } from '@paraloom/cli-kit'
-import type { ParaloomNode } from '@paraloom/p2p'
+import type { ParaloomNode, ParaloomNodeEvents } from '@paraloom/p2p'
 import type { RegistryClient } from '@paraloom/registry'
 
 /** Starts logging; returns the function that stops it. */
@@ -24,10 +24,13 @@ export function logNodeEvents(
       peerId: t.peer,
     })
   })
-  const onBan = (event: CustomEvent<{ peerId: { toString(): string }; score: number }>): void => {
+  const onBan = ({ detail: ban }: ParaloomNodeEvents['peer:banned']): void => {
     logger.warn('peer banned', {
-      peerId: event.detail.peerId.toString(),
-      score: event.detail.score,
+      peerId: ban.peerId.toString(),
+      reason: ban.reason,
+      at: new Date(ban.atMs).toISOString(),
+      until: new Date(ban.untilMs).toISOString(),
+      score: ban.score,
     })
   }
   p2p.addEventListener('peer:banned', onBan)

@@ -210,14 +210,6 @@ export class ValidatorNode {
       }),
     })
     this.p2p = p2p
-    p2p.addEventListener('peer:banned', ({ detail: ban }) => {
-      this.init.logger.warn('peer banned', {
-        peer: ban.peerId.toString(),
-        reason: ban.reason,
-        at: new Date(ban.atMs).toISOString(),
-        until: new Date(ban.untilMs).toISOString(),
-      })
-    })
     await startStep('p2p', config.p2p.listen.join(', '), () => p2p.start())
     return p2p
   }
