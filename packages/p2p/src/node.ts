@@ -60,6 +60,7 @@ import {
   solanaAddressFromPeerId,
 } from './identity.js'
 import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
+import { PingStreams } from './liveness/ping-stream.js'
 import type { P2PMetrics } from './metrics.js'
 import { PeerActions, type PeerBan } from './peers/peer-actions.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
@@ -185,6 +186,12 @@ export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
 const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
 /** Ping streams allowed at once per connection; kad-dht and liveness both ping. */
 const PING_MAX_STREAMS = 8
+/**
+ * How long libp2p's ping handler serves one inbound stream. Liveness keeps one
+ * ping stream per peer open for good (liveness/ping-stream.ts); libp2p's
+ * default (10 s) would end it every 10 s and cost a renegotiation.
+ */
+const PING_STREAM_LIFETIME_MS = 60 * 60 * 1000
 const SEED_BYTES = 32
 /** How long closing a banned peer's connections may take before they are aborted. */
 const BAN_HANG_UP_TIMEOUT_MS = 1000
@@ -227,7 +234,11 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     metrics: init.libp2pMetrics,
     services: {
       identify: identify(),
-      ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+      ping: ping({
+        maxOutboundStreams: PING_MAX_STREAMS,
+        maxInboundStreams: PING_MAX_STREAMS,
+        timeout: PING_STREAM_LIFETIME_MS,
+      }),
       dht: kadDHT({
         protocol: kadProtocol(init.network),
         clientMode: false,
@@ -299,6 +310,9 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   private readonly spamGuard: SpamGuard
   private readonly peerActions: PeerActions
   private readonly protocols: ReturnType<typeof createProtocols>
+  private readonly pingStreams: PingStreams
+  /** Undoes the sign-of-life listeners of `start`. */
+  private unwatchSignsOfLife?: () => void
   private unwatchDirectory?: () => void
   private running = false
   private transition: Promise<void> = Promise.resolve()
@@ -399,10 +413,17 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
           this.safeDispatchEvent('directory:change', { detail: change }),
       },
     )
+    this.pingStreams = new PingStreams(
+      {
+        openStream: (peer, protocol, options) =>
+          libp2p.dialProtocol(peer, protocol, { ...options, runOnLimitedConnection: true }),
+      },
+      { onLateReply: (peer, rttMs) => this.liveness.lateReply(peer, rttMs) },
+    )
     this.liveness = createLiveness(
       { metrics: init.metrics, ...init.liveness, observer: this.identity },
       {
-        ping: (peer, options) => services.ping.ping(peer, options),
+        ping: (peer, options) => this.pingStreams.ping(peer, options),
         dial: async (peer, options) => {
           await libp2p.dial(peer, options)
         },
@@ -517,6 +538,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     await this.discovery.start()
     this.watchDirectory()
     this.liveness.start()
+    this.watchSignsOfLife()
     this.running = true
     this.log('started %s on %s as %s', this.network, this.getMultiaddrs().join(', '), this.identity)
   }
@@ -524,7 +546,9 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   private async doStop(): Promise<void> {
     if (!this.running) return
     this.running = false
+    this.unwatchSignsOfLife?.()
     await this.liveness.stop()
+    this.pingStreams.closeAll()
     this.unwatchDirectory?.()
     await this.discovery.stop()
     this.spamGuard.stop()
@@ -532,6 +556,25 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     await this.protocols.withdrawalProof.stop()
     await this.protocols.stateSync.stop()
     await this.libp2p.stop()
+  }
+
+  /**
+   * Any sign of life counts: a new connection from or to a validator (it
+   * started late, or restarted), or a gossip message it relayed, gets an
+   * immediate probe and a clean redial backoff if liveness does not
+   * already see it up, so it is CONNECTED without waiting out a backoff.
+   */
+  private watchSignsOfLife(): void {
+    const onConnection = (evt: CustomEvent<{ remotePeer: PeerId }>): void =>
+      this.liveness.sawPeer(evt.detail.remotePeer)
+    const onMessage = (evt: CustomEvent<{ propagationSource: PeerId }>): void =>
+      this.liveness.sawPeer(evt.detail.propagationSource)
+    this.libp2p.addEventListener('connection:open', onConnection)
+    this.libp2p.services.pubsub.addEventListener('gossipsub:message', onMessage)
+    this.unwatchSignsOfLife = () => {
+      this.libp2p.removeEventListener('connection:open', onConnection)
+      this.libp2p.services.pubsub.removeEventListener('gossipsub:message', onMessage)
+    }
   }
 
   /** Liveness watches every validator but this node; refreshed on every registry change. */

@@ -17,7 +17,7 @@ function setup(init: PeerRegistryInit = {}) {
   const registry = createPeerRegistry({
     slowRttMs: 100,
     offlineAfterMissed: 3,
-    rttWindow: 3,
+    slowConfirmReplies: 3,
     ...init,
     clock: () => now,
   })
@@ -53,6 +53,7 @@ describe('PeerRegistry: first outcome', () => {
       state: PeerState.UNKNOWN,
       rttMs: null,
       smoothedRttMs: null,
+      rttVarianceMs: null,
       consecutiveMisses: 0,
       lastSeenAt: null,
       since: 1000,
@@ -170,7 +171,11 @@ describe('PeerRegistry: misses and recovery', () => {
     registry.recordReply(A, 300)
     registry.recordReply(A, 300)
     for (let i = 0; i < 3; i++) registry.recordMiss(A, 'timeout')
-    expect(registry.get(A)).toMatchObject({ rttMs: null, smoothedRttMs: null })
+    expect(registry.get(A)).toMatchObject({
+      rttMs: null,
+      smoothedRttMs: null,
+      rttVarianceMs: null,
+    })
     expect(registry.recordReply(A, 10)).toMatchObject({
       from: PeerState.OFFLINE,
       to: PeerState.CONNECTED,
@@ -198,50 +203,162 @@ describe('PeerRegistry: misses and recovery', () => {
   })
 })
 
-describe('PeerRegistry: smoothed RTT and hysteresis', () => {
-  it('CONNECTED → SLOW only when the mean over the window goes above slowRttMs', () => {
-    const { registry } = setup() // window 3, slow 100
+/** Deterministic uniform numbers in [0, 1): mulberry32. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * RTTs of a home link through 200 ± 100 ms of jitter each way (uniform),
+ * plus `extraMs` of processing: mean 400 + extraMs, spread 200–600.
+ */
+function jitteryRtts(seed: number, count: number, extraMs = 30): number[] {
+  const next = prng(seed)
+  return Array.from({ length: count }, () => 100 + 200 * next() + 100 + 200 * next() + extraMs)
+}
+
+/** The most state changes within any `span` consecutive replies. */
+function maxChangesWithin(changeIndexes: number[], span: number): number {
+  let most = 0
+  for (const start of changeIndexes) {
+    most = Math.max(most, changeIndexes.filter((i) => i >= start && i < start + span).length)
+  }
+  return most
+}
+
+/** Feeds `rtts` one per second; the index of each reply that changed the state. */
+function feed(init: PeerRegistryInit, rtts: number[]): { changes: number[]; registry: ReturnType<typeof setup>['registry'] } {
+  const { registry, advance } = setup(init)
+  const changes: number[] = []
+  rtts.forEach((rtt, i) => {
+    advance(1000)
+    const t = registry.recordReply(A, rtt)
+    if (t !== undefined && t.from !== PeerState.UNKNOWN) changes.push(i)
+  })
+  return { changes, registry }
+}
+
+describe('PeerRegistry: smoothed RTT (RFC 6298) and hysteresis', () => {
+  it('the smoothed RTT and its variation follow RFC 6298', () => {
+    const { registry } = setup()
+    registry.recordReply(A, 100)
+    expect(registry.get(A)).toMatchObject({ smoothedRttMs: 100, rttVarianceMs: 50 })
+    registry.recordReply(A, 180)
+    // rttvar = 3/4·50 + 1/4·|100 − 180| = 57.5; srtt = 7/8·100 + 1/8·180 = 110
+    expect(registry.get(A)).toMatchObject({ smoothedRttMs: 110, rttVarianceMs: 57.5 })
+  })
+
+  it('CONNECTED → SLOW only when the smoothed RTT stays above slowRttMs for slowConfirmReplies replies', () => {
+    const { registry } = setup() // slow 100, confirm 3
     registry.recordReply(A, 10)
-    registry.recordReply(A, 10)
-    // mean (10 + 10 + 250) / 3 = 90: one spike does not make it SLOW
-    expect(registry.recordReply(A, 250)).toBeUndefined()
-    expect(registry.get(A)?.smoothedRttMs).toBe(90)
-    // mean (10 + 250 + 250) / 3 = 170
-    expect(registry.recordReply(A, 250)).toMatchObject({
+    // one spike: srtt 10 + 490/8 ≈ 71, under the threshold
+    expect(registry.recordReply(A, 500)).toBeUndefined()
+    expect(registry.recordReply(A, 1000)).toBeUndefined() // srtt ≈ 187: beyond, 1 of 3
+    expect(registry.recordReply(A, 1000)).toBeUndefined() // 2 of 3
+    expect(registry.recordReply(A, 1000)).toMatchObject({
       from: PeerState.CONNECTED,
       to: PeerState.SLOW,
-      rttMs: 250,
+      rttMs: 1000,
       reason: 'rtt-above-slow',
     })
   })
 
+  it('a reply back inside the band restarts the count', () => {
+    const { registry } = setup({ slowRttMs: 100, slowConfirmReplies: 2 })
+    registry.recordReply(A, 95)
+    expect(registry.recordReply(A, 200)).toBeUndefined() // srtt ≈ 108: 1 of 2
+    expect(registry.recordReply(A, 0)).toBeUndefined() // srtt ≈ 95: count restarts
+    expect(registry.recordReply(A, 200)).toBeUndefined() // srtt ≈ 108: 1 of 2
+    expect(registry.recordReply(A, 200)?.to).toBe(PeerState.SLOW)
+  })
+
   it('SLOW → CONNECTED only at or below slowRecoveryRttMs (default 80% of slowRttMs)', () => {
-    const { registry, seen } = setup({ rttWindow: 1 })
+    const { registry, seen } = setup({ slowConfirmReplies: 1 })
     registry.recordReply(A, 150)
     expect(registry.get(A)?.state).toBe(PeerState.SLOW)
-    // under the slow threshold but above the recovery threshold (80): stays SLOW
-    expect(registry.recordReply(A, 95)).toBeUndefined()
-    expect(registry.recordReply(A, 81)).toBeUndefined()
-    expect(registry.recordReply(A, 80)).toMatchObject({
-      from: PeerState.SLOW,
-      to: PeerState.CONNECTED,
-      reason: 'rtt-below-recovery',
-    })
+    let before = registry.get(A)?.smoothedRttMs ?? 0
+    for (;;) {
+      const t = registry.recordReply(A, 50)
+      const after = registry.get(A)?.smoothedRttMs ?? 0
+      if (t !== undefined) {
+        expect(before).toBeGreaterThan(80)
+        expect(after).toBeLessThanOrEqual(80)
+        expect(t).toMatchObject({ from: PeerState.SLOW, to: PeerState.CONNECTED })
+        expect(t.reason).toBe('rtt-below-recovery')
+        break
+      }
+      expect(after).toBeGreaterThan(80)
+      before = after
+    }
     expect(seen.map((t) => t.to)).toEqual([PeerState.SLOW, PeerState.CONNECTED])
   })
 
-  it('an RTT hovering at the threshold does not flap', () => {
-    const { registry, seen } = setup({ rttWindow: 1 })
-    const rtts = [99, 101, 99, 101, 99, 101, 95, 101]
-    for (const rtt of rtts) registry.recordReply(A, rtt)
-    // CONNECTED at 99, SLOW at the first 101, then never back (nothing ≤ 80)
-    expect(seen.map((t) => t.to)).toEqual([PeerState.CONNECTED, PeerState.SLOW])
+  it('slowRecoveryRttMs is configurable and may equal slowRttMs (no hysteresis)', () => {
+    const { registry } = setup({ slowConfirmReplies: 1, slowRecoveryRttMs: 100 })
+    registry.recordReply(A, 101)
+    expect(registry.recordReply(A, 93)?.to).toBe(PeerState.CONNECTED) // srtt 100
   })
 
-  it('slowRecoveryRttMs is configurable and may equal slowRttMs (no hysteresis)', () => {
-    const { registry } = setup({ rttWindow: 1, slowRecoveryRttMs: 100 })
-    registry.recordReply(A, 101)
-    expect(registry.recordReply(A, 100)?.to).toBe(PeerState.CONNECTED)
+  it.each([1, 2, 3, 4, 5])(
+    'jittery RTTs near the threshold (seed %i): at most one SLOW/CONNECTED change a minute',
+    (seed) => {
+      // 10 minutes of replies every second, mean ≈ 430 ms, spread 230–630 ms, threshold 500 ms.
+      const rtts = jitteryRtts(seed, 600)
+      const { changes } = feed({ slowRttMs: 500 }, rtts)
+      expect(maxChangesWithin(changes, 60)).toBeLessThanOrEqual(1)
+    },
+  )
+
+  it('without the hysteresis the same jittery RTTs flap (the test above has teeth)', () => {
+    const flaps = [1, 2, 3, 4, 5].map(
+      (seed) =>
+        feed({ slowRttMs: 430, slowRecoveryRttMs: 430, slowConfirmReplies: 1 }, jitteryRtts(seed, 600))
+          .changes.length,
+    )
+    expect(Math.max(...flaps)).toBeGreaterThan(10)
+  })
+})
+
+describe('PeerRegistry: per-peer probe timeout (srtt + 4·rttvar, floor pingTimeoutMs)', () => {
+  it('is pingTimeoutMs until the first reply, and after OFFLINE', () => {
+    const { registry } = setup({ pingTimeoutMs: 1000 })
+    expect(registry.probeTimeoutMs(A)).toBe(1000)
+    registry.recordReply(A, 2000) // srtt 2000, rttvar 1000: 6000 → ceiling 4000
+    expect(registry.probeTimeoutMs(A)).toBe(4000)
+    for (let i = 0; i < 3; i++) registry.recordMiss(A, 'timeout')
+    expect(registry.probeTimeoutMs(A)).toBe(1000)
+  })
+
+  it('never goes below the floor on a fast link, nor above maxPingTimeoutMs', () => {
+    const { registry } = setup({ pingTimeoutMs: 1000, maxPingTimeoutMs: 1500 })
+    for (let i = 0; i < 20; i++) registry.recordReply(A, 1)
+    expect(registry.probeTimeoutMs(A)).toBe(1000)
+    for (let i = 0; i < 20; i++) registry.recordReply(A, i % 2 === 0 ? 100 : 3000)
+    expect(registry.probeTimeoutMs(A)).toBe(1500)
+  })
+
+  it('follows a jittery link: nearly every reply comes within the timeout computed before it', () => {
+    const { registry } = setup({ pingTimeoutMs: 50, maxPingTimeoutMs: 10_000 })
+    const rtts = jitteryRtts(7, 1000)
+    let late = 0
+    for (const [i, rtt] of rtts.entries()) {
+      if (i >= 10 && rtt > registry.probeTimeoutMs(A)) late++
+      registry.recordReply(A, rtt)
+    }
+    expect(late).toBeLessThanOrEqual(10) // ≤ 1 %
+    expect(registry.probeTimeoutMs(A)).toBeGreaterThan(Math.max(...rtts.slice(-20)) - 1)
+  })
+
+  it('throws unknown-peer for a peer it does not track', () => {
+    const { registry } = setup()
+    expect(kindOf(() => registry.probeTimeoutMs('nobody'))).toBe('unknown-peer')
   })
 })
 
@@ -295,8 +412,7 @@ describe('PeerRegistry: sequence, snapshot and listeners', () => {
     const off = registry.onTransition((t) => got.push(t.sequence))
     registry.recordReply(A, 10)
     off()
-    registry.recordReply(A, 500)
-    registry.recordReply(A, 500)
+    for (let i = 0; i < 3; i++) registry.recordMiss(A, 'timeout')
     expect(got).toEqual([1])
     expect(registry.sequence).toBe(2)
   })
@@ -330,9 +446,12 @@ describe('PeerRegistry: sequence, snapshot and listeners', () => {
 
 describe('PeerRegistry: bounded history', () => {
   function fill(capacity: number, transitions: number) {
-    const { registry } = setup({ historyCapacity: capacity, rttWindow: 1, slowRecoveryRttMs: 100 })
-    // alternate 10 / 500 ms: every reply after the first flips CONNECTED ↔ SLOW
-    for (let i = 0; i < transitions; i++) registry.recordReply(A, i % 2 === 0 ? 10 : 500)
+    const { registry } = setup({ historyCapacity: capacity, offlineAfterMissed: 1 })
+    // alternate reply / miss: every outcome flips CONNECTED ↔ OFFLINE
+    for (let i = 0; i < transitions; i++) {
+      if (i % 2 === 0) registry.recordReply(A, 10)
+      else registry.recordMiss(A, 'timeout')
+    }
     expect(registry.sequence).toBe(transitions)
     return registry
   }
@@ -421,8 +540,10 @@ describe('PeerRegistry: caps and bad input', () => {
     [{ slowRttMs: 1.5 }, 'slowRttMs'],
     [{ slowRttMs: 100, slowRecoveryRttMs: 101 }, 'slowRecoveryRttMs'],
     [{ offlineAfterMissed: 0 }, 'offlineAfterMissed'],
-    [{ rttWindow: 0 }, 'rttWindow'],
-    [{ rttWindow: 65 }, 'rttWindow'],
+    [{ slowConfirmReplies: 0 }, 'slowConfirmReplies'],
+    [{ slowConfirmReplies: 65 }, 'slowConfirmReplies'],
+    [{ pingTimeoutMs: 0 }, 'pingTimeoutMs'],
+    [{ pingTimeoutMs: 1000, maxPingTimeoutMs: 999 }, 'maxPingTimeoutMs'],
     [{ historyCapacity: 0 }, 'historyCapacity'],
     [{ maxPeers: -1 }, 'maxPeers'],
     [{ maxListeners: Number.NaN }, 'maxListeners'],
@@ -433,7 +554,14 @@ describe('PeerRegistry: caps and bad input', () => {
 
   it('accepts the boundary values', () => {
     expect(() =>
-      createPeerRegistry({ slowRttMs: 1, slowRecoveryRttMs: 1, rttWindow: 64, historyCapacity: 1 }),
+      createPeerRegistry({
+        slowRttMs: 1,
+        slowRecoveryRttMs: 1,
+        slowConfirmReplies: 64,
+        pingTimeoutMs: 1,
+        maxPingTimeoutMs: 1,
+        historyCapacity: 1,
+      }),
     ).not.toThrow()
   })
 })

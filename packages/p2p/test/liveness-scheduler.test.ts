@@ -346,6 +346,91 @@ describe('liveness scheduler with stub components', () => {
     expect(rtts.slice(0, 2)).toEqual([5, 5])
   })
 
+  it("each probe waits the peer's own timeout (srtt + 4·rttvar), above the configured floor", async () => {
+    const { stub, liveness, transitions, peers } = await setup({
+      pingIntervalMs: 20,
+      pingTimeoutMs: 20,
+      maxPingTimeoutMs: 5000,
+    })
+    stub.pingImpl = async () => 400 // replies that report a 400 ms round trip
+    liveness.start()
+    await waitFor('CONNECTED... then SLOW', () => transitions[0])
+    const peer = peers[0]!.peerId.toString()
+    const expected = liveness.registry.probeTimeoutMs(peer)
+    expect(expected).toBeGreaterThan(400)
+    const waited: number[] = []
+    stub.pingImpl = (_peer, signal) => {
+      const startedAt = Date.now()
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => {
+          waited.push(Date.now() - startedAt)
+          reject(signal.reason)
+        }),
+      )
+    }
+    await waitFor('a timed-out probe', () => waited.length > 0, 10_000)
+    // the floor (20 ms) would have given up 20× sooner
+    expect(waited[0]).toBeGreaterThanOrEqual(expected - 5)
+    expect(liveness.registry.get(peer)?.consecutiveMisses).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a sign of life probes an OFFLINE peer at once, its redial backoff forgotten', async () => {
+    const intervalMs = 5000
+    const { stub, liveness, transitions, peers } = await setup({
+      pingIntervalMs: intervalMs,
+      pingTimeoutMs: 100,
+      offlineAfterMissed: 1,
+      redialBackoff: { initialMs: 60_000, maxMs: 60_000 },
+    })
+    stub.connected.clear() // every dial fails: OFFLINE, then a minute of backoff
+    liveness.start()
+    await waitFor('OFFLINE', () => transitions.find((t) => t.to === PeerState.OFFLINE))
+    stub.dialImpl = async () => {}
+    const dials = stub.dials
+    const sawAt = Date.now()
+    liveness.sawPeer(peers[0]!.peerId)
+    const up = await waitFor(
+      'CONNECTED',
+      () => transitions.find((t) => t.to === PeerState.CONNECTED),
+      intervalMs / 2,
+    )
+    expect(up.at - sawAt).toBeLessThan(intervalMs)
+    expect(stub.dials).toBe(dials + 1)
+  })
+
+  it('a sign of life from a peer already CONNECTED costs no probe; unknown peers are ignored', async () => {
+    const other = await testKey(99)
+    const { stub, liveness, transitions, peers } = await setup({ pingIntervalMs: 5000 })
+    liveness.start()
+    await waitFor('CONNECTED', () => transitions[0])
+    const pings = stub.pings
+    for (let i = 0; i < 100; i++) liveness.sawPeer(peers[0]!.peerId)
+    liveness.sawPeer(other.peerId)
+    await sleep(50)
+    expect(stub.pings).toBe(pings)
+  })
+
+  it('a late reply counts as a reply: it clears the misses', async () => {
+    const { stub, liveness, peers } = await setup({
+      pingIntervalMs: 5000,
+      pingTimeoutMs: 20,
+      slowRttMs: 1000,
+    })
+    stub.pingImpl = never
+    liveness.start()
+    const peer = peers[0]!.peerId
+    await waitFor('a miss', () => liveness.registry.get(peer.toString())!.consecutiveMisses === 1)
+    liveness.lateReply(peer, 250)
+    expect(liveness.registry.get(peer.toString())).toMatchObject({
+      consecutiveMisses: 0,
+      rttMs: 250,
+      state: PeerState.CONNECTED,
+    })
+    liveness.lateReply(peer, Number.NaN) // ignored, as is an unknown peer
+    liveness.lateReply((await testKey(98)).peerId, 5)
+    expect(liveness.registry.get(peer.toString())?.rttMs).toBe(250)
+  })
+
   it.each([
     [{ pingIntervalMs: 0 }, 'pingIntervalMs'],
     [{ pingTimeoutMs: -5 }, 'pingTimeoutMs'],

@@ -6,6 +6,7 @@ import {
   type EvidenceTrackerInit,
 } from './evidence.js'
 import { createPeerRegistry, type PeerRegistry, type PeerRegistryInit } from './peer-registry.js'
+import { PeerState } from './peer-state.js'
 import { RedialBackoff, type RedialBackoffInit } from './redial-backoff.js'
 import { type LivenessComponents, ProbeScheduler } from './scheduler.js'
 
@@ -22,15 +23,6 @@ export interface LivenessInit extends PeerRegistryInit, EvidenceTrackerInit {
    * @default 5000
    */
   pingIntervalMs?: number
-  /**
-   * Bound on one probe (redial and ping together), in milliseconds; a probe
-   * that exceeds it is a miss with reason `timeout`. A value above
-   * `pingIntervalMs` makes a silent peer probed once per timeout instead of
-   * once per interval, since probes of one peer never overlap.
-   *
-   * @default 5000
-   */
-  pingTimeoutMs?: number
   /** Backoff between redials of a disconnected peer; a probe inside the wait is a `dial-backoff` miss. */
   redialBackoff?: RedialBackoffInit
   /**
@@ -62,6 +54,14 @@ export interface Liveness {
    * exceeds `maxPeers`.
    */
   setPeers(peers: readonly LivenessPeer[]): void
+  /**
+   * A sign of life from the peer (an inbound connection, a message): unless
+   * it is already CONNECTED or SLOW, its redial backoff is forgotten and it
+   * is probed at once. Unwatched peers are ignored.
+   */
+  sawPeer(peerId: PeerId): void
+  /** A ping echo that came after its probe gave up: counts as a reply (the peer is alive, its link slow). */
+  lateReply(peerId: PeerId, rttMs: number): void
   readonly registry: PeerRegistry
   readonly evidence: EvidenceTracker
 }
@@ -78,7 +78,7 @@ class DefaultLiveness implements Liveness {
     this.registry.onTransition((t) => this.evidence.observe(t))
     this.scheduler = new ProbeScheduler({
       pingIntervalMs: checkIntegerOption('pingIntervalMs', init.pingIntervalMs ?? 5000, 1),
-      pingTimeoutMs: checkIntegerOption('pingTimeoutMs', init.pingTimeoutMs ?? 5000, 1),
+      timeoutFor: (peer) => this.registry.probeTimeoutMs(peer),
       maxConcurrentProbes: checkIntegerOption(
         'maxConcurrentProbes',
         init.maxConcurrentProbes ?? 64,
@@ -107,6 +107,19 @@ class DefaultLiveness implements Liveness {
 
   isStarted(): boolean {
     return this.scheduler.isRunning()
+  }
+
+  sawPeer(peerId: PeerId): void {
+    const state = this.registry.get(peerId.toString())?.state
+    if (state === undefined || state === PeerState.CONNECTED || state === PeerState.SLOW) return
+    this.scheduler.probeNow(peerId.toString())
+  }
+
+  lateReply(peerId: PeerId, rttMs: number): void {
+    const peer = peerId.toString()
+    if (!this.scheduler.isRunning() || !this.registry.has(peer)) return
+    if (!Number.isFinite(rttMs) || rttMs < 0) return
+    this.registry.recordReply(peer, rttMs)
   }
 
   setPeers(peers: readonly LivenessPeer[]): void {

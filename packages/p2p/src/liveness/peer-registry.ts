@@ -1,6 +1,7 @@
 import type { P2PMetrics } from '../metrics.js'
 import { checkIntegerOption, LivenessError } from './errors.js'
 import {
+  beyondBand,
   type MissReason,
   PEER_STATES,
   PeerState,
@@ -11,6 +12,7 @@ import {
 } from './peer-state.js'
 import type { PeerTransition } from './transition.js'
 import { type HistoryResult, TransitionHistory } from './transition-history.js'
+import { RttEstimator } from './rtt-estimator.js'
 
 /** Options of {@link createPeerRegistry}. */
 export interface PeerRegistryInit {
@@ -35,15 +37,31 @@ export interface PeerRegistryInit {
    */
   offlineAfterMissed?: number
   /**
-   * The smoothed RTT is the arithmetic mean of the last `rttWindow` replies
-   * (a plain window rather than an EWMA: its effect is easy to state, "the
-   * last W replies", and it forgets an old spike after exactly W replies).
-   * The window is emptied when the peer goes OFFLINE, so a returning peer is
-   * judged on fresh replies only. Between 1 and 64.
+   * Consecutive replies whose smoothed RTT lies beyond the hysteresis band
+   * (above `slowRttMs` while CONNECTED, at or below `slowRecoveryRttMs`
+   * while SLOW) before the peer moves between CONNECTED and SLOW. The
+   * smoothed RTT is RFC 6298's (each reply moves it 1/8 of the way), so a
+   * link whose RTT hovers near the threshold does not flap. Between 1 and 64.
    *
    * @default 5
    */
-  rttWindow?: number
+  slowConfirmReplies?: number
+  /**
+   * The least time a probe waits for a reply, in milliseconds: the floor of
+   * the per-peer timeout `srtt + 4·rttvar` (RFC 6298), and the whole
+   * timeout until the peer has replied once.
+   *
+   * @default 5000
+   */
+  pingTimeoutMs?: number
+  /**
+   * The most time a probe waits for a reply, in milliseconds, however
+   * jittery the peer's link: bounds how long a silent peer takes to go
+   * OFFLINE. At least `pingTimeoutMs`.
+   *
+   * @default 4 × pingTimeoutMs
+   */
+  maxPingTimeoutMs?: number
   /**
    * How many transitions the replayable history keeps; older ones are
    * dropped and a watcher asking for them gets an explicit gap.
@@ -85,8 +103,10 @@ export interface PeerSnapshot {
   state: PeerState
   /** RTT of the last reply in milliseconds, null if it never replied (or not since OFFLINE). */
   rttMs: number | null
-  /** Mean RTT over the window in milliseconds, null while the window is empty. */
+  /** Smoothed RTT (RFC 6298) in milliseconds, null before the first reply (and since OFFLINE). */
   smoothedRttMs: number | null
+  /** RTT variation (RFC 6298) in milliseconds, null before the first reply (and since OFFLINE). */
+  rttVarianceMs: number | null
   consecutiveMisses: number
   /** Last reply, ms since epoch, or null if it never replied. */
   lastSeenAt: number | null
@@ -125,6 +145,12 @@ export interface PeerRegistry {
   get(peer: string): PeerSnapshot | undefined
   /** Records a ping reply; returns the transition it caused, if any. */
   recordReply(peer: string, rttMs: number): PeerTransition | undefined
+  /**
+   * How long the next probe of this peer waits for its reply, in
+   * milliseconds: `srtt + 4·rttvar` of its replies, clamped to
+   * `[pingTimeoutMs, maxPingTimeoutMs]`. Throws `unknown-peer`.
+   */
+  probeTimeoutMs(peer: string): number
   /** Records a missed probe; returns the transition it caused, if any. */
   recordMiss(peer: string, reason: MissReason): PeerTransition | undefined
   snapshot(): RegistrySnapshot
@@ -138,13 +164,15 @@ export interface PeerRegistry {
   onTransition(listener: TransitionListener): () => void
 }
 
-const MAX_RTT_WINDOW = 64
+const MAX_SLOW_CONFIRM_REPLIES = 64
 
 interface PeerEntry {
   peer: string
   validator: string
   state: PeerState
-  rttsMs: number[]
+  rtt: RttEstimator
+  /** Consecutive replies beyond the SLOW/CONNECTED hysteresis band. */
+  streak: number
   rttMs: number | null
   consecutiveMisses: number
   lastSeenAt: number | null
@@ -153,7 +181,8 @@ interface PeerEntry {
 
 class DefaultPeerRegistry implements PeerRegistry {
   private readonly thresholds: StateThresholds
-  private readonly rttWindow: number
+  private readonly pingTimeoutMs: number
+  private readonly maxPingTimeoutMs: number
   readonly maxPeers: number
   private readonly maxListeners: number
   private readonly clock: () => number
@@ -173,9 +202,20 @@ class DefaultPeerRegistry implements PeerRegistry {
         0,
         slowRttMs,
       ),
+      slowConfirmReplies: checkIntegerOption(
+        'slowConfirmReplies',
+        init.slowConfirmReplies ?? 5,
+        1,
+        MAX_SLOW_CONFIRM_REPLIES,
+      ),
       offlineAfterMissed: checkIntegerOption('offlineAfterMissed', init.offlineAfterMissed ?? 3, 1),
     }
-    this.rttWindow = checkIntegerOption('rttWindow', init.rttWindow ?? 5, 1, MAX_RTT_WINDOW)
+    this.pingTimeoutMs = checkIntegerOption('pingTimeoutMs', init.pingTimeoutMs ?? 5000, 1)
+    this.maxPingTimeoutMs = checkIntegerOption(
+      'maxPingTimeoutMs',
+      init.maxPingTimeoutMs ?? 4 * this.pingTimeoutMs,
+      this.pingTimeoutMs,
+    )
     this.history = new TransitionHistory(
       checkIntegerOption('historyCapacity', init.historyCapacity ?? 10_000, 1),
     )
@@ -205,7 +245,8 @@ class DefaultPeerRegistry implements PeerRegistry {
       peer,
       validator,
       state: PeerState.UNKNOWN,
-      rttsMs: [],
+      rtt: new RttEstimator(),
+      streak: 0,
       rttMs: null,
       consecutiveMisses: 0,
       lastSeenAt: null,
@@ -242,14 +283,19 @@ class DefaultPeerRegistry implements PeerRegistry {
       )
     }
     const entry = this.entry(peer)
-    entry.rttsMs.push(rttMs)
-    if (entry.rttsMs.length > this.rttWindow) entry.rttsMs.shift()
+    entry.rtt.sample(rttMs)
+    const smoothed = entry.rtt.srttMs ?? rttMs
+    entry.streak = beyondBand(entry.state, smoothed, this.thresholds) ? entry.streak + 1 : 0
     entry.rttMs = rttMs
     entry.consecutiveMisses = 0
     entry.lastSeenAt = this.clock()
     this.metrics?.pingRttMs?.observe({}, rttMs)
-    const change = stateAfterReply(entry.state, mean(entry.rttsMs), this.thresholds)
+    const change = stateAfterReply(entry.state, smoothed, entry.streak, this.thresholds)
     return this.apply(entry, change, rttMs)
+  }
+
+  probeTimeoutMs(peer: string): number {
+    return this.entry(peer).rtt.timeoutMs(this.pingTimeoutMs, this.maxPingTimeoutMs)
   }
 
   recordMiss(peer: string, reason: MissReason): PeerTransition | undefined {
@@ -257,7 +303,7 @@ class DefaultPeerRegistry implements PeerRegistry {
     entry.consecutiveMisses++
     const change = stateAfterMiss(entry.state, entry.consecutiveMisses, reason, this.thresholds)
     if (change.state === PeerState.OFFLINE && entry.state !== PeerState.OFFLINE) {
-      entry.rttsMs = []
+      entry.rtt.reset()
       entry.rttMs = null
     }
     return this.apply(entry, change, null)
@@ -316,6 +362,7 @@ class DefaultPeerRegistry implements PeerRegistry {
     this.adjustCount(entry.state, -1)
     this.adjustCount(change.state, 1)
     entry.state = change.state
+    entry.streak = 0
     entry.since = at
     this.history.append(transition)
     this.metrics?.transitions?.inc({ from: transition.from, to: transition.to })
@@ -341,19 +388,14 @@ class DefaultPeerRegistry implements PeerRegistry {
   }
 }
 
-function mean(values: readonly number[]): number {
-  let sum = 0
-  for (const v of values) sum += v
-  return sum / values.length
-}
-
 function toSnapshot(entry: PeerEntry): PeerSnapshot {
   return {
     peer: entry.peer,
     validator: entry.validator,
     state: entry.state,
     rttMs: entry.rttMs,
-    smoothedRttMs: entry.rttsMs.length === 0 ? null : mean(entry.rttsMs),
+    smoothedRttMs: entry.rtt.srttMs,
+    rttVarianceMs: entry.rtt.rttvarMs,
     consecutiveMisses: entry.consecutiveMisses,
     lastSeenAt: entry.lastSeenAt,
     since: entry.since,

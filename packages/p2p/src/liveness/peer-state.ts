@@ -55,6 +55,8 @@ export interface StateThresholds {
   slowRttMs: number
   /** A SLOW peer returns to CONNECTED only at or below this smoothed RTT, in milliseconds. */
   slowRecoveryRttMs: number
+  /** Consecutive replies beyond the band needed to move between CONNECTED and SLOW. */
+  slowConfirmReplies: number
   /** Consecutive misses that make a peer OFFLINE. */
   offlineAfterMissed: number
 }
@@ -66,19 +68,40 @@ export interface StateChange {
 }
 
 /**
- * The state after a reply, given the smoothed RTT including that reply.
- * Hysteresis: entering SLOW needs `> slowRttMs`, leaving it needs
- * `<= slowRecoveryRttMs`, so an RTT hovering at the threshold does not flap.
+ * Does this smoothed RTT argue for leaving `current` (CONNECTED or SLOW)?
+ * CONNECTED is left above `slowRttMs`, SLOW at or below `slowRecoveryRttMs`;
+ * between the two nothing changes (the hysteresis band).
+ */
+export function beyondBand(current: PeerState, smoothedRttMs: number, t: StateThresholds): boolean {
+  if (current === PeerState.SLOW) return smoothedRttMs <= t.slowRecoveryRttMs
+  if (current === PeerState.CONNECTED) return smoothedRttMs > t.slowRttMs
+  return false
+}
+
+/**
+ * The state after a reply, given the smoothed RTT including that reply and
+ * `streak`, the consecutive replies (this one included) whose smoothed RTT
+ * was {@link beyondBand}. A reply from UNKNOWN or OFFLINE decides at once;
+ * between CONNECTED and SLOW a change needs the band crossed and
+ * `slowConfirmReplies` replies in a row beyond it, so an RTT hovering at
+ * the threshold does not flap.
  */
 export function stateAfterReply(
   current: PeerState,
   smoothedRttMs: number,
+  streak: number,
   t: StateThresholds,
 ): StateChange {
-  if (current === PeerState.SLOW) {
-    return smoothedRttMs <= t.slowRecoveryRttMs
-      ? { state: PeerState.CONNECTED, reason: 'rtt-below-recovery' }
-      : { state: PeerState.SLOW, reason: 'rtt-above-slow' }
+  if (current === PeerState.SLOW || current === PeerState.CONNECTED) {
+    const leave = beyondBand(current, smoothedRttMs, t) && streak >= t.slowConfirmReplies
+    if (current === PeerState.SLOW) {
+      return leave
+        ? { state: PeerState.CONNECTED, reason: 'rtt-below-recovery' }
+        : { state: PeerState.SLOW, reason: 'rtt-above-slow' }
+    }
+    return leave
+      ? { state: PeerState.SLOW, reason: 'rtt-above-slow' }
+      : { state: PeerState.CONNECTED, reason: 'reply' }
   }
   return smoothedRttMs > t.slowRttMs
     ? { state: PeerState.SLOW, reason: 'rtt-above-slow' }

@@ -9,8 +9,8 @@ import type { RedialBackoff } from './redial-backoff.js'
 export interface LivenessComponents {
   /**
    * One ping round trip, resolving to its RTT in milliseconds. Must honour
-   * `signal` (libp2p's ping `timeout` init no longer bounds the outbound wait);
-   * the scheduler also stops waiting when it fires.
+   * `signal`; the scheduler also stops waiting when it fires. The node
+   * passes `PingStreams.ping`: one long-lived stream per peer.
    */
   ping(peerId: PeerId, options: { signal: AbortSignal }): Promise<number>
   /** Opens a connection to the peer (its addresses are in the peer store). */
@@ -25,7 +25,8 @@ export type ProbeOutcome = { kind: 'reply'; rttMs: number } | { kind: 'miss'; re
 /** Everything {@link ProbeScheduler} needs; every duration in milliseconds. */
 export interface ProbeSchedulerInit {
   pingIntervalMs: number
-  pingTimeoutMs: number
+  /** How long this peer's next dial, and then its ping, may each take (the registry's `probeTimeoutMs`). */
+  timeoutFor(peer: string): number
   maxConcurrentProbes: number
   backoff: RedialBackoff
   clock: () => number
@@ -57,14 +58,15 @@ interface InFlightProbe {
 
 /**
  * Every `pingIntervalMs`, gives each scheduled peer one probe: a redial
- * first when it is not connected (subject to backoff), then a ping, the
- * whole probe bounded by `pingTimeoutMs`. Two probes of one peer never
- * overlap: a peer whose previous probe is still running at a tick is marked
- * due and probed the moment that probe ends. So with `pingTimeoutMs` equal
- * to `pingIntervalMs` (the defaults) a silent peer still misses once per
- * interval, instead of every other one when the timeout loses the race with
- * the tick. At most `maxConcurrentProbes` run at once; the rest wait in a
- * queue holding each peer at most once.
+ * first when it is not connected (subject to backoff), then a ping, each
+ * step bounded by the peer's own timeout (`timeoutFor`). Two probes of one
+ * peer never overlap: a peer whose previous probe is still running at a
+ * tick is marked due and probed the moment that probe ends. So with a
+ * timeout equal to or above `pingIntervalMs` a silent peer still misses
+ * once per timeout, instead of every other interval when the timeout loses
+ * the race with the tick. At most `maxConcurrentProbes` run at once; the
+ * rest wait in a queue holding each peer at most once. `probeNow` jumps the
+ * schedule for a peer that just showed a sign of life.
  */
 export class ProbeScheduler {
   private readonly init: ProbeSchedulerInit
@@ -96,6 +98,19 @@ export class ProbeScheduler {
     this.due.delete(peer)
     this.inFlight.get(peer)?.controller.abort(new ProbeAbortedError('removed'))
     this.init.backoff.reset(peer)
+  }
+
+  /**
+   * The peer showed a sign of life (an inbound connection, a message):
+   * forget its redial backoff and probe it at once, or right after its
+   * running probe.
+   */
+  probeNow(peer: string): void {
+    this.init.backoff.reset(peer)
+    if (!this.running || !this.targets.has(peer)) return
+    if (this.inFlight.has(peer)) this.due.add(peer)
+    else this.queued.add(peer)
+    this.pump()
   }
 
   /** Starts probing now and every interval after; idempotent. */
@@ -140,15 +155,9 @@ export class ProbeScheduler {
     const peerId = this.targets.get(peer)
     if (peerId === undefined) return
     const controller = new AbortController()
-    const timeout = setTimeout(
-      () => controller.abort(new ProbeAbortedError('timeout')),
-      this.init.pingTimeoutMs,
-    )
     const done = this.probe(peer, peerId, controller.signal)
       .then((outcome) => {
-        const reason: unknown = controller.signal.reason
-        const dropped = reason instanceof ProbeAbortedError && reason.why !== 'timeout'
-        if (this.running && !dropped && this.targets.get(peer) === peerId) {
+        if (this.running && !controller.signal.aborted && this.targets.get(peer) === peerId) {
           this.init.onOutcome(peer, outcome)
         }
       })
@@ -156,7 +165,6 @@ export class ProbeScheduler {
         // onOutcome feeds the registry; a failure there must not become an unhandled rejection.
       })
       .finally(() => {
-        clearTimeout(timeout)
         this.inFlight.delete(peer)
         if (this.due.delete(peer) && this.running) this.queued.add(peer)
         this.pump()
@@ -169,28 +177,46 @@ export class ProbeScheduler {
     if (!components.isConnected(peerId)) {
       if (!backoff.canDial(peer, clock())) return { kind: 'miss', reason: 'dial-backoff' }
       try {
-        await raceSignal(components.dial(peerId, { signal }), signal)
-      } catch {
+        await this.step(peer, signal, (s) => components.dial(peerId, { signal: s }))
+      } catch (err) {
         backoff.failed(peer, clock())
-        return { kind: 'miss', reason: timedOut(signal) ? 'timeout' : 'dial-failed' }
+        return { kind: 'miss', reason: isTimeout(err) ? 'timeout' : 'dial-failed' }
       }
     }
     backoff.reset(peer)
     try {
-      const rttMs = await raceSignal(components.ping(peerId, { signal }), signal)
+      const rttMs = await this.step(peer, signal, (s) => components.ping(peerId, { signal: s }))
       if (typeof rttMs !== 'number' || !Number.isFinite(rttMs) || rttMs < 0) {
         return { kind: 'miss', reason: 'ping-failed' }
       }
       return { kind: 'reply', rttMs }
-    } catch {
-      return { kind: 'miss', reason: timedOut(signal) ? 'timeout' : 'ping-failed' }
+    } catch (err) {
+      return { kind: 'miss', reason: isTimeout(err) ? 'timeout' : 'ping-failed' }
+    }
+  }
+
+  /** Runs one step of a probe under `probe` (stop/removal) and the peer's own timeout. */
+  private async step<T>(
+    peer: string,
+    probe: AbortSignal,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const timer = new AbortController()
+    const timeout = setTimeout(
+      () => timer.abort(new ProbeAbortedError('timeout')),
+      this.init.timeoutFor(peer),
+    )
+    const signal = AbortSignal.any([probe, timer.signal])
+    try {
+      return await raceSignal(work(signal), signal)
+    } finally {
+      clearTimeout(timeout)
     }
   }
 }
 
-function timedOut(signal: AbortSignal): boolean {
-  const reason: unknown = signal.reason
-  return reason instanceof ProbeAbortedError && reason.why === 'timeout'
+function isTimeout(err: unknown): boolean {
+  return err instanceof ProbeAbortedError && err.why === 'timeout'
 }
 
 /**
