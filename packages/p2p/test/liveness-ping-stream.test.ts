@@ -162,6 +162,23 @@ describe('PingStreams', () => {
     )
   })
 
+  it('a connection that closes under a ping fails it at once', async () => {
+    await withHandler(
+      48,
+      () => {},
+      async (target) => {
+        const s = pingStreams()
+        const pending = s.ping(target, { signal: AbortSignal.timeout(10_000) })
+        await waitFor('the stream open', () => s.size === 1, 5000)
+        const startedAt = Date.now()
+        await watcher.hangUp(target)
+        await expect(pending).rejects.toThrow()
+        expect(Date.now() - startedAt).toBeLessThan(5000)
+        expect(s.size).toBe(0)
+      },
+    )
+  })
+
   it('a peer with no connection: the open fails and the ping rejects at once', async () => {
     const other = await testKey(43)
     const s = pingStreams()

@@ -234,7 +234,10 @@ function maxChangesWithin(changeIndexes: number[], span: number): number {
 }
 
 /** Feeds `rtts` one per second; the index of each reply that changed the state. */
-function feed(init: PeerRegistryInit, rtts: number[]): { changes: number[]; registry: ReturnType<typeof setup>['registry'] } {
+function feed(
+  init: PeerRegistryInit,
+  rtts: number[],
+): { changes: number[]; registry: ReturnType<typeof setup>['registry'] } {
   const { registry, advance } = setup(init)
   const changes: number[] = []
   rtts.forEach((rtt, i) => {
@@ -306,21 +309,22 @@ describe('PeerRegistry: smoothed RTT (RFC 6298) and hysteresis', () => {
     expect(registry.recordReply(A, 93)?.to).toBe(PeerState.CONNECTED) // srtt 100
   })
 
-  it.each([1, 2, 3, 4, 5])(
-    'jittery RTTs near the threshold (seed %i): at most one SLOW/CONNECTED change a minute',
-    (seed) => {
-      // 10 minutes of replies every second, mean ≈ 430 ms, spread 230–630 ms, threshold 500 ms.
-      const rtts = jitteryRtts(seed, 600)
-      const { changes } = feed({ slowRttMs: 500 }, rtts)
-      expect(maxChangesWithin(changes, 60)).toBeLessThanOrEqual(1)
-    },
-  )
+  it.each([
+    1, 2, 3, 4, 5,
+  ])('jittery RTTs near the threshold (seed %i): at most one SLOW/CONNECTED change a minute', (seed) => {
+    // 10 minutes of replies every second, mean ≈ 430 ms, spread 230–630 ms, threshold 500 ms.
+    const rtts = jitteryRtts(seed, 600)
+    const { changes } = feed({ slowRttMs: 500 }, rtts)
+    expect(maxChangesWithin(changes, 60)).toBeLessThanOrEqual(1)
+  })
 
   it('without the hysteresis the same jittery RTTs flap (the test above has teeth)', () => {
     const flaps = [1, 2, 3, 4, 5].map(
       (seed) =>
-        feed({ slowRttMs: 430, slowRecoveryRttMs: 430, slowConfirmReplies: 1 }, jitteryRtts(seed, 600))
-          .changes.length,
+        feed(
+          { slowRttMs: 430, slowRecoveryRttMs: 430, slowConfirmReplies: 1 },
+          jitteryRtts(seed, 600),
+        ).changes.length,
     )
     expect(Math.max(...flaps)).toBeGreaterThan(10)
   })

@@ -24,8 +24,15 @@ describe('a peer that goes OFFLINE', () => {
         closedAfterOffline.push(Date.now())
       }
     })
-    // b keeps its connection but no longer answers pings.
+    // b keeps its connection but no longer answers pings: a silent handler for
+    // new ping streams, and the long-lived one a probes on reset.
     await b!.libp2p.unhandle(PING)
+    await b!.libp2p.handle(PING, () => {})
+    for (const connection of b!.libp2p.getConnections(a!.peerId)) {
+      for (const stream of connection.streams) {
+        if (stream.protocol === PING) stream.abort(new Error('b stops answering'))
+      }
+    }
     await waitFor('b OFFLINE at a', () => state() === PeerState.OFFLINE)
     await waitFor('a hung up on b', () => closedAfterOffline.length > 0)
     expect(

@@ -115,7 +115,7 @@ export function buildConfig(
     throw new ConfigError(
       source,
       'liveness.ping_timeout_ms',
-      'must not exceed liveness.ping_interval_ms',
+      'must not exceed liveness.ping_interval_ms (it is the floor of the per-peer timeout, which adapts upwards to a jittery link)',
     )
   }
   return {

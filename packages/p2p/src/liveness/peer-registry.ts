@@ -10,9 +10,9 @@ import {
   stateAfterMiss,
   stateAfterReply,
 } from './peer-state.js'
+import { RttEstimator } from './rtt-estimator.js'
 import type { PeerTransition } from './transition.js'
 import { type HistoryResult, TransitionHistory } from './transition-history.js'
-import { RttEstimator } from './rtt-estimator.js'
 
 /** Options of {@link createPeerRegistry}. */
 export interface PeerRegistryInit {

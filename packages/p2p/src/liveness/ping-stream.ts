@@ -86,7 +86,7 @@ class PingChannel {
   }
 
   get isOpen(): boolean {
-    return !this.closed && this.stream.status === 'open'
+    return !this.closed && this.stream.status === 'open' && this.stream.writeStatus === 'writable'
   }
 
   ping(signal: AbortSignal): Promise<number> {
@@ -110,9 +110,15 @@ class PingChannel {
       waiter?.reject(signal.reason)
     }
     signal.addEventListener('abort', onAbort, { once: true })
+    const settled = result.finally(() => signal.removeEventListener('abort', onAbort))
     this.outstanding.push(entry)
-    this.stream.send(entry.nonce)
-    return result.finally(() => signal.removeEventListener('abort', onAbort))
+    try {
+      this.stream.send(entry.nonce)
+    } catch (err) {
+      // the stream is closing under us: this ping, and any other, fails now
+      this.fail(err instanceof Error ? err : new PingStreamError(String(err)))
+    }
+    return settled
   }
 
   /** Resets the stream; every waiting probe fails with `err`. */
