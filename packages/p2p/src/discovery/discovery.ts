@@ -5,6 +5,13 @@
  * the routing table and re-put this node's signed record (seq + 1). Registry
  * changes apply at once: a new validator is dialled, a removed one loses
  * admission and is disconnected. Stop aborts everything in flight.
+ *
+ * Quiet when idle: a round repeats only the work something calls for. A
+ * seed's addresses go to the peer store only when they changed; the
+ * routing table is refreshed through the DHT only when it lacks a seed
+ * (the registry fills it directly); the record is re-put when the
+ * announced addresses or the validator set changed, after a failed put, and
+ * otherwise every `RECORD_REPUBLISH_MS`.
  */
 import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, PeerStore } from '@libp2p/interface'
@@ -26,6 +33,8 @@ import { checkRecord, recordKey, signRecord } from './record.js'
 /** ValidatorRecord schema caps (wire.md): at most 8 multiaddrs of at most 256 bytes. */
 const RECORD_MAX_MULTIADDRS = 8
 const RECORD_MAX_MULTIADDR_BYTES = 256
+/** An unchanged record is re-put this often (DHT holders come and go). */
+export const RECORD_REPUBLISH_MS = 10 * 60 * 1000
 
 /** The kad-dht calls discovery uses. */
 export interface DhtLike {
@@ -80,8 +89,10 @@ export interface DiscoveryRound {
   /** Seeds dialled this round (those not connected). */
   dialled: number
   connected: number
-  /** Whether this node's record was put into the DHT. */
+  /** Whether this node's record was put into the DHT this round (false: unchanged and recent, or the put failed). */
   published: boolean
+  /** Whether the routing table was refreshed through the DHT (it lacked a seed). */
+  refreshed: boolean
   seq: bigint
   routingTableSize: number
 }
@@ -107,6 +118,10 @@ export class Discovery {
   /** Directory-change tasks in flight; stop waits for them. */
   private readonly pending = new Set<Promise<unknown>>()
   private seq = 0n
+  /** Per seed PeerId: the addresses last merged into the peer store, to skip rewriting them. */
+  private readonly merged = new Map<string, string>()
+  /** What the last successful put announced, and when: an unchanged record is not re-put every round. */
+  private lastPut?: { addrs: string; at: number }
 
   constructor(
     private readonly components: DiscoveryComponents,
@@ -139,6 +154,8 @@ export class Discovery {
     clearTimeout(this.timer)
     this.unsubscribe?.()
     await Promise.allSettled([this.round, ...this.pending])
+    this.merged.clear()
+    this.lastPut = undefined
   }
 
   /** Resolves a validator's current record through the DHT. Throws DiscoveryError. */
@@ -219,30 +236,52 @@ export class Discovery {
       signal,
     })
     if (signal.aborted) return
-    await this.components.dht
-      .refreshRoutingTable({ signal })
-      .catch(this.failed('routing_table', 'refreshing the routing table'))
-    const published = await this.publishRecord(signal)
+    const refreshed = await this.refreshIfIncomplete(seeds, signal)
+    const published = this.recordDue() ? await this.publishRecord(signal) : false
     const routingTableSize = this.components.dht.routingTable.size
     this.init.metrics?.routingTableSize?.set({}, routingTableSize)
     this.init.onRound?.({
       dialled: toDial.length,
       connected,
       published,
+      refreshed,
       seq: this.seq,
       routingTableSize,
     })
+  }
+
+  /** Refreshes the routing table through the DHT only when some seed is missing from it. */
+  private async refreshIfIncomplete(seeds: ResolvedSeed[], signal: AbortSignal): Promise<boolean> {
+    const table = this.components.dht.routingTable
+    for (const seed of seeds) {
+      if ((await table.find(seed.peerId, { signal }).catch(() => undefined)) == null) {
+        await this.components.dht
+          .refreshRoutingTable({ signal })
+          .catch(this.failed('routing_table', 'refreshing the routing table'))
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Is a put due: never done, failed, addresses changed, or the last one is old? */
+  private recordDue(): boolean {
+    const last = this.lastPut
+    if (last === undefined) return true
+    if (last.addrs !== this.recordAddrs().join(' ')) return true
+    return Date.now() - last.at >= RECORD_REPUBLISH_MS
   }
 
   /** Puts this node's record with the next seq; false when no peer took it. */
   private async publishRecord(signal: AbortSignal): Promise<boolean> {
     this.seq += 1n
     const publicKey = publicKeyBytesFromPeerId(this.components.peerId)
+    const multiaddrs = this.recordAddrs()
     const value = signRecord(
       {
         network: this.init.network,
         identity: publicKey,
-        multiaddrs: this.recordAddrs(),
+        multiaddrs,
         seq: this.seq,
         nowMs: Date.now(),
       },
@@ -258,6 +297,7 @@ export class Discovery {
       )) {
         // drain the query
       }
+      this.lastPut = { addrs: multiaddrs.join(' '), at: Date.now() }
       return true
     } catch (err) {
       this.components.log('record put failed (retried next round): %s', (err as Error).message)
@@ -288,27 +328,47 @@ export class Discovery {
     })
   }
 
+  /**
+   * Puts the seeds' addresses in the peer store (only those that changed)
+   * and adds the connected seeds missing from the routing table, at once.
+   * An unconnected seed is not added here: kad-dht pings every new contact
+   * before adding it, which would dial it, one seed after another; the dials
+   * that follow connect it, and kad-dht adds every connected peer itself.
+   */
   private async addSeeds(seeds: ResolvedSeed[], signal: AbortSignal): Promise<void> {
     const table = this.components.dht.routingTable
+    const adds: Promise<void>[] = []
     for (const seed of seeds) {
       if (signal.aborted) return
-      await this.components.peerStore
-        .merge(seed.peerId, { multiaddrs: seed.addrs }, { signal })
-        .catch(this.failed('peer_store', `storing the addresses of seed ${seed.peerId.toString()}`))
+      const key = seed.peerId.toString()
+      const addrs = seed.addrs.map((a) => a.toString()).join(' ')
+      if (this.merged.get(key) !== addrs) {
+        await this.components.peerStore
+          .merge(seed.peerId, { multiaddrs: seed.addrs }, { signal })
+          .then(() => this.merged.set(key, addrs))
+          .catch(this.failed('peer_store', `storing the addresses of seed ${key}`))
+      }
+      if (!this.components.isConnected(seed.peerId)) continue
       // A failed lookup counts as found: the add below would most likely fail too.
       if ((await table.find(seed.peerId, { signal }).catch(() => seed.peerId)) == null) {
-        await table
-          .add(seed.peerId, { signal })
-          .catch(this.failed('routing_table', `adding seed ${seed.peerId.toString()}`))
+        adds.push(
+          table
+            .add(seed.peerId, { signal })
+            .catch(this.failed('routing_table', `adding seed ${key}`)),
+        )
       }
     }
+    await Promise.all(adds)
   }
 
   private onDirectoryChange(change: DirectoryChange): void {
     const signal = this.controller?.signal
     if (signal == null) return
+    // A changed validator set changes who should hold this node's record.
+    this.lastPut = undefined
     for (const removed of change.removed) {
       const peerId = peerIdFromPublicKeyBytes(removed.publicKey)
+      this.merged.delete(peerId.toString())
       if (this.components.isAdmitted(peerId)) continue
       const who = `removed validator ${peerId.toString()}`
       this.components.dht.routingTable
