@@ -8,7 +8,7 @@
 //   suite...    run only these suites; a name also picks its variants (gossip: gossip, gossip-devnet)
 //   --quick     every workload shrunk to fit about 2 minutes
 //   --only      run only these suites (codec, registry, gossip, gossip-devnet, discovery,
-//               failure, memory, grpc, soak)
+//               failure, memory, grpc, soak, scale)
 //   --no-build  skip `turbo run build`
 //   --write     write docs/benchmarks.md, which only a full run of every suite does by itself
 //   --profile   gossip suites: CPU profiles of the validators over the 100 votes/s trial,
@@ -51,6 +51,7 @@ const SUITES = {
   discovery: { ...p2pSuite('discovery'), timeoutMs: [4 * minute, 1 * minute] },
   failure: { ...p2pSuite('failure'), timeoutMs: [4 * minute, 2 * minute] },
   memory: { ...p2pSuite('memory'), timeoutMs: [5 * minute, 2 * minute] },
+  scale: { ...p2pSuite('scale'), timeoutMs: [25 * minute, 4 * minute] },
   registry: {
     cwd: root,
     script: 'bench/suites/registry.mjs',

@@ -4,10 +4,11 @@
 // publish time (µs since the epoch) into the vote's `height` and the trial
 // number into `round`, so nothing but the vote itself crosses between nodes.
 // Blocks (when asked, beside the votes) carry the same in their header.
-import { BlockProposal, sign, Vote } from '@paraloom/codec'
+import { BlockProposal, sign } from '@paraloom/codec'
 import { nowMs, sleep, waitUntil } from './lib/clock.js'
 import { serveParent } from './lib/ipc.js'
 import { createNodes, stopAll } from './lib/nodes.js'
+import { timedVote, voteAgeMs } from './lib/votes.js'
 
 /** Latency samples kept per trial, at most (a trial at 4,000/s × 11 peers × 30 s fits). */
 const MAX_SAMPLES = 2_000_000
@@ -39,7 +40,7 @@ function trial(id) {
 }
 
 function record(vote, from) {
-  const latencyMs = nowMs() - Number(vote.height) / 1000
+  const latencyMs = voteAgeMs(vote)
   const t = trial(vote.round)
   const publisher = from.toString()
   t.received.set(publisher, (t.received.get(publisher) ?? 0) + 1)
@@ -82,21 +83,7 @@ function block(trialId, bytes) {
 }
 
 function vote(trialId, seq) {
-  const blockHash = new Uint8Array(32)
-  new DataView(blockHash.buffer).setUint32(0, seq, true)
-  return sign(
-    Vote,
-    {
-      network: 'Localnet',
-      height: BigInt(Math.round(nowMs() * 1000)),
-      round: trialId,
-      kind: 'Prevote',
-      blockHash,
-      voter: node.peerId.publicKey.raw,
-      signature: new Uint8Array(64),
-    },
-    seed,
-  )
+  return timedVote({ voter: node.peerId.publicKey.raw, seed, round: trialId, seq })
 }
 
 /**

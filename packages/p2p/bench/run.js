@@ -2,13 +2,14 @@
 // processes on 127.0.0.1. Prints one JSON line per figure (see
 // bench/lib/emit.mjs at the repo root) and, unless --lines-only, a markdown
 // table. Run after `pnpm build`.
-// Usage: node bench/run.js [--quick] [--profile] [--validators=N] [--baseline=DIR] [--suite gossip,discovery,failure,memory,soak] [--lines-only]
+// Usage: node bench/run.js [--quick] [--profile] [--validators=N] [--baseline=DIR] [--suite gossip,discovery,failure,memory,soak,scale] [--lines-only]
 import { emitter, log } from '../../../bench/lib/emit.mjs'
 import { printTable } from '../../../bench/lib/report.mjs'
 import { discoverySuite } from './discovery.js'
 import { failureSuite } from './failure.js'
 import { gossipSuite } from './gossip.js'
 import { memorySuite } from './memory.js'
+import { scaleSuite } from './scale.js'
 import { soakSuite } from './soak.js'
 
 const SUITES = {
@@ -17,6 +18,7 @@ const SUITES = {
   failure: failureSuite,
   memory: memorySuite,
   soak: soakSuite,
+  scale: scaleSuite,
 }
 
 const args = process.argv.slice(2)

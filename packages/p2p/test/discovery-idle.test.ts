@@ -39,6 +39,7 @@ class StubDht implements DhtLike {
   async *put(): AsyncIterable<unknown> {
     this.puts++
     if (this.failPuts) throw new Error('no peer took it')
+    yield { name: 'PEER_RESPONSE' }
   }
   async *get(): AsyncIterable<{ name: string; value?: Uint8Array }> {}
   async refreshRoutingTable(): Promise<void> {

@@ -38,33 +38,24 @@ describe('kill -9 and restart, each validator in turn', () => {
       const name = cluster.name(victim)
       const killedAt = await cluster.kill9(name)
 
-      const offlineAfter = new Map<number, number>()
-      await cluster.waitUntil(`${name} OFFLINE everywhere`, offlineBoundMs + 10_000, async () => {
-        for (const o of others) {
-          if (offlineAfter.has(o)) continue
-          const s = await cluster.stateOf(o, victim)
-          if (s?.state === PeerState.PEER_STATE_OFFLINE) offlineAfter.set(o, s.sinceMs - killedAt)
-        }
-        return offlineAfter.size === others.length
-      })
+      const offlineAfter = await cluster.waitStateEverywhere(
+        others,
+        victim,
+        PeerState.PEER_STATE_OFFLINE,
+        killedAt,
+        offlineBoundMs + 10_000,
+      )
       figure(
         `${name} killed: OFFLINE at ${others.map((o) => `${cluster.name(o)} after ${offlineAfter.get(o)} ms`).join(', ')}`,
       )
 
       const readyAt = await cluster.startValidator(victim)
-      const connectedAfter = new Map<number, number>()
-      await cluster.waitUntil(
-        `${name} CONNECTED everywhere`,
+      const connectedAfter = await cluster.waitStateEverywhere(
+        others,
+        victim,
+        PeerState.PEER_STATE_CONNECTED,
+        readyAt,
         connectedBoundMs + 10_000,
-        async () => {
-          for (const o of others) {
-            if (connectedAfter.has(o)) continue
-            const s = await cluster.stateOf(o, victim)
-            if (s?.state === PeerState.PEER_STATE_CONNECTED)
-              connectedAfter.set(o, s.sinceMs - readyAt)
-          }
-          return connectedAfter.size === others.length
-        },
       )
       figure(
         `${name} restarted (ready): CONNECTED at ${others.map((o) => `${cluster.name(o)} after ${connectedAfter.get(o)} ms`).join(', ')}`,

@@ -35,33 +35,16 @@ describe('a validator started late', () => {
     // Failed dials at 1, 2, 4, 8 s … apart: wait until the backoff has grown past 2 intervals.
     const backoffGrownMs = 1000 * (2 ** FAILED_DIALS_BEFORE_START - 1)
     const offlineBoundMs = t.pingIntervalMs * t.offlineAfterMissed + t.pingTimeoutMs + 10_000
-    await cluster.waitUntil(
-      `${cluster.name(LATE)} OFFLINE at the others`,
-      offlineBoundMs,
-      async () => {
-        for (const o of EARLY) {
-          const s = await cluster.stateOf(o, LATE)
-          if (s?.state !== PeerState.PEER_STATE_OFFLINE) return false
-        }
-        return true
-      },
-    )
+    await cluster.waitStateEverywhere(EARLY, LATE, PeerState.PEER_STATE_OFFLINE, 0, offlineBoundMs)
     await new Promise((resolve) => setTimeout(resolve, backoffGrownMs))
     const boundMs = 2 * t.pingIntervalMs
     const readyAt = await cluster.startValidator(LATE)
-    const connectedAfter = new Map<number, number>()
-    await cluster.waitUntil(
-      `${cluster.name(LATE)} CONNECTED everywhere`,
+    const connectedAfter = await cluster.waitStateEverywhere(
+      EARLY,
+      LATE,
+      PeerState.PEER_STATE_CONNECTED,
+      readyAt,
       boundMs + 20_000,
-      async () => {
-        for (const o of EARLY) {
-          if (connectedAfter.has(o)) continue
-          const s = await cluster.stateOf(o, LATE)
-          if (s?.state === PeerState.PEER_STATE_CONNECTED)
-            connectedAfter.set(o, s.sinceMs - readyAt)
-        }
-        return connectedAfter.size === EARLY.length
-      },
     )
     figure(
       `${cluster.name(LATE)} started ${backoffGrownMs} ms after the others marked it OFFLINE; CONNECTED at ${EARLY.map((o) => `${cluster.name(o)} ${connectedAfter.get(o)} ms after its ready line`).join(', ')} (bound 2 × ping interval = ${boundMs} ms)`,

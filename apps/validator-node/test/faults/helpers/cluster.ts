@@ -195,6 +195,29 @@ export class FaultCluster {
     }
   }
 
+  /**
+   * Waits until every one of `observers` reports `target` in `state`;
+   * returns, per observer, when it entered that state minus `fromMs`.
+   */
+  async waitStateEverywhere(
+    observers: number[],
+    target: number,
+    state: PeerState,
+    fromMs: number,
+    timeoutMs: number,
+  ): Promise<Map<number, number>> {
+    const after = new Map<number, number>()
+    await this.waitUntil(`${this.name(target)} ${state} everywhere`, timeoutMs, async () => {
+      for (const o of observers) {
+        if (after.has(o)) continue
+        const s = await this.stateOf(o, target)
+        if (s?.state === state) after.set(o, s.sinceMs - fromMs)
+      }
+      return after.size === observers.length
+    })
+    return after
+  }
+
   /** Waits until each listed validator reports every other listed one CONNECTED. */
   async waitAllConnected(indexes: number[], timeoutMs = 60_000): Promise<void> {
     await this.waitUntil(

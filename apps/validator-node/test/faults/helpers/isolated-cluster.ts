@@ -21,9 +21,9 @@ export const OTHERS = [0, 1, 2]
 export const ALL = [0, 1, 2, 3]
 
 /**
- * Ping timeout well above what the latency test's 800 ms costs a ping (a
- * libp2p ping opens a stream first, so it pays the delay twice: ~1.6 s),
- * and below the interval: a probe that hangs for the whole timeout must end before the
+ * Ping timeout well above what the latency test's 800 ms costs a ping (one
+ * round trip on the long-lived ping stream, twice that when the stream must
+ * be reopened: ~1.6 s), and below the interval: a probe that hangs for the whole timeout must end before the
  * next tick, or the scheduler skips that tick for the peer (probes of one
  * peer never overlap) and a silent peer collects a miss every other interval.
  */
