@@ -43,9 +43,11 @@ describe('liveness over real libp2p nodes', () => {
     liveness = createLiveness(
       {
         observer: w.identity,
+        // A timeout and slow threshold far above loopback RTTs, so a busy machine's
+        // first dial and ping never count as misses; the interval stays short.
         pingIntervalMs: 200,
-        pingTimeoutMs: 200,
-        slowRttMs: 150,
+        pingTimeoutMs: 2000,
+        slowRttMs: 2000,
         offlineAfterMissed: 3,
         redialBackoff: { initialMs: 100, maxMs: 400 },
       },
