@@ -41,7 +41,7 @@ refresh_secs = 30                     # full registry re-read and DHT refresh, i
 
 [liveness]
 ping_interval_ms = 5000               # one ping per peer per interval
-ping_timeout_ms = 5000                # a ping without answer by then is a miss; at most ping_interval_ms
+ping_timeout_ms = 5000                # least wait for an echo (a jittery peer gets srtt + 4·rttvar); at most ping_interval_ms
 slow_rtt_ms = 500                     # smoothed RTT above this: SLOW
 offline_after_missed = 3              # consecutive misses: OFFLINE
 # history_capacity = 10000            # transitions kept for WatchPeers resumes (advanced)
