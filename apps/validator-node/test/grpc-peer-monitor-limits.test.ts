@@ -93,3 +93,33 @@ describe('PeerMonitor limits', () => {
     expect((await resumedEnded).error?.code).toBe(status.CANCELLED)
   })
 })
+
+describe('PeerMonitor resumes and shutdown', () => {
+  it('after_sequence without its incarnation is INVALID_ARGUMENT, not a resume into another run', async () => {
+    const { client } = await serve({})
+    const r = await collect(client.watchPeers({ afterSequence: 0n, incarnation: '' }))
+    expect(r.events).toEqual([])
+    expect(r.error?.code).toBe(status.INVALID_ARGUMENT)
+    expect(r.error?.details).toMatch(/after_sequence needs the incarnation/)
+  })
+
+  it('a stream ended by the node shutting down ends with UNAVAILABLE', async () => {
+    const registry: PeerRegistry = createPeerRegistry({ slowRttMs: 100, offlineAfterMissed: 1 })
+    const service = createPeerMonitorService({ registry, observer, logger: silentLogger })
+    const server = await startGrpcServer('127.0.0.1:0', [
+      { definition: PeerMonitorService, implementation: service.implementation },
+    ])
+    const client = new PeerMonitorClient(`127.0.0.1:${server.port}`, credentials.createInsecure())
+    cleanups.push(async () => {
+      client.close()
+      await server.stop(500)
+    })
+    const stream = client.watchPeers({ incarnation: '' })
+    const ended = collect(stream)
+    await new Promise((resolve) => stream.once('data', resolve)) // the snapshot
+    service.close()
+    const r = await ended
+    expect(r.error?.code).toBe(status.UNAVAILABLE)
+    expect(r.error?.details).toBe('the node is shutting down')
+  })
+})

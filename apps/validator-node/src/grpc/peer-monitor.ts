@@ -100,6 +100,16 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
       })
       return
     }
+    // Without its incarnation a sequence could belong to any run of the node:
+    // resuming it against this run would silently skip or repeat transitions.
+    if (afterSequence !== undefined && incarnation === '') {
+      call.emit('error', {
+        code: status.INVALID_ARGUMENT,
+        details:
+          'after_sequence needs the incarnation it belongs to (Observer.incarnation of the stream or of ListPeers)',
+      })
+      return
+    }
     const forget = (): void => {
       watchers.delete(call)
     }
@@ -154,8 +164,9 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
     implementation,
     close() {
       unsubscribe()
-      for (const call of watchers.keys()) call.end()
-      watchers.clear()
+      // UNAVAILABLE, not OK: the stream did not finish, the node went away; a watcher retries.
+      for (const call of [...watchers.keys()])
+        drop(call, status.UNAVAILABLE, 'the node is shutting down')
     },
   }
 }
