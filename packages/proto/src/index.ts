@@ -7,6 +7,8 @@
  * - `paraloom.v1.PeerMonitor`: `ListPeers`, and `WatchPeers` (a snapshot or a
  *   replay after a sequence, then each PeerRegistry transition);
  * - `paraloom.v1.Gossip`: `Publish` and `Subscribe` over the gossip topics;
+ * - `paraloom.v1.Query`: `StateSync` and `WithdrawalProof` sent to one peer,
+ *   and `Serve`, through which one external process answers what peers ask;
  * - `grpc.health.v1.Health`.
  *
  * @example
@@ -59,6 +61,24 @@ export {
   PeerTransition,
   WatchPeersRequest,
 } from './generated/paraloom/v1/peer_monitor.js'
+export {
+  QueryClient,
+  type QueryServer,
+  QueryService,
+  QueryStateSyncRequest,
+  QueryStateSyncResponse,
+  QueryWithdrawalProofRequest,
+  QueryWithdrawalProofResponse,
+  ServeAnswer,
+  ServeAttach,
+  ServedProtocol,
+  ServeRequest,
+  ServeResponse,
+  SyncedBlock,
+  WithdrawalProofFound,
+  WithdrawalProofNotFound,
+  WithdrawalProofPending,
+} from './generated/paraloom/v1/query.js'
 
 /**
  * The serialized `FileDescriptorSet` of every service above, for gRPC server

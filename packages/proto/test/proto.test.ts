@@ -39,6 +39,7 @@ describe('@paraloom/proto', () => {
       expect.arrayContaining([
         'paraloom.v1.PeerMonitor',
         'paraloom.v1.Gossip',
+        'paraloom.v1.Query',
         'grpc.health.v1.Health',
       ]),
     )

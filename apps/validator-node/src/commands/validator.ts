@@ -17,6 +17,7 @@ import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } 
 import { ValidatorNode } from '../node/validator-node.js'
 import { untilShutdownSignal } from '../shutdown.js'
 import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
+import { validatorSyncCommand } from './validator-sync.js'
 
 /** `paraloom validator …`: run a node, make an identity. */
 export function validatorCommand(io: CliIo): Command {
@@ -146,6 +147,8 @@ export function validatorCommand(io: CliIo): Command {
         shutdown.dispose()
       }
     })
+
+  validator.addCommand(validatorSyncCommand(io))
 
   return validator
 }

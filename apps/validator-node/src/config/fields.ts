@@ -25,6 +25,9 @@ const describe = (value: unknown): string =>
 export const string: Check<string> = (v) =>
   typeof v === 'string' ? v : problem(`expected a string, got ${describe(v)}`)
 
+export const boolean: Check<boolean> = (v) =>
+  typeof v === 'boolean' ? v : problem(`expected true or false, got ${describe(v)}`)
+
 export function oneOf<const T extends string>(choices: readonly T[]): Check<T> {
   return (v) =>
     typeof v === 'string' && (choices as readonly string[]).includes(v)

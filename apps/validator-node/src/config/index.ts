@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js'
 import {
   arrayOf,
   base58AddressOrEmpty,
+  boolean,
   field,
   hostPort,
   httpUrl,
@@ -60,6 +61,16 @@ const validatorToml = table({
   ),
   grpc: field(table({ listen: field(hostPort, '127.0.0.1:50051') })),
   metrics: field(table({ listen: field(hostPort, '127.0.0.1:9464') })),
+  sync: field(
+    table({
+      max_blocks: field(integer(1, 10_000_000), 10_000),
+      // At least one block at the 1 MiB gossip cap.
+      max_bytes: field(integer(1024 * 1024, 16 * 1024 ** 3), 64 * 1024 * 1024),
+      persist: field(boolean, true),
+      catch_up_on_start: field(boolean, false),
+      catch_up_batch: field(integer(1, 4096), 256),
+    }),
+  ),
 })
 
 export interface ValidatorConfig {
@@ -83,6 +94,21 @@ export interface ValidatorConfig {
   }
   grpc: { listen: string }
   metrics: { listen: string }
+  /** `[sync]`: the block store that answers state sync, and catching up on start. */
+  sync: SyncConfig
+}
+
+export interface SyncConfig {
+  /** Blocks kept for state sync at most (lowest heights evicted first). */
+  maxBlocks: number
+  /** Bincode bytes of the kept blocks at most. */
+  maxBytes: number
+  /** Keep the blocks in `<state_dir>/blocks.log` so a restart still serves them. */
+  persist: boolean
+  /** After start, fetch the blocks missed while down from a connected peer. */
+  catchUpOnStart: boolean
+  /** `max_blocks` of each catch-up request. */
+  catchUpBatch: number
 }
 
 /** Raw TOML-shaped values, e.g. from flags, laid over the file before validation. */
@@ -138,6 +164,13 @@ export function buildConfig(
     },
     grpc: checked.grpc,
     metrics: checked.metrics,
+    sync: {
+      maxBlocks: checked.sync.max_blocks,
+      maxBytes: checked.sync.max_bytes,
+      persist: checked.sync.persist,
+      catchUpOnStart: checked.sync.catch_up_on_start,
+      catchUpBatch: checked.sync.catch_up_batch,
+    },
   }
 }
 

@@ -8,6 +8,7 @@ import {
   GOSSIP_KINDS,
   gossipTopic,
   type ParaloomNode,
+  type PeerTarget,
   solanaAddressFromPublicKey,
 } from '@paraloom/p2p'
 import {
@@ -30,8 +31,10 @@ import {
   startMetricsServer,
 } from '../metrics/http-server.js'
 import { createNodeMetrics } from '../metrics/node-metrics.js'
+import type { CatchUpResult } from '../sync/catch-up.js'
 import { logNodeEvents } from './event-log.js'
 import { p2pComponentLogger } from './p2p-log.js'
+import { NodeQueries, QUERY_SERVICE_NAME } from './queries.js'
 import { type RegistrationProblem, registrationProblem } from './registration.js'
 import { startStep } from './start-error.js'
 
@@ -46,7 +49,7 @@ export interface ValidatorNodeInit {
 }
 
 /** The gRPC service names the health service reports on. */
-const SERVICE_NAMES = ['paraloom.v1.PeerMonitor', 'paraloom.v1.Gossip']
+const SERVICE_NAMES = ['paraloom.v1.PeerMonitor', 'paraloom.v1.Gossip', QUERY_SERVICE_NAME]
 
 /**
  * One validator: the registry client, the libp2p node and the gRPC and
@@ -63,6 +66,7 @@ export class ValidatorNode {
   private metricsServer?: MetricsServerHandle
   private registration?: RegistrationProblem
   private stopEventLog?: () => void
+  private queries?: NodeQueries
   private started = false
 
   constructor(private readonly init: ValidatorNodeInit) {}
@@ -100,13 +104,20 @@ export class ValidatorNode {
     const seeds = registry.seeds().filter((s) => s.identity !== this.identity)
     announce(`kademlia bootstrap: ${seeds.length} seed peers`)
 
-    const p2p = await this.startP2p(registry)
+    // Direct queries: the block store loads before p2p, which takes their handlers.
+    const queries = new NodeQueries({ config, logger, metrics: this.metricsRegistry })
+    this.queries = queries
+    queries.open()
+    const p2p = await this.startP2p(registry, queries)
+    queries.attach(p2p, registry)
     this.stopEventLog = logNodeEvents(logger, p2p, registry)
     for (const kind of GOSSIP_KINDS)
       announce(`gossipsub subscribed: ${gossipTopic(config.network, kind)}`)
     announce('ping behaviour active')
 
-    const grpc = await startStep('grpc', config.grpc.listen, () => this.startGrpc(p2p))
+    const grpc = await startStep('grpc', config.grpc.listen, () =>
+      this.startGrpc(p2p, registry, queries),
+    )
     const metrics = await startStep('metrics', config.metrics.listen, () =>
       startMetricsServer(config.metrics.listen, this.metricsRegistry, () => this.healthReport()),
     )
@@ -184,7 +195,7 @@ export class ValidatorNode {
     this.registration = problem
   }
 
-  private async startP2p(registry: RegistryClient): Promise<ParaloomNode> {
+  private async startP2p(registry: RegistryClient, queries: NodeQueries): Promise<ParaloomNode> {
     const { config, keypair, logger } = this.init
     collectDefaultMetrics({ register: this.metricsRegistry })
     const metrics = createNodeMetrics(this.metricsRegistry, () => {
@@ -201,6 +212,7 @@ export class ValidatorNode {
       allow: config.p2p.allow,
       refreshIntervalMs: config.registry.refreshSecs * 1000,
       liveness: config.liveness,
+      handlers: queries.handlers(),
       metrics: metrics.p2p,
       logger: p2pComponentLogger({ logger, debug: this.init.logLevel === 'debug' }),
       // Default process metrics are collected once, above.
@@ -214,7 +226,11 @@ export class ValidatorNode {
     return p2p
   }
 
-  private async startGrpc(p2p: ParaloomNode): Promise<GrpcServerHandle> {
+  private async startGrpc(
+    p2p: ParaloomNode,
+    registry: RegistryClient,
+    queries: NodeQueries,
+  ): Promise<GrpcServerHandle> {
     const { config, logger } = this.init
     const observer = {
       peerId: p2p.peerId.toString(),
@@ -227,15 +243,34 @@ export class ValidatorNode {
       observer,
       logger,
     })
-    this.gossip = createGossipService({ gossip: p2p.gossip })
+    this.gossip = createGossipService({
+      // Blocks this node publishes go into its state-sync store too.
+      gossip: queries.sync.recordingPublished(p2p.gossip),
+    })
     this.health = createHealthService(SERVICE_NAMES)
     this.grpcServer = await startGrpcServer(config.grpc.listen, [
       { definition: PeerMonitorDefinition, implementation: this.peerMonitor.implementation },
       { definition: GossipServiceDefinition, implementation: this.gossip.implementation },
+      queries.grpcService(p2p, registry),
       { definition: HealthDefinition, implementation: this.health.implementation },
     ])
     for (const name of ['', ...SERVICE_NAMES]) this.health.set(name, ServingStatus.SERVING)
     return this.grpcServer
+  }
+
+  /**
+   * Fetches blocks from `peer` from `fromHeight` (default: one past the
+   * highest kept) into the block store, checking each against the registry.
+   */
+  catchUp(peer: PeerTarget, fromHeight?: bigint): Promise<CatchUpResult> {
+    if (this.queries === undefined || this.p2p === undefined || this.registry === undefined) {
+      throw new Error('the node is not started')
+    }
+    const registry = this.registry
+    const from = fromHeight ?? this.queries.sync.store.tipHeight() + 1n
+    return this.queries.sync.catchUpFrom(this.p2p, peer, from, (key) =>
+      registry.isActiveValidator(key),
+    )
   }
 
   /**
@@ -284,6 +319,7 @@ export class ValidatorNode {
     this.health?.close()
     this.peerMonitor?.close()
     this.gossip?.close()
+    this.queries?.close()
     await this.metricsServer?.stop()
     await this.grpcServer?.stop()
     await this.p2p?.stop()
