@@ -66,6 +66,13 @@ describe('validator.toml', () => {
       },
       grpc: { listen: '127.0.0.1:50051' },
       metrics: { listen: '127.0.0.1:9464' },
+      sync: {
+        maxBlocks: 10_000,
+        maxBytes: 64 * 1024 * 1024,
+        persist: true,
+        catchUpOnStart: false,
+        catchUpBatch: 256,
+      },
     })
   })
 

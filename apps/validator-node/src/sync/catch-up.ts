@@ -88,6 +88,8 @@ export async function catchUp(init: CatchUpInit): Promise<CatchUpResult> {
     if (last >= response.tipHeight) return { ...result, complete: true }
     // An answer cut by size may end inside a height: ask for that height again
     // (duplicates are not kept twice). Progress holds since last > first >= next.
+    // StateSyncRequest has no round cursor, so a height with more blocks than
+    // one answer holds is kept only in part.
     next = last > first ? last : last + 1n
   }
   return result
