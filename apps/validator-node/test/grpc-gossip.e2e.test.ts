@@ -5,6 +5,7 @@ import { type ServiceError, status } from '@grpc/grpc-js'
 import { describe, expect, it, jest } from '@jest/globals'
 import { Vote } from '@paraloom/codec'
 import { type GossipMessage, type PublishResponse, Topic } from '@paraloom/proto'
+import { GRPC_MAX_RECEIVE_BYTES } from '../src/grpc/server.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publish, publishWhenMeshed, StreamReader } from './helpers/grpc.js'
 import { signedVote } from './helpers/votes.js'
@@ -134,7 +135,7 @@ describe('Gossip over gRPC, 4 validators', () => {
     })
 
     it('a message over the gRPC size limit is refused with RESOURCE_EXHAUSTED', async () => {
-      const err = await refusal(0, Topic.TOPIC_BLOCKS, new Uint8Array(2 * 1024 * 1024 + 1))
+      const err = await refusal(0, Topic.TOPIC_BLOCKS, new Uint8Array(GRPC_MAX_RECEIVE_BYTES + 1))
       expect(err.code).toBe(status.RESOURCE_EXHAUSTED)
     })
 

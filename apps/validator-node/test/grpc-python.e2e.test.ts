@@ -1,71 +1,19 @@
 // A gRPC client that is not ours: Python's grpcio (Debian's python3-grpcio)
 // with stubs that protoc generates at test time from the repo's .proto files,
 // calling both services, Health, and listing everything through reflection.
-import { execFile } from 'node:child_process'
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
+import { generateStubs, PYTHON, tool } from './helpers/python.js'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)
 
-// Debian's python3-grpcio installs for the system interpreter, whatever `python3` is on PATH.
-const PYTHON = '/usr/bin/python3'
-const GRPC_PYTHON_PLUGIN = '/usr/bin/grpc_python_plugin'
-/** The standard reflection protos (Debian's grpc-proto): nothing of ours. */
-const REFLECTION_PROTOS = '/usr/share/grpc-proto/grpc/reflection'
-const REPO_PROTOS = fileURLToPath(new URL('../../../proto', import.meta.url))
 const CLIENT_SCRIPT = fileURLToPath(new URL('./fixtures/grpc_client.py', import.meta.url))
-const PACKAGES_HINT =
-  'apt-get install python3-grpcio protobuf-compiler protobuf-compiler-grpc grpc-proto (scripts/ci-apt-packages)'
-
-const run = promisify(execFile)
-
-/** Runs a tool with a deadline; on failure, says which packages provide it. */
-async function tool(file: string, args: string[], timeoutMs = 30_000): Promise<string> {
-  try {
-    const { stdout } = await run(file, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 })
-    return stdout
-  } catch (err) {
-    const e = err as { message: string; stderr?: string }
-    throw new Error(`${file} ${args.join(' ')} failed (${PACKAGES_HINT}): ${e.stderr || e.message}`)
-  }
-}
-
-/** Generates the Python stubs into `dir` and returns it. */
-async function generateStubs(dir: string): Promise<string> {
-  const src = join(dir, 'proto')
-  const out = join(dir, 'stubs')
-  await mkdir(join(src, 'ext'), { recursive: true })
-  await mkdir(out)
-  // Under ext/ so the generated modules do not shadow grpcio's `grpc` package;
-  // the proto packages (and so the wire names) stay grpc.health.v1 etc.
-  await copyFile(join(REPO_PROTOS, 'grpc/health/v1/health.proto'), join(src, 'ext/health.proto'))
-  for (const v of ['v1', 'v1alpha']) {
-    await copyFile(
-      join(REFLECTION_PROTOS, v, 'reflection.proto'),
-      join(src, `ext/reflection_${v}.proto`),
-    )
-  }
-  await tool('protoc', [
-    `-I${REPO_PROTOS}`,
-    `-I${src}`,
-    `--python_out=${out}`,
-    `--grpc_out=${out}`,
-    `--plugin=protoc-gen-grpc=${GRPC_PYTHON_PLUGIN}`,
-    join(REPO_PROTOS, 'paraloom/v1/peer_monitor.proto'),
-    join(REPO_PROTOS, 'paraloom/v1/gossip.proto'),
-    join(src, 'ext/health.proto'),
-    join(src, 'ext/reflection_v1.proto'),
-    join(src, 'ext/reflection_v1alpha.proto'),
-  ])
-  return out
-}
 
 interface PythonReport {
   list_peers: {
@@ -140,11 +88,12 @@ describe('Python grpcio against a validator', () => {
     expect(report.publish_garbage.details).toMatch(/^Vote payload: \w+ at byte \d+: /)
   })
 
-  it('Health reports the server and both services SERVING', () => {
+  it('Health reports the server and every service SERVING', () => {
     expect(report.health).toEqual({
       '': 'SERVING',
       'paraloom.v1.PeerMonitor': 'SERVING',
       'paraloom.v1.Gossip': 'SERVING',
+      'paraloom.v1.Query': 'SERVING',
     })
   })
 
@@ -157,6 +106,7 @@ describe('Python grpcio against a validator', () => {
       'grpc.health.v1.Health',
       'paraloom.v1.Gossip',
       'paraloom.v1.PeerMonitor',
+      'paraloom.v1.Query',
     ])
     expect(methods['paraloom.v1.PeerMonitor']).toEqual([
       { name: 'ListPeers', server_streaming: false },
@@ -165,6 +115,11 @@ describe('Python grpcio against a validator', () => {
     expect(methods['paraloom.v1.Gossip']).toEqual([
       { name: 'Publish', server_streaming: false },
       { name: 'Subscribe', server_streaming: true },
+    ])
+    expect(methods['paraloom.v1.Query']).toEqual([
+      { name: 'StateSync', server_streaming: false },
+      { name: 'WithdrawalProof', server_streaming: false },
+      { name: 'Serve', server_streaming: true },
     ])
     expect(methods['grpc.health.v1.Health']?.map((m) => m.name)).toEqual(
       expect.arrayContaining(['Check', 'Watch']),

@@ -6,7 +6,7 @@
  * deadline finds no waiting request and is dropped. Without an attached
  * process, the fallback handlers answer.
  */
-import type { ServerDuplexStream } from '@grpc/grpc-js'
+import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js'
 import {
   StateSyncRequest,
   StateSyncResponse,
@@ -20,6 +20,9 @@ import {
   solanaAddressFromPeerId,
 } from '@paraloom/p2p'
 import { ServedProtocol, type ServeRequest, type ServeResponse } from '@paraloom/proto'
+
+/** Header sent when a Serve stream is attached. */
+export const SERVE_ATTACHED_HEADER = 'paraloom-serve-attached'
 
 export type ServedKind = 'withdrawalProof' | 'stateSync'
 
@@ -116,6 +119,10 @@ export class ServeHub {
     }
     const server: Attached = { call, serves: new Set(['withdrawalProof']), detach }
     this.server = server
+    // Headers now, so the process knows it is attached before any request comes.
+    const headers = new Metadata()
+    headers.set(SERVE_ATTACHED_HEADER, 'true')
+    call.sendMetadata(headers)
     call.on('data', (message: ServeResponse) => this.onMessage(server, message))
     call.on('end', () => {
       detach()

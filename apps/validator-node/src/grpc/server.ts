@@ -20,9 +20,14 @@ export interface GrpcServerHandle {
   stop(graceMs?: number): Promise<void>
 }
 
-/** Channel options: sizes above the largest gossip payload (1 MiB blocks), bounded. */
+/**
+ * Channel options: sizes above the largest gossip payload (1 MiB blocks) and
+ * the largest Serve answer (a 4 MiB state-sync response), bounded.
+ */
+export const GRPC_MAX_RECEIVE_BYTES = 4 * 1024 * 1024 + 64 * 1024
+
 const SERVER_OPTIONS = {
-  'grpc.max_receive_message_length': 2 * 1024 * 1024,
+  'grpc.max_receive_message_length': GRPC_MAX_RECEIVE_BYTES,
   'grpc.max_send_message_length': 8 * 1024 * 1024,
   'grpc.max_concurrent_streams': 1024,
   'grpc.keepalive_time_ms': 30_000,

@@ -168,6 +168,10 @@ export interface ClusterInit {
   size: number
   /** Extra `[liveness]` keys for validator `index` (e.g. a tiny `history_capacity`). */
   liveness?: (index: number) => Record<string, number>
+  /** `[sync]` keys for validator `index` (e.g. `catch_up_on_start = true`). */
+  sync?: (index: number) => Record<string, number | boolean>
+  /** Validators that `Cluster.start` writes and registers but does not start (a late joiner). */
+  deferred?: readonly number[]
 }
 
 /**
@@ -212,10 +216,12 @@ export class Cluster {
         const vPorts = { p2p: ports[3 * i]!, grpc: ports[3 * i + 1]!, metrics: ports[3 * i + 2]! }
         const configPath = join(dir, `validator-${i}.toml`)
         const liveness = { ...TEST_LIVENESS, ...init.liveness?.(i) }
-        await writeFile(configPath, validatorToml(i, keypairPath, vPorts, standIn, liveness))
+        const sync = init.sync?.(i) ?? {}
+        await writeFile(configPath, validatorToml(i, keypairPath, vPorts, standIn, liveness, sync))
         validators.push(new TestValidator(i, keypair, configPath, vPorts))
       }
-      await Promise.all(validators.map((v) => v.start()))
+      const starting = validators.filter((v) => !init.deferred?.includes(v.index))
+      await Promise.all(starting.map((v) => v.start()))
       return cluster
     } catch (err) {
       await cluster.stop()
@@ -236,6 +242,7 @@ function validatorToml(
   ports: ValidatorPorts,
   standIn: LocalRpcStandIn,
   liveness: Record<string, number>,
+  sync: Record<string, number | boolean>,
 ): string {
   return [
     'network = "devnet"',
@@ -255,6 +262,8 @@ function validatorToml(
     `listen = "127.0.0.1:${ports.grpc}"`,
     '[metrics]',
     `listen = "127.0.0.1:${ports.metrics}"`,
+    '[sync]',
+    ...Object.entries(sync).map(([k, v]) => `${k} = ${v}`),
     '',
   ].join('\n')
 }
