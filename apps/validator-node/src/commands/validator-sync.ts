@@ -80,7 +80,8 @@ export function validatorSyncCommand(io: CliIo): Command {
         if (err instanceof KeypairFileError) throw new UsageError(err.message)
         throw err
       }
-      const logger = createLogger({ out: io.stderr, format: 'text', level: 'warn' })
+      // Progress and problems on stderr; the result alone on stdout.
+      const logger = createLogger({ out: io.stderr, format: 'text', level: 'info' })
       const node = new ValidatorNode({ config, keypair, logger, announce: () => {} })
       try {
         await node.start()
