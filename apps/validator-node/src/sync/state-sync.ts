@@ -70,12 +70,15 @@ export class StateSync {
   /** `gossip`, except that blocks this node publishes are kept too (gossip does not echo them). */
   recordingPublished(gossip: ParaloomGossip): ParaloomGossip {
     return {
-      ...gossip,
       publish: async (kind, value) => {
         const recipients = await gossip.publish(kind, value)
         if (kind === 'blocks') this.keep(value as BlockProposal)
         return recipients
       },
+      subscribe: (kind, handler) => gossip.subscribe(kind, handler),
+      subscribers: (kind) => gossip.subscribers(kind),
+      meshPeers: (kind) => gossip.meshPeers(kind),
+      waitForSubscribers: (kind, options) => gossip.waitForSubscribers(kind, options),
     }
   }
 
