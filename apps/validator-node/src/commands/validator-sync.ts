@@ -4,9 +4,9 @@ import type { PeerTarget } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
 import { loadConfig, NETWORKS } from '../config/index.js'
-import { KeypairFileError, readKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
 import { printable } from '../sync/state-sync.js'
+import { readKeypairForCommand } from './keypair-file.js'
 
 interface SyncFlags {
   config?: string
@@ -73,13 +73,7 @@ export function validatorSyncCommand(io: CliIo): Command {
         throw new UsageError('sync.persist is false: nothing would keep the fetched blocks')
       }
       const peer = peerTarget(opts.fromPeer)
-      let keypair: Awaited<ReturnType<typeof readKeypairFile>>
-      try {
-        keypair = await readKeypairFile(config.identity.keypairPath)
-      } catch (err) {
-        if (err instanceof KeypairFileError) throw new UsageError(err.message)
-        throw err
-      }
+      const keypair = await readKeypairForCommand(config.identity.keypairPath)
       // Progress and problems on stderr; the result alone on stdout.
       const logger = createLogger({ out: io.stderr, format: 'text', level: 'info' })
       const node = new ValidatorNode({ config, keypair, logger, announce: () => {} })

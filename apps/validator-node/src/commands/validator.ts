@@ -13,9 +13,10 @@ import {
 } from '../config/index.js'
 import { validatorTomlTemplate } from '../config/template.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
-import { generateKeypair, KeypairFileError, readKeypairFile, writeKeypairFile } from '../keypair.js'
+import { generateKeypair, KeypairFileError, writeKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
 import { untilShutdownSignal } from '../shutdown.js'
+import { readKeypairForCommand } from './keypair-file.js'
 import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 import { validatorSyncCommand } from './validator-sync.js'
 
@@ -116,13 +117,7 @@ export function validatorCommand(io: CliIo): Command {
     )
     .action(async (opts: StartFlags) => {
       const config = await loadConfig(opts.config, startOverrides(opts))
-      let keypair: Awaited<ReturnType<typeof readKeypairFile>>
-      try {
-        keypair = await readKeypairFile(config.identity.keypairPath)
-      } catch (err) {
-        if (err instanceof KeypairFileError) throw new UsageError(err.message)
-        throw err
-      }
+      const keypair = await readKeypairForCommand(config.identity.keypairPath)
       const isTty = (io.stdout as { isTTY?: boolean }).isTTY === true
       const logger = createLogger({
         out: io.stdout,
