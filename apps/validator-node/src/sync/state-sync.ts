@@ -50,7 +50,8 @@ export class StateSync {
     if (report.problem !== undefined) {
       this.init.logger.warn('block log: dropped a bad tail', { problem: report.problem })
     }
-    this.init.logger.info('block store loaded', {
+    // Debug: before `ready`, only the start-up lines go to stdout at info.
+    this.init.logger.debug('block store loaded', {
       blocks: this.store.size,
       tipHeight: String(this.store.tipHeight()),
     })
