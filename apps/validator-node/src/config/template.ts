@@ -47,9 +47,16 @@ offline_after_missed = 3              # consecutive misses: OFFLINE
 # history_capacity = 10000            # transitions kept for WatchPeers resumes (advanced)
 
 [grpc]
-listen = "127.0.0.1:50051"            # PeerMonitor, Gossip, Health and reflection (paraloom peers reads it)
+listen = "127.0.0.1:50051"            # PeerMonitor, Gossip, Query, Health and reflection (paraloom peers reads it)
 
 [metrics]
 listen = "127.0.0.1:9464"             # GET /metrics (Prometheus) and GET /healthz
+
+[sync]
+max_blocks = 10000                    # accepted blocks kept to answer peers' state sync (lowest heights go first)
+max_bytes = 67108864                  # their bincode bytes kept, at least 1048576 (one block at the gossip cap)
+persist = true                        # keep them in <state_dir>/blocks.log across restarts
+catch_up_on_start = false             # after start, fetch the blocks missed while down from a connected peer
+catch_up_batch = 256                  # max_blocks of each catch-up request
 `
 }
