@@ -74,7 +74,7 @@ export class BlockStore {
       proposer: Buffer.from(block.header.proposer).toString('hex'),
       bytes,
     }
-    const at = this.lowerBound(entry)
+    const at = this.firstIndex((b) => compare(b, entry) < 0)
     const existing = this.blocks[at]
     if (existing !== undefined && compare(existing, entry) === 0) return undefined
     this.blocks.splice(at, 0, entry)
@@ -91,7 +91,7 @@ export class BlockStore {
   range(fromHeight: bigint, maxBlocks: number, maxBytes: number): StoredBlock[] {
     const out: StoredBlock[] = []
     let bytes = 0
-    for (let i = this.lowerBoundHeight(fromHeight); i < this.blocks.length; i++) {
+    for (let i = this.firstIndex((b) => b.height < fromHeight); i < this.blocks.length; i++) {
       const block = this.blocks[i]!
       if (out.length >= maxBlocks || bytes + block.bytes.length > maxBytes) break
       out.push(block)
@@ -123,23 +123,13 @@ export class BlockStore {
     return drop
   }
 
-  private lowerBound(entry: StoredBlock): number {
+  /** The first index whose block is not `before` the sought one (blocks are sorted). */
+  private firstIndex(before: (block: StoredBlock) => boolean): number {
     let lo = 0
     let hi = this.blocks.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (compare(this.blocks[mid]!, entry) < 0) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-
-  private lowerBoundHeight(height: bigint): number {
-    let lo = 0
-    let hi = this.blocks.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.blocks[mid]!.height < height) lo = mid + 1
+      if (before(this.blocks[mid]!)) lo = mid + 1
       else hi = mid
     }
     return lo
