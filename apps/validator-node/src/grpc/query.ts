@@ -27,6 +27,7 @@ import type { ServeHub } from './serve-hub.js'
 
 /** gRPC status for each way an outbound request fails. */
 const REQUEST_STATUS: Record<RequestError['code'], status> = {
+  Invalid: status.INVALID_ARGUMENT,
   Timeout: status.DEADLINE_EXCEEDED,
   Aborted: status.CANCELLED,
   Dial: status.UNAVAILABLE,

@@ -5,7 +5,7 @@
  * peer after start when `[sync] catch_up_on_start` is set.
  */
 import type { Logger } from '@paraloom/cli-kit'
-import type { BlockProposal, StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
+import { BlockProposal, type StateSyncRequest, type StateSyncResponse } from '@paraloom/codec'
 import {
   type ParaloomGossip,
   type ParaloomNode,
@@ -75,6 +75,12 @@ export class StateSync {
         const recipients = await gossip.publish(kind, value)
         if (kind === 'blocks') this.keep(value as BlockProposal)
         return recipients
+      },
+      publishEncoded: async (kind, bytes) => {
+        const sent = await gossip.publishEncoded(kind, bytes)
+        // Published means it decoded under the cap and passed the topic's checks.
+        if (kind === 'blocks') this.keep(BlockProposal.decode(bytes), bytes)
+        return sent
       },
       subscribe: (kind, handler) => gossip.subscribe(kind, handler),
       subscribers: (kind) => gossip.subscribers(kind),
