@@ -4,9 +4,14 @@ import { startWorker } from './ipc.js'
 
 /**
  * Starts one worker of `script` per name, `parallel` forks at a time; with
- * `profileDir`, each writes its V8 CPU profile there when it exits.
+ * `profileDir`, each writes its V8 CPU profile there when it exits; the
+ * other options (`execArgv`, `readyTimeoutMs`) go to each `startWorker`.
  */
-export async function startWorkers(script, names, { parallel = 4, onEvent, profileDir } = {}) {
+export async function startWorkers(
+  script,
+  names,
+  { parallel = 4, onEvent, profileDir, ...options } = {},
+) {
   const workers = []
   try {
     for (let i = 0; i < names.length; i += parallel) {
@@ -14,7 +19,12 @@ export async function startWorkers(script, names, { parallel = 4, onEvent, profi
       workers.push(
         ...(await Promise.all(
           batch.map((name) =>
-            startWorker(script, { name, profileDir, onEvent: (e, p) => onEvent?.(name, e, p) }),
+            startWorker(script, {
+              ...options,
+              name,
+              profileDir,
+              onEvent: (e, p) => onEvent?.(name, e, p),
+            }),
           ),
         )),
       )
