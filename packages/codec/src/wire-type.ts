@@ -1,4 +1,5 @@
 import { type Compiled, compile } from './compile.js'
+import { allocateOutput } from './output.js'
 import type { Schema } from './schema.js'
 
 /** Options for {@link WireType.decode}. */
@@ -91,11 +92,12 @@ export function signedWireType<T extends { signature: Uint8Array }>(
     domain,
     signer,
     signingBytes(value) {
-      const encoded = base.encode(value)
-      const out = new Uint8Array(tag.length + encoded.length - SIGNATURE_BYTES)
+      // One pooled output holding the tag and the whole encoding; the result
+      // is its prefix without the signature (no second buffer, no copy).
+      const out = allocateOutput(tag.length + base.encodedSize(value))
       out.set(tag)
-      out.set(encoded.subarray(0, encoded.length - SIGNATURE_BYTES), tag.length)
-      return out
+      base.encodeInto(value, out, tag.length)
+      return out.subarray(0, out.length - SIGNATURE_BYTES)
     },
   }
 }
