@@ -10,10 +10,11 @@
  * decoded object one hidden class and keep every read in registers; a tree of
  * closures measured slower (docs/perf/codec.md). It is safe because nothing
  * from the input or the values is ever spliced into the source: only our own
- * schema definitions are, and even their strings (field names, variant names)
- * enter the source as `JSON.stringify` literals. Everything else the code
- * needs (variant lists, check functions, error helpers) is passed in as
- * bound constants, not as source.
+ * schema definitions are, and of those only integers checked at definition
+ * time (lengths, caps) and strings (field names, variant names) that enter
+ * the source as `JSON.stringify` literals. Everything else the code needs
+ * (variant lists, check functions, error helpers, the type's name) is passed
+ * in as bound constants, not as source.
  *
  * Conventions of the generated code: the decoder reads `b` (the input),
  * `len` (its length), `ab` and `off` (its buffer and byte offset), `p` (the

@@ -68,6 +68,17 @@ function isPlainObject(json: unknown): json is Record<string, unknown> {
   return typeof json === 'object' && json !== null && !Array.isArray(json)
 }
 
+/**
+ * A length or cap of a schema definition, checked to be a non-negative
+ * integer: these are the only numbers a schema splices into generated code.
+ */
+function definedSize<N extends number | undefined>(n: N, what: string): N {
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) {
+    throw new TypeError(`${what} must be a non-negative integer, got ${String(n)}`)
+  }
+  return n
+}
+
 // ---- code snippets shared by the schemas ------------------------------------
 
 /** Emits: throw `Truncated` unless `n` more bytes remain for `what`. */
@@ -275,6 +286,7 @@ function bytesFromJson(json: unknown, length?: number): Uint8Array {
  * input when the caller asks for views (`copy` false in the generated code).
  */
 export function fixedBytes(length: number): Schema<Uint8Array> {
+  definedSize(length, 'fixedBytes length')
   const check = (v: unknown) => checkBytes(v, length)
   return {
     minSize: length,
@@ -304,7 +316,7 @@ function checkMax(n: number, max: number | undefined, unit: string): void {
 
 /** `Vec<u8>`: u64 length then the bytes. Decodes to a view into the input. */
 export function bytes(options: { max?: number } = {}): Schema<Uint8Array> {
-  const { max } = options
+  const max = definedSize(options.max, 'bytes max')
   const check = (v: unknown) => checkMax(checkBytes(v).length, max, 'bytes')
   const capped = (v: string) => (max === undefined ? '' : ` || ${v}.length > ${max}`)
   return {
@@ -349,7 +361,7 @@ function encodableLength(v: string): number {
 
 /** `String`: u64 byte length then UTF-8; `maxBytes` caps the byte length. */
 export function string(options: { maxBytes?: number } = {}): Schema<string> {
-  const { maxBytes } = options
+  const maxBytes = definedSize(options.maxBytes, 'string maxBytes')
   const check = (v: unknown) =>
     checkMax(Buffer.byteLength(checkString(v), 'utf8'), maxBytes, 'UTF-8 bytes')
   return {
@@ -384,7 +396,7 @@ export function string(options: { maxBytes?: number } = {}): Schema<string> {
 
 /** `Vec<T>`: u64 count then the items; `max` caps the count. */
 export function vec<T>(item: Schema<T>, options: { max?: number } = {}): Schema<T[]> {
-  const { max } = options
+  const max = definedSize(options.max, 'vec max')
   const check = (v: unknown) => {
     if (!Array.isArray(v)) throw invalid(`expected an array, got ${describe(v)}`)
     checkMax(v.length, max, 'items')
