@@ -55,6 +55,9 @@ export interface Monitor {
   onChange(listener: () => void): () => void
 }
 
+/** Closed OFFLINE intervals read back from the database at start (the engine caps them per peer too). */
+const MAX_RESTORED_INTERVALS = 65_536
+
 const toView = (p: PeerStatusRecord) => ({
   validator: p.validator,
   state: p.state,
@@ -95,7 +98,12 @@ export function createMonitor(init: MonitorInit): Monitor {
     quorum: init.quorum,
     offlineThresholdMs: init.offlineThresholdMs,
     clock,
-    restore: { open: store.openEvidence(), lastId: store.lastEvidenceId() },
+    restore: {
+      open: store.openEvidence(),
+      lastId: store.lastEvidenceId(),
+      intervals: store.closedIntervals(MAX_RESTORED_INTERVALS),
+      judgedUntil: store.judgedUntil(),
+    },
   })
   /** address → observer identity (validator), from the stream or the database. */
   const identity = new Map<string, string>()
@@ -157,6 +165,13 @@ export function createMonitor(init: MonitorInit): Monitor {
         break
       case 'transition': {
         const t = event.transition
+        // A node that restarted replays its new incarnation from sequence 1 (after a
+        // "restarted" gap) instead of sending a snapshot: that history starts from an
+        // empty view (every peer UNKNOWN), not from the old incarnation's view.
+        if (t.sequence === 1 && store.cursor(address)?.incarnation !== event.observer.incarnation) {
+          store.applySnapshot(address, event.observer, 0, [])
+          engine.replaceView(observer, [])
+        }
         if (!store.applyTransition(address, event.observer, t)) {
           metrics.duplicateTransitions.inc()
           return

@@ -225,6 +225,117 @@ describe('evidence engine', () => {
     expect(engine.evaluate()[0]!.id).toBe(10)
   })
 
+  it("an outage replayed in one burst, after it ended, becomes one closed record in the observers' time", () => {
+    const { engine, at, go } = setup()
+    liveObservers(engine, ['A', 'B', 'C'], ['A', 'B', 'C', 'V'])
+    // The monitor was down from 5 s to 500 s; each stream replays OFFLINE and CONNECTED at once.
+    go('A', 'V', PeerState.OFFLINE, 10 * S, 3)
+    go('A', 'V', PeerState.CONNECTED, 100 * S)
+    expect(at(500 * S)).toEqual([])
+    go('B', 'V', PeerState.OFFLINE, 20 * S, 4)
+    go('B', 'V', PeerState.CONNECTED, 90 * S)
+    const records = at(501 * S)
+    expect(records).toEqual([
+      {
+        id: 1,
+        validator: 'V',
+        offlineSinceMs: 10 * S,
+        openedAtMs: 50 * S,
+        closedAtMs: 90 * S,
+        lastSeenMs: 0,
+        missedPings: 4,
+        observers: ['A', 'B'],
+      },
+    ])
+    expect(engine.openRecords()).toEqual([])
+    // Judged once: C's late replay of the same stretch adds no second record.
+    go('C', 'V', PeerState.OFFLINE, 15 * S, 3)
+    go('C', 'V', PeerState.CONNECTED, 80 * S)
+    expect(at(502 * S)).toEqual([])
+  })
+
+  it('evaluating late gives the same record as evaluating on time', () => {
+    const onTime = setup()
+    const late = setup()
+    for (const { engine } of [onTime, late]) liveObservers(engine, ['A', 'B'], ['A', 'B', 'V'])
+    for (const { go } of [onTime, late]) {
+      go('A', 'V', PeerState.OFFLINE, 0, 3)
+      go('B', 'V', PeerState.OFFLINE, 0, 3)
+    }
+    const opened = onTime.at(30 * S)
+    for (const { go } of [onTime, late]) {
+      go('A', 'V', PeerState.CONNECTED, 40 * S)
+      go('B', 'V', PeerState.CONNECTED, 40 * S)
+    }
+    const closed = onTime.at(41 * S)
+    expect(opened[0]).toMatchObject({ openedAtMs: 30 * S, closedAtMs: null })
+    expect(late.at(41 * S)).toEqual(closed)
+  })
+
+  it('a short overlap in replayed history makes no evidence', () => {
+    const { engine, at, go } = setup()
+    liveObservers(engine, ['A', 'B'], ['A', 'B', 'V'])
+    go('A', 'V', PeerState.OFFLINE, 0, 3)
+    go('A', 'V', PeerState.CONNECTED, 100 * S)
+    go('B', 'V', PeerState.OFFLINE, 75 * S, 3)
+    go('B', 'V', PeerState.CONNECTED, 200 * S)
+    expect(at(300 * S)).toEqual([])
+  })
+
+  it('decides from closed intervals restored from storage, after what was already judged', () => {
+    const interval = (observer: string, startS: number, endS: number) => ({
+      observer,
+      validator: 'V',
+      startMs: startS * S,
+      endMs: endS * S,
+      consecutiveMisses: 3,
+      lastSeenMs: null,
+    })
+    const engine = createEvidenceEngine({
+      offlineThresholdMs: THRESHOLD,
+      clock: () => 1000 * S,
+      restore: {
+        open: [],
+        lastId: 4,
+        // A stretch before 100 s was already judged (record 4); one after it was not.
+        judgedUntil: [{ validator: 'V', untilMs: 100 * S }],
+        intervals: [
+          interval('A', 0, 90),
+          interval('B', 0, 95),
+          interval('A', 200, 300),
+          interval('B', 210, 300),
+        ],
+      },
+    })
+    expect(engine.evaluate()).toMatchObject([
+      { id: 5, validator: 'V', openedAtMs: 240 * S, closedAtMs: 300 * S, observers: ['A', 'B'] },
+    ])
+    expect(engine.evaluate()).toEqual([])
+  })
+
+  it('keeps at most maxIntervalsPerPeer closed intervals per observer and validator', () => {
+    let now = 0
+    const engine = createEvidenceEngine({
+      offlineThresholdMs: THRESHOLD,
+      maxIntervalsPerPeer: 2,
+      clock: () => now,
+    })
+    liveObservers(engine, ['A', 'B'], ['A', 'B', 'V'])
+    const go = (o: string, to: PeerState, atS: number) =>
+      engine.applyTransition(o, { validator: 'V', to, atMs: atS * S, consecutiveMisses: 3 })
+    // A's long interval comes first and is pushed out by two short ones before B's arrives.
+    go('A', PeerState.OFFLINE, 0)
+    go('A', PeerState.CONNECTED, 100)
+    for (const t of [200, 300]) {
+      go('A', PeerState.OFFLINE, t)
+      go('A', PeerState.CONNECTED, t + 1)
+    }
+    go('B', PeerState.OFFLINE, 0)
+    go('B', PeerState.CONNECTED, 100)
+    now = 1000 * S
+    expect(engine.evaluate()).toEqual([])
+  })
+
   it('bounds observers and views', () => {
     const engine = createEvidenceEngine({ maxObservers: 1, maxValidatorsPerObserver: 2 })
     expect(
@@ -244,6 +355,7 @@ describe('evidence engine', () => {
     ['quorum', { quorum: 2.5 }],
     ['offlineThresholdMs', { offlineThresholdMs: -1 }],
     ['maxObservers', { maxObservers: 0 }],
+    ['maxIntervalsPerPeer', { maxIntervalsPerPeer: 0 }],
   ])('rejects a bad %s', (name, init) => {
     expect(() => createEvidenceEngine(init)).toThrow(
       expect.objectContaining({ name: 'ConfigError' }),

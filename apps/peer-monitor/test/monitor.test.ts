@@ -147,6 +147,77 @@ describe('monitor against real PeerMonitor servers', () => {
     await waitFor('new incarnation', storedEverything(m, again))
   })
 
+  it('an outage that starts and ends while the monitor is down becomes evidence when it comes back', async () => {
+    const [a, b, c] = await cluster(['A', 'B', 'C', 'V'])
+    const addresses = [a!.address, b!.address, c!.address]
+    let m = monitor(addresses)
+    await waitFor('streams', () => m.status().every((s) => s.connected))
+    for (const n of [a!, b!, c!]) drive(n.registry, 'peer-V', 'CONNECTED')
+    await waitFor('connected stored', () => [a!, b!, c!].every((n) => storedEverything(m, n)()))
+    await m.stop()
+
+    drive(a!.registry, 'peer-V', 'OFFLINE')
+    drive(b!.registry, 'peer-V', 'OFFLINE')
+    const offlineAt = Math.max(a!.registry.get('peer-V')!.since, b!.registry.get('peer-V')!.since)
+    const threshold = m.engine.offlineThresholdMs
+    await waitFor('the outage to outlast the threshold', () => Date.now() - offlineAt > threshold)
+    drive(a!.registry, 'peer-V', 'CONNECTED')
+    drive(b!.registry, 'peer-V', 'CONNECTED')
+    const backAt = Math.min(a!.registry.get('peer-V')!.since, b!.registry.get('peer-V')!.since)
+
+    m = await restartMonitor(m, addresses)
+    await waitFor('evidence from the replay', () => m.store.evidence(10).length === 1)
+    const [record] = m.store.evidence(10)
+    expect(record).toMatchObject({ validator: 'V', observers: ['A', 'B'], closedAtMs: backAt })
+    expect(record!.openedAtMs - record!.offlineSinceMs).toBeGreaterThanOrEqual(threshold)
+    expect(record!.openedAtMs).toBeLessThan(backAt)
+    // Judged once: another restart replays nothing new and adds nothing.
+    m = await restartMonitor(m, addresses)
+    await waitFor('streams again', () => m.status().every((s) => s.connected))
+    await waitFor('caught up', () => [a!, b!, c!].every((n) => storedEverything(m, n)()))
+    expect(m.store.evidence(10)).toEqual([record])
+  })
+
+  it('an observer restarted while the monitor was down: its new incarnation is stored from sequence 1, once', async () => {
+    const [a, b] = await cluster(['A', 'B', 'V'])
+    let m = monitor([a!.address, b!.address])
+    await waitFor('snapshot stored', () => m.store.cursor(a!.address) !== null)
+    drive(a!.registry, 'peer-V', 'OFFLINE')
+    await waitFor('first', storedEverything(m, a!))
+    await m.stop()
+
+    const port = Number(a!.address.split(':')[1])
+    await a!.stop()
+    nodes = nodes.filter((n) => n !== a)
+    const again = await startTestNode({ validator: 'A', port })
+    nodes.push(again)
+    again.registry.addPeer('peer-V', 'V')
+    again.registry.addPeer('peer-B', 'B')
+    drive(again.registry, 'peer-V', 'CONNECTED')
+    drive(again.registry, 'peer-B', 'OFFLINE')
+    drive(again.registry, 'peer-B', 'CONNECTED')
+
+    for (let round = 0; round < 2; round++) {
+      m = await restartMonitor(m, [a!.address, b!.address])
+      await waitFor('new incarnation stored', storedEverything(m, again))
+      expect(m.store.sequences(a!.address, again.observer.incarnation)).toEqual([1, 2, 3])
+      expect(m.store.sequences(a!.address, a!.observer.incarnation)).toEqual([1])
+      expect(m.store.gaps(a!.address)).toEqual([
+        {
+          reason: 'restarted',
+          requestedIncarnation: a!.observer.incarnation,
+          requestedAfter: 1,
+          oldestAvailable: 1,
+        },
+      ])
+      const view = m.store.views().filter((v) => v.address === a!.address)
+      expect(view.map((v) => [v.validator, v.state])).toEqual([
+        ['B', 'CONNECTED'],
+        ['V', 'CONNECTED'],
+      ])
+    }
+  })
+
   it('keeps serving the other validators while one address is unreachable', async () => {
     const [a] = await cluster(['A', 'V'])
     // A port nothing listens on: bind a node, note its address, stop it.

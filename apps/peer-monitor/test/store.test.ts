@@ -57,6 +57,41 @@ describe('store', () => {
     store.close()
   })
 
+  it('reads back closed OFFLINE intervals not yet judged, per incarnation, consistent only', () => {
+    const store = openStore({ file: join(dir, 'm.db') })
+    const t = (sequence: number, from: TransitionRecord['from'], to: TransitionRecord['to']) => ({
+      ...transition(sequence, to),
+      from,
+    })
+    const a = '127.0.0.1:1'
+    store.applySnapshot(a, who, 0, [])
+    store.applyTransition(a, who, t(1, 'CONNECTED', 'OFFLINE')) // 1 s
+    store.applyTransition(a, who, { ...t(2, 'OFFLINE', 'CONNECTED'), validator: 'ValW' }) // another validator
+    store.applyTransition(a, who, t(3, 'OFFLINE', 'CONNECTED')) // closes [1 s, 3 s]
+    store.applyTransition(a, who, t(4, 'CONNECTED', 'OFFLINE')) // never closed in inc1
+    store.applyTransition(a, who, t(6, 'SLOW', 'CONNECTED')) // inconsistent (a hole): not an end
+    store.applyTransition(a, who, t(7, 'CONNECTED', 'OFFLINE'))
+    store.applyTransition(a, who, t(8, 'OFFLINE', 'UNKNOWN')) // closes [7 s, 8 s]
+    const inc2 = { ...who, incarnation: 'inc2' }
+    store.applySnapshot(a, inc2, 0, [])
+    store.applyTransition(a, inc2, t(9, 'OFFLINE', 'CONNECTED')) // the new incarnation's first: not an end
+    const interval = (startMs: number, endMs: number) => ({
+      observer: 'ValA',
+      validator: 'ValV',
+      startMs,
+      endMs,
+      consecutiveMisses: 3,
+      lastSeenMs: null,
+    })
+    expect(store.closedIntervals(100)).toEqual([interval(7000, 8000), interval(1000, 3000)])
+    expect(store.closedIntervals(1)).toEqual([interval(7000, 8000)])
+    expect(store.judgedUntil()).toEqual([])
+    store.saveEvidence([{ ...record(1, 3000) }])
+    expect(store.judgedUntil()).toEqual([{ validator: 'ValV', untilMs: 3000 }])
+    expect(store.closedIntervals(100)).toEqual([interval(7000, 8000)])
+    store.close()
+  })
+
   it('stores each transition once, however often it is replayed, and advances the cursor', () => {
     const store = openStore({ file: join(dir, 'm.db') })
     store.addObserver('a:1')

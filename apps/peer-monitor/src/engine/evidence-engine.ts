@@ -1,5 +1,6 @@
 import { checkInteger } from '../errors.js'
 import { PeerState } from '../states.js'
+import { type OfflineInterval, quorumOverlaps } from './quorum-overlaps.js'
 
 /**
  * The evidence engine: pure (no database, no timers, injected clock). It
@@ -9,14 +10,19 @@ import { PeerState } from '../states.js'
  * Definitions (network.md, "Liveness": evidence needs a quorum of distinct
  * observers over overlapping intervals):
  *
- * - An observer *confirms* validator V offline at time `now` when its stream
- *   is live, it sees V `OFFLINE`, and has seen it so continuously for at
- *   least `offlineThresholdMs` (`now - since >= offlineThresholdMs`, where
- *   `since` is the node's own timestamp of its transition to OFFLINE).
- * - Evidence *opens* when at least `quorum` distinct observers confirm V at
- *   once. All their OFFLINE intervals then contain `[now - threshold, now]`,
- *   so the intersection of the quorum's intervals is at least the threshold
- *   long: that is the overlap the spec asks for.
+ * - Each observer's OFFLINE intervals for V are kept: the closed ones from
+ *   the transitions it reported (live or replayed after a monitor restart,
+ *   with the node's own timestamps), and the open one of its current view
+ *   while its stream is live. An observer *confirms* V offline at time t
+ *   when one of its intervals contains t and began at least
+ *   `offlineThresholdMs` before t.
+ * - Evidence *opens* at the first moment at least `quorum` distinct
+ *   observers confirm V at once ({@link quorumOverlaps}). All their OFFLINE
+ *   intervals then contain `[t - threshold, t]`, so the intersection of the
+ *   quorum's intervals is at least the threshold long: that is the overlap
+ *   the spec asks for. An overlap found in history that has already ended
+ *   (an outage that began and ended while the monitor was down) is stored
+ *   as a closed record; times in it are the observers' own.
  * - An open record *closes* when fewer than `quorum` observers still see V
  *   OFFLINE (V came back for enough of them). An observer whose stream is
  *   down still counts with its last known view here: not knowing is not
@@ -26,6 +32,9 @@ import { PeerState } from '../states.js'
  *   record until a snapshot (or a gap-free replay) makes it live again.
  * - Distinct observers are distinct validator identities; a validator never
  *   counts as an observer of itself. `SLOW` and `UNKNOWN` never count.
+ *
+ * - A stretch of time is judged once: after a record closes, only overlaps
+ *   that end after its close make a new record (and open no earlier).
  *
  * Record fields: `offlineSinceMs` is the earliest `since` among the
  * observers in the record; `observers` is every live observer that saw V
@@ -54,6 +63,12 @@ export interface ViewTransition {
   to: PeerState
   atMs: number
   consecutiveMisses: number
+}
+
+/** A closed OFFLINE interval as stored: one observer's, for one validator. */
+export interface StoredInterval extends OfflineInterval {
+  validator: string
+  endMs: number
 }
 
 /** An unavailability evidence record. */
@@ -99,8 +114,24 @@ export interface EvidenceEngineInit {
   maxObservers?: number
   /** Validators one observer's view may hold; extra peers in a snapshot are ignored. @default 4096 */
   maxValidatorsPerObserver?: number
-  /** Open records restored from storage, and the highest id used so far. */
-  restore?: { open: EvidenceRecord[]; lastId: number }
+  /**
+   * Closed OFFLINE intervals kept per (observer, validator) pair; older ones
+   * are forgotten.
+   *
+   * @default 64
+   */
+  maxIntervalsPerPeer?: number
+  /**
+   * Restored from storage: open records, the highest id used so far, the
+   * closed OFFLINE intervals not yet judged, and until when each validator's
+   * history has been judged (its last record's close).
+   */
+  restore?: {
+    open: EvidenceRecord[]
+    lastId: number
+    intervals?: readonly StoredInterval[]
+    judgedUntil?: readonly { validator: string; untilMs: number }[]
+  }
   /** Milliseconds since the Unix epoch. @default Date.now */
   clock?: () => number
 }
@@ -125,6 +156,8 @@ const copy = (r: EvidenceRecord): EvidenceRecord => ({ ...r, observers: [...r.ob
 interface ObserverState {
   live: boolean
   views: Map<string, PeerView>
+  /** Closed OFFLINE intervals by validator, oldest first, capped. */
+  closed: Map<string, OfflineInterval[]>
 }
 
 export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEngine {
@@ -142,20 +175,77 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
     1,
     1 << 20,
   )
+  const maxIntervals = checkInteger(
+    'maxIntervalsPerPeer',
+    init.maxIntervalsPerPeer ?? 64,
+    1,
+    65_536,
+  )
   const clock = init.clock ?? Date.now
   const observers = new Map<string, ObserverState>()
   const open = new Map<string, EvidenceRecord>()
+  /** validator → until when its history has been turned into evidence (ms, observers' clocks). */
+  const judgedUntil = new Map<string, number>()
   let lastId = init.restore?.lastId ?? 0
   for (const r of init.restore?.open ?? []) open.set(r.validator, copy(r))
+  for (const j of init.restore?.judgedUntil ?? []) judgedUntil.set(j.validator, j.untilMs)
 
   const observerState = (id: string): ObserverState | undefined => {
     let o = observers.get(id)
     if (o === undefined) {
       if (observers.size >= maxObservers) return undefined
-      o = { live: false, views: new Map() }
+      o = { live: false, views: new Map(), closed: new Map() }
       observers.set(id, o)
     }
     return o
+  }
+
+  /** Keeps a closed interval unless that stretch was already judged; drops the oldest past the cap. */
+  const keepClosed = (o: ObserverState, validator: string, interval: OfflineInterval): void => {
+    if (interval.endMs! <= (judgedUntil.get(validator) ?? -Infinity)) return
+    const list = o.closed.get(validator) ?? []
+    list.push(interval)
+    if (list.length > maxIntervals) list.shift()
+    o.closed.set(validator, list)
+  }
+  for (const i of init.restore?.intervals ?? []) {
+    const o = observerState(i.observer)
+    if (o === undefined) continue
+    const { validator, ...interval } = i
+    keepClosed(o, validator, interval)
+  }
+  for (const o of observers.values()) {
+    for (const list of o.closed.values()) list.sort((a, b) => a.startMs - b.startMs)
+  }
+
+  /** Marks `validator`'s history judged until `untilMs` and forgets intervals that ended by then. */
+  const judged = (validator: string, untilMs: number): void => {
+    judgedUntil.set(validator, Math.max(judgedUntil.get(validator) ?? untilMs, untilMs))
+    for (const o of observers.values()) {
+      const list = o.closed.get(validator)?.filter((i) => i.endMs! > untilMs)
+      if (list === undefined || list.length === 0) o.closed.delete(validator)
+      else o.closed.set(validator, list)
+    }
+  }
+
+  /** Every interval that may confirm `validator` offline: closed ones, and live observers' open ones. */
+  const intervalsOf = (validator: string): OfflineInterval[] => {
+    const out: OfflineInterval[] = []
+    for (const [id, o] of observers) {
+      if (id === validator) continue
+      for (const i of o.closed.get(validator) ?? []) out.push(i)
+      const view = o.views.get(validator)
+      if (o.live && view?.state === PeerState.OFFLINE) {
+        out.push({
+          observer: id,
+          startMs: view.sinceMs,
+          endMs: null,
+          consecutiveMisses: view.consecutiveMisses,
+          lastSeenMs: view.lastSeenMs,
+        })
+      }
+    }
+    return out
   }
 
   const offlineViews = (
@@ -185,34 +275,42 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
     record.observers = [...ids].sort()
   }
 
-  const evaluateValidator = (validator: string, now: number): EvidenceRecord | undefined => {
-    const seers = offlineViews(validator)
-    const current = open.get(validator)
-    if (current === undefined) {
-      const confirming = seers.filter((s) => s.live && now - s.view.sinceMs >= thresholdMs)
-      if (confirming.length < quorum) return undefined
+  /** Records from the quorum overlaps in `validator`'s intervals not judged yet: closed ones, then at most one open. */
+  const fromHistory = (validator: string, now: number): EvidenceRecord[] => {
+    const since = judgedUntil.get(validator) ?? -Infinity
+    const records: EvidenceRecord[] = []
+    for (const overlap of quorumOverlaps(intervalsOf(validator), {
+      quorum,
+      thresholdMs,
+      nowMs: now,
+    })) {
+      if ((overlap.closedAtMs ?? Infinity) <= since) continue
       const record: EvidenceRecord = {
         id: ++lastId,
         validator,
-        offlineSinceMs: now,
-        openedAtMs: now,
-        lastSeenMs: null,
-        closedAtMs: null,
-        missedPings: 0,
-        observers: [],
+        ...overlap,
+        openedAtMs: Math.max(overlap.openedAtMs, since),
       }
-      absorb(record, seers)
-      open.set(validator, record)
-      return copy(record)
+      records.push(record)
+      if (record.closedAtMs === null) open.set(validator, record)
+      else judged(validator, record.closedAtMs)
     }
+    return records
+  }
+
+  const evaluateValidator = (validator: string, now: number): EvidenceRecord[] => {
+    const current = open.get(validator)
+    if (current === undefined) return fromHistory(validator, now).map(copy)
+    const seers = offlineViews(validator)
     const before = JSON.stringify(current)
     if (seers.length < quorum) {
       current.closedAtMs = cameBackAt(validator, current, now)
       open.delete(validator)
-      return copy(current)
+      judged(validator, current.closedAtMs)
+      return [copy(current)]
     }
     absorb(current, seers)
-    return JSON.stringify(current) === before ? undefined : copy(current)
+    return JSON.stringify(current) === before ? [] : [copy(current)]
   }
 
   /**
@@ -248,6 +346,15 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
       if (o === undefined) return false
       const previous = o.views.get(t.validator)
       if (previous === undefined && o.views.size >= maxViews) return false
+      if (previous?.state === PeerState.OFFLINE && t.to !== PeerState.OFFLINE) {
+        keepClosed(o, t.validator, {
+          observer,
+          startMs: previous.sinceMs,
+          endMs: t.atMs,
+          consecutiveMisses: previous.consecutiveMisses,
+          lastSeenMs: previous.lastSeenMs,
+        })
+      }
       const replied = t.to === PeerState.CONNECTED || t.to === PeerState.SLOW
       o.views.set(t.validator, {
         validator: t.validator,
@@ -267,10 +374,8 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
       const validators = new Set<string>(open.keys())
       for (const o of observers.values()) for (const v of o.views.keys()) validators.add(v)
       const changed: EvidenceRecord[] = []
-      for (const v of validators) {
-        const record = evaluateValidator(v, now)
-        if (record !== undefined) changed.push(record)
-      }
+      for (const o of observers.values()) for (const v of o.closed.keys()) validators.add(v)
+      for (const v of validators) changed.push(...evaluateValidator(v, now))
       return changed
     },
     openRecords: () => [...open.values()].map(copy),

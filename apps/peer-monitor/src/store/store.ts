@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { EvidenceRecord } from '../engine/evidence-engine.js'
+import type { EvidenceRecord, StoredInterval } from '../engine/evidence-engine.js'
 import { checkInteger, StoreError, type StoreErrorKind } from '../errors.js'
 import type { PeerState } from '../states.js'
 import { MIGRATIONS } from './migrations.js'
@@ -125,6 +125,15 @@ export interface MonitorStore {
   evidence(limit: number): EvidenceRecord[]
   openEvidence(): EvidenceRecord[]
   lastEvidenceId(): number
+  /**
+   * Closed OFFLINE intervals from the stored transitions (an OFFLINE
+   * transition and the next one of the same observer incarnation and
+   * validator, which must leave OFFLINE) that end after the validator's last
+   * closed evidence record: history not yet judged. Newest first, at most `limit`.
+   */
+  closedIntervals(limit: number): StoredInterval[]
+  /** Per validator, the close of its last evidence record: its history is judged until then. */
+  judgedUntil(): Array<{ validator: string; untilMs: number }>
   close(): void
 }
 
@@ -227,6 +236,10 @@ function migrate(db: Database.Database, file: string, readonly: boolean): void {
   }).immediate()
 }
 
+const EVIDENCE_SELECT = `SELECT e.*, (SELECT json_group_array(observer) FROM
+    (SELECT observer FROM evidence_observers WHERE evidence_id = e.id ORDER BY observer)) AS observers
+  FROM evidence e`
+
 interface Limits {
   maxTransitions: number
   maxClosed: number
@@ -300,10 +313,55 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
     addEvidenceObserver: db.prepare(
       'INSERT OR IGNORE INTO evidence_observers (evidence_id, observer) VALUES (?, ?)',
     ),
+    resetCursor: db.prepare('UPDATE observers SET incarnation = ?, last_sequence = ? WHERE id = ?'),
+    observers: db.prepare('SELECT * FROM observers ORDER BY address'),
+    cursor: db.prepare('SELECT incarnation, last_sequence FROM observers WHERE address = ?'),
+    views: db.prepare(
+      `SELECT o.address, v.peer_id AS peerId, v.validator, v.state, v.since_ms AS sinceMs,
+         v.last_seen_ms AS lastSeenMs, v.consecutive_misses AS consecutiveMisses, v.rtt_ms AS rttMs
+       FROM peer_views v JOIN observers o ON o.id = v.observer_id ORDER BY v.validator, o.address`,
+    ),
+    timeline: db.prepare(
+      `SELECT * FROM (SELECT t.id, o.address, t.incarnation, t.sequence, t.peer_id AS peerId, t.validator,
+         t.from_state AS "from", t.to_state AS "to", t.at_ms AS atMs, t.rtt_ms AS rttMs,
+         t.consecutive_misses AS consecutiveMisses, t.reason
+       FROM transitions t JOIN observers o ON o.id = t.observer_id
+       WHERE t.at_ms >= ? ORDER BY t.at_ms DESC, t.id DESC LIMIT ?) ORDER BY atMs, id`,
+    ),
+    sequences: db
+      .prepare(
+        `SELECT t.sequence FROM transitions t JOIN observers o ON o.id = t.observer_id
+         WHERE o.address = ? AND t.incarnation = ? ORDER BY t.sequence`,
+      )
+      .pluck(),
+    gaps: db.prepare(
+      `SELECT g.reason, g.requested_incarnation AS requestedIncarnation, g.requested_after AS requestedAfter,
+         g.oldest_available AS oldestAvailable
+       FROM gaps g JOIN observers o ON o.id = g.observer_id WHERE o.address = ? ORDER BY g.id`,
+    ),
+    evidence: db.prepare(
+      `${EVIDENCE_SELECT} ORDER BY e.closed_at_ms IS NOT NULL, e.id DESC LIMIT ?`,
+    ),
+    openEvidence: db.prepare(`${EVIDENCE_SELECT} WHERE e.closed_at_ms IS NULL ORDER BY e.id`),
+    lastEvidenceId: db.prepare('SELECT MAX(id) FROM evidence').pluck(),
+    judgedUntil: db.prepare(
+      `SELECT validator, MAX(closed_at_ms) AS untilMs FROM evidence
+       WHERE closed_at_ms IS NOT NULL GROUP BY validator`,
+    ),
+    closedIntervals: db.prepare(
+      `SELECT observer, validator, startMs, endMs, consecutiveMisses, NULL AS lastSeenMs FROM (
+         SELECT o.validator AS observer, t.validator, t.to_state, t.at_ms AS startMs,
+           t.consecutive_misses AS consecutiveMisses,
+           LEAD(t.at_ms) OVER next AS endMs, LEAD(t.from_state) OVER next AS nextFrom
+         FROM transitions t JOIN observers o ON o.id = t.observer_id
+         WHERE o.validator IS NOT NULL
+         WINDOW next AS (PARTITION BY t.observer_id, t.incarnation, t.validator ORDER BY t.sequence)
+       ) i
+       WHERE to_state = 'OFFLINE' AND nextFrom = 'OFFLINE' AND endMs > COALESCE(
+         (SELECT MAX(closed_at_ms) FROM evidence e WHERE e.validator = i.validator), -1)
+       ORDER BY endMs DESC LIMIT ?`,
+    ),
   }
-  const evidenceSelect = `SELECT e.*, (SELECT json_group_array(observer) FROM
-      (SELECT observer FROM evidence_observers WHERE evidence_id = e.id ORDER BY observer)) AS observers
-    FROM evidence e`
   let insertsSincePrune = 0
 
   /** Runs `fn` in one IMMEDIATE transaction; any failure becomes a StoreError. */
@@ -369,7 +427,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
   const listObservers = (): ObserverRow[] =>
     read(() =>
       (
-        db.prepare('SELECT * FROM observers ORDER BY address').all() as Array<{
+        q.observers.all() as Array<{
           address: string
           peer_id: string | null
           validator: string | null
@@ -400,7 +458,15 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
       q.setConnected.run(0, null, clock(), address)
     }),
     observers: listObservers,
-    cursor: (address) => listObservers().find((o) => o.address === address)?.cursor ?? null,
+    cursor: (address) =>
+      read(() => {
+        const row = q.cursor.get(address) as
+          | { incarnation: string | null; last_sequence: number | null }
+          | undefined
+        return row === undefined || row.incarnation === null || row.last_sequence === null
+          ? null
+          : { incarnation: row.incarnation, lastSequence: row.last_sequence }
+      }),
     applySnapshot: write(
       (address: string, who: ObserverIdentity, lastSequence: number, peers: PeerStatusRecord[]) => {
         const id = idOf(address)
@@ -408,11 +474,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
         q.clearViews.run(id)
         for (const p of peers) upsertView(id, p)
         // A snapshot resets the cursor even when it is lower (new incarnation).
-        db.prepare('UPDATE observers SET incarnation = ?, last_sequence = ? WHERE id = ?').run(
-          who.incarnation,
-          lastSequence,
-          id,
-        )
+        q.resetCursor.run(who.incarnation, lastSequence, id)
       },
     ),
     applyTransition: write((address: string, who: ObserverIdentity, t: TransitionRecord) => {
@@ -460,52 +522,11 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
     setConnected: write((address: string, connected: boolean, lastError?: string | null) => {
       q.setConnected.run(connected ? 1 : 0, lastError ?? null, clock(), address)
     }),
-    views: () =>
-      read(
-        () =>
-          db
-            .prepare(
-              `SELECT o.address, v.peer_id AS peerId, v.validator, v.state, v.since_ms AS sinceMs,
-                 v.last_seen_ms AS lastSeenMs, v.consecutive_misses AS consecutiveMisses, v.rtt_ms AS rttMs
-               FROM peer_views v JOIN observers o ON o.id = v.observer_id ORDER BY v.validator, o.address`,
-            )
-            .all() as ViewRow[],
-      ),
-    timeline: (sinceMs, limit) =>
-      read(
-        () =>
-          db
-            .prepare(
-              `SELECT * FROM (SELECT t.id, o.address, t.incarnation, t.sequence, t.peer_id AS peerId, t.validator,
-                 t.from_state AS "from", t.to_state AS "to", t.at_ms AS atMs, t.rtt_ms AS rttMs,
-                 t.consecutive_misses AS consecutiveMisses, t.reason
-               FROM transitions t JOIN observers o ON o.id = t.observer_id
-               WHERE t.at_ms >= ? ORDER BY t.at_ms DESC, t.id DESC LIMIT ?) ORDER BY atMs, id`,
-            )
-            .all(sinceMs, limit) as TimelineRow[],
-      ),
+    views: () => read(() => q.views.all() as ViewRow[]),
+    timeline: (sinceMs, limit) => read(() => q.timeline.all(sinceMs, limit) as TimelineRow[]),
     sequences: (address, incarnation) =>
-      read(
-        () =>
-          db
-            .prepare(
-              `SELECT t.sequence FROM transitions t JOIN observers o ON o.id = t.observer_id
-               WHERE o.address = ? AND t.incarnation = ? ORDER BY t.sequence`,
-            )
-            .pluck()
-            .all(address, incarnation) as number[],
-      ),
-    gaps: (address) =>
-      read(
-        () =>
-          db
-            .prepare(
-              `SELECT g.reason, g.requested_incarnation AS requestedIncarnation, g.requested_after AS requestedAfter,
-                 g.oldest_available AS oldestAvailable
-               FROM gaps g JOIN observers o ON o.id = g.observer_id WHERE o.address = ? ORDER BY g.id`,
-            )
-            .all(address) as GapRecord[],
-      ),
+      read(() => q.sequences.all(address, incarnation) as number[]),
+    gaps: (address) => read(() => q.gaps.all(address) as GapRecord[]),
     saveEvidence: write((records: readonly EvidenceRecord[]) => {
       for (const r of records) {
         q.upsertEvidence.run(
@@ -521,24 +542,12 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
       }
       if (records.some((r) => r.closedAtMs !== null)) q.pruneEvidence.run(limits.maxClosed)
     }),
-    evidence: (limit) =>
-      read(() =>
-        (
-          db
-            .prepare(`${evidenceSelect} ORDER BY e.closed_at_ms IS NOT NULL, e.id DESC LIMIT ?`)
-            .all(limit) as EvidenceDbRow[]
-        ).map(toRecord),
-      ),
-    openEvidence: () =>
-      read(() =>
-        (
-          db
-            .prepare(`${evidenceSelect} WHERE e.closed_at_ms IS NULL ORDER BY e.id`)
-            .all() as EvidenceDbRow[]
-        ).map(toRecord),
-      ),
-    lastEvidenceId: () =>
-      read(() => (db.prepare('SELECT MAX(id) FROM evidence').pluck().get() as number | null) ?? 0),
+    evidence: (limit) => read(() => (q.evidence.all(limit) as EvidenceDbRow[]).map(toRecord)),
+    openEvidence: () => read(() => (q.openEvidence.all() as EvidenceDbRow[]).map(toRecord)),
+    lastEvidenceId: () => read(() => (q.lastEvidenceId.get() as number | null) ?? 0),
+    closedIntervals: (limit) => read(() => q.closedIntervals.all(limit) as StoredInterval[]),
+    judgedUntil: () =>
+      read(() => q.judgedUntil.all() as Array<{ validator: string; untilMs: number }>),
     close() {
       if (db.open) db.close()
     },

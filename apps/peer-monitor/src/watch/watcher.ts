@@ -45,7 +45,8 @@ export interface Watcher {
  * transition from an incarnation the stream never announced, or a sequence
  * that jumps without a HistoryGap, is a protocol error; the watcher records
  * nothing for it and reconnects asking for a fresh snapshot, so history is
- * never papered over.
+ * never papered over. After a "restarted" gap, the node's new incarnation
+ * may follow from sequence 1 instead of a snapshot.
  */
 export function createWatcher(init: WatcherInit): Watcher {
   const { address, logger } = init
@@ -131,6 +132,8 @@ export function createWatcher(init: WatcherInit): Watcher {
     let incarnation = cursor?.incarnation
     let next = cursor === null ? undefined : cursor.lastSequence + 1
     let awaitingSnapshot = cursor === null
+    /** The incarnation a "restarted" gap announced: it may replay from sequence 1 instead of a snapshot. */
+    let restartedInto: string | undefined
 
     const s = c.watchPeers(request)
     call = s
@@ -140,6 +143,7 @@ export function createWatcher(init: WatcherInit): Watcher {
     const sequenceCheck = (event: WatchEvent): void => {
       if (event.kind === 'gap') {
         awaitingSnapshot = true
+        restartedInto = event.gap.reason === 'restarted' ? event.observer.incarnation : undefined
         return
       }
       if (event.kind === 'snapshot') {
@@ -149,6 +153,12 @@ export function createWatcher(init: WatcherInit): Watcher {
         return
       }
       const seq = event.transition.sequence
+      if (awaitingSnapshot && seq === 1 && event.observer.incarnation === restartedInto) {
+        // The whole new incarnation, from its start: nothing of it is missing.
+        awaitingSnapshot = false
+        incarnation = restartedInto
+        next = 1
+      }
       if (awaitingSnapshot || event.observer.incarnation !== incarnation) {
         throw new WatchError(
           'protocol',

@@ -120,7 +120,13 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
     watchers.set(call, call.writableLength + maxQueued)
   }
 
-  /** The opening of a watch: a snapshot, a replay, or an explicit gap then a snapshot. */
+  /**
+   * The opening of a watch: a snapshot, a replay, or an explicit gap then a
+   * snapshot. A watcher resuming an older incarnation (this node restarted)
+   * gets the "restarted" gap and then, while this incarnation's history still
+   * starts at sequence 1, that whole history instead of a snapshot, so the
+   * transitions it missed since the restart are not lost.
+   */
   const openWatch = (call: Watch, afterSequence: bigint | undefined, incarnation: string): void => {
     if (afterSequence === undefined) {
       sendSnapshot(call)
@@ -143,6 +149,15 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
         },
       },
     })
+    const sinceStart = restarted ? registry.historySince(0) : undefined
+    if (sinceStart !== undefined && !sinceStart.gap && sinceStart.transitions.length > 0) {
+      for (const t of sinceStart.transitions) write(call, transitionEvent(t))
+      logger.info('watcher of an earlier incarnation: replayed this one from sequence 1', {
+        afterSequence,
+        incarnation,
+      })
+      return
+    }
     sendSnapshot(call)
     logger.info('watcher resumed across a history gap', { afterSequence, incarnation })
   }
