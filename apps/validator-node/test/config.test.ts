@@ -64,7 +64,7 @@ describe('validator.toml', () => {
         slowRttMs: 500,
         offlineAfterMissed: 3,
       },
-      grpc: { listen: '127.0.0.1:50051' },
+      grpc: { listen: '127.0.0.1:50051', reservedClients: [] },
       metrics: { listen: '127.0.0.1:9464' },
       sync: {
         maxBlocks: 10_000,
@@ -131,6 +131,27 @@ describe('validator.toml', () => {
       /not a PeerId/,
     ],
     ['bad host:port', FULL.replace('"127.0.0.1:50051"', '"127.0.0.1"'), 'grpc.listen', /host:port/],
+    [
+      'bad reserved client',
+      FULL.replace('[grpc]', '[grpc]\nreserved_clients = ["127.0.0.1", "monitor.local"]'),
+      'grpc.reserved_clients[1]',
+      /not an IP address/,
+    ],
+    [
+      'reserved client with a port',
+      FULL.replace('[grpc]', '[grpc]\nreserved_clients = ["127.0.0.1:50051"]'),
+      'grpc.reserved_clients[0]',
+      /not an IP address/,
+    ],
+    [
+      'too many reserved clients',
+      FULL.replace(
+        '[grpc]',
+        `[grpc]\nreserved_clients = [${Array.from({ length: 65 }, (_, i) => `"10.0.0.${i}"`).join(', ')}]`,
+      ),
+      'grpc.reserved_clients',
+      /at most 64/,
+    ],
     [
       'port over 65535',
       FULL.replace('"127.0.0.1:9464"', '"127.0.0.1:70000"'),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -87,6 +88,13 @@ export const hostPort: Check<string> = (v) => {
   if (!m || port > 65535)
     return problem(`${JSON.stringify(s)} is not host:port (e.g. 127.0.0.1:50051)`)
   return s
+}
+
+/** An IPv4 or IPv6 address, without port. */
+export const ipAddress: Check<string> = (v) => {
+  const s = string(v)
+  if (isProblem(s)) return s
+  return isIP(s) === 0 ? problem(`${JSON.stringify(s)} is not an IP address (e.g. 127.0.0.1)`) : s
 }
 
 export const httpUrl: Check<string> = (v) =>

@@ -10,6 +10,7 @@ import {
   hostPort,
   httpUrl,
   integer,
+  ipAddress,
   isProblem,
   multiaddrString,
   oneOf,
@@ -59,7 +60,13 @@ const validatorToml = table({
       history_capacity: field(optional(integer(1, 1_000_000))),
     }),
   ),
-  grpc: field(table({ listen: field(hostPort, '127.0.0.1:50051') })),
+  grpc: field(
+    table({
+      listen: field(hostPort, '127.0.0.1:50051'),
+      // Clients (IP addresses, e.g. the peer-monitor's) that may use the streams kept in reserve.
+      reserved_clients: field(arrayOf(ipAddress, 64), []),
+    }),
+  ),
   metrics: field(table({ listen: field(hostPort, '127.0.0.1:9464') })),
   sync: field(
     table({
@@ -92,7 +99,11 @@ export interface ValidatorConfig {
      */
     historyCapacity?: number
   }
-  grpc: { listen: string }
+  grpc: {
+    listen: string
+    /** `[grpc] reserved_clients`: IP addresses that may use the WatchPeers/Subscribe reserve. */
+    reservedClients: string[]
+  }
   metrics: { listen: string }
   /** `[sync]`: the block store that answers state sync, and catching up on start. */
   sync: SyncConfig
@@ -162,7 +173,7 @@ export function buildConfig(
       offlineAfterMissed: l.offline_after_missed,
       historyCapacity: l.history_capacity,
     },
-    grpc: checked.grpc,
+    grpc: { listen: checked.grpc.listen, reservedClients: checked.grpc.reserved_clients },
     metrics: checked.metrics,
     sync: {
       maxBlocks: checked.sync.max_blocks,

@@ -1,6 +1,7 @@
-import { type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js'
+import { Metadata, type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js'
 import { GossipError, type GossipKind, type ParaloomGossip } from '@paraloom/p2p'
 import type { GossipMessage, GossipServer, PublishResponse, Topic } from '@paraloom/proto'
+import { type ClientStreamCaps, createStreamCaps } from './stream-caps.js'
 import { KIND_OF_TOPIC, TOPIC_OF_KIND } from './topics.js'
 
 /** gRPC status for each way a publish can fail. */
@@ -19,6 +20,8 @@ export interface GossipServiceInit {
   maxQueuedPerSubscriber?: number
   /** Concurrent Subscribe streams. @default 256 */
   maxSubscribers?: number
+  /** Caps per client connection and the reserve (see stream-caps.ts). */
+  clientCaps?: ClientStreamCaps
 }
 
 export interface GossipService {
@@ -40,7 +43,11 @@ type Subscription = ServerWritableStream<unknown, GossipMessage>
 export function createGossipService(init: GossipServiceInit): GossipService {
   const { gossip } = init
   const maxQueued = init.maxQueuedPerSubscriber ?? 10_000
-  const maxSubscribers = init.maxSubscribers ?? 256
+  const caps = createStreamCaps({
+    noun: 'subscribers',
+    maxStreams: init.maxSubscribers ?? 256,
+    ...init.clientCaps,
+  })
   const subscriptions = new Map<Subscription, () => void>()
 
   const end = (call: Subscription, error?: { code: status; details: string }): void => {
@@ -82,18 +89,18 @@ export function createGossipService(init: GossipServiceInit): GossipService {
       )
     },
     subscribe(call) {
-      if (subscriptions.size >= maxSubscribers) {
-        call.emit('error', {
-          code: status.RESOURCE_EXHAUSTED,
-          details: `at most ${maxSubscribers} subscribers`,
-        })
-        return
-      }
       const requested = call.request.topics.map((t) => KIND_OF_TOPIC[t])
       if (requested.some((k) => k === undefined)) {
         call.emit('error', { code: status.INVALID_ARGUMENT, details: 'unknown topic in topics' })
         return
       }
+      const release = caps.acquire(call.getPeer())
+      if (typeof release !== 'function') {
+        call.emit('error', release)
+        return
+      }
+      // Headers at once: the client learns its subscription is open before any message.
+      call.sendMetadata(new Metadata())
       const kinds =
         requested.length === 0
           ? (Object.keys(TOPIC_OF_KIND) as GossipKind[])
@@ -122,6 +129,7 @@ export function createGossipService(init: GossipServiceInit): GossipService {
       )
       subscriptions.set(call, () => {
         for (const u of unsubscribes) u()
+        release()
       })
       const forget = (): void => {
         subscriptions.get(call)?.()

@@ -3,6 +3,7 @@ import type { Logger } from '@paraloom/cli-kit'
 import type { PeerRegistry, PeerTransition } from '@paraloom/p2p'
 import type { Observer, PeerEvent, PeerMonitorServer, WatchPeersRequest } from '@paraloom/proto'
 import { toProtoSnapshot, toProtoStatus, toProtoTransition } from './convert.js'
+import { type ClientStreamCaps, createStreamCaps } from './stream-caps.js'
 
 /** The part of the PeerRegistry the service reads. */
 export type PeerRegistryView = Pick<
@@ -26,6 +27,8 @@ export interface PeerMonitorInit {
   maxQueuedEventsPerWatcher?: number
   /** Concurrent WatchPeers streams; one more is refused with RESOURCE_EXHAUSTED. @default 256 */
   maxWatchers?: number
+  /** Caps per client connection and the reserve (see stream-caps.ts). */
+  clientCaps?: ClientStreamCaps
 }
 
 /** The PeerMonitor gRPC service plus a `close()` that ends every open stream. */
@@ -47,13 +50,18 @@ type Watch = ServerWritableStream<WatchPeersRequest, PeerEvent>
 export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorService {
   const { registry, observer, logger, clock = Date.now } = init
   const maxQueued = init.maxQueuedEventsPerWatcher ?? 10_000
-  const maxWatchers = init.maxWatchers ?? 256
+  const caps = createStreamCaps({
+    noun: 'watchers',
+    maxStreams: init.maxWatchers ?? 256,
+    ...init.clientCaps,
+  })
   /**
    * Open WatchPeers streams and, for each, how many events may wait in its
-   * queue before it is cut: `maxQueued` live events on top of its opening
-   * snapshot or replay, which the history capacity already bounds.
+   * queue before it is cut (`maxQueued` live events on top of its opening
+   * snapshot or replay, which the history capacity already bounds) and how
+   * it gives back its slot.
    */
-  const watchers = new Map<Watch, number>()
+  const watchers = new Map<Watch, { allowance: number; release: () => void }>()
 
   const write = (call: Watch, event: Omit<PeerEvent, 'observer'>): void => {
     call.write({ observer, ...event })
@@ -68,7 +76,7 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
 
   // One registry listener fans out to every watcher.
   const unsubscribe = registry.onTransition((t) => {
-    for (const [call, allowance] of watchers) {
+    for (const [call, { allowance }] of watchers) {
       if (call.writableLength >= allowance) {
         drop(
           call,
@@ -79,19 +87,16 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
     }
   })
 
-  const drop = (call: Watch, code: status, details: string): void => {
+  const forget = (call: Watch): void => {
+    watchers.get(call)?.release()
     watchers.delete(call)
+  }
+  const drop = (call: Watch, code: status, details: string): void => {
+    forget(call)
     call.emit('error', { code, details })
   }
 
   const watchPeers = (call: Watch): void => {
-    if (watchers.size >= maxWatchers) {
-      call.emit('error', {
-        code: status.RESOURCE_EXHAUSTED,
-        details: `at most ${maxWatchers} watchers`,
-      })
-      return
-    }
     const { afterSequence, incarnation } = call.request
     if (afterSequence !== undefined && afterSequence > BigInt(Number.MAX_SAFE_INTEGER)) {
       call.emit('error', {
@@ -110,14 +115,14 @@ export function createPeerMonitorService(init: PeerMonitorInit): PeerMonitorServ
       })
       return
     }
-    const forget = (): void => {
-      watchers.delete(call)
+    const release = caps.acquire(call.getPeer())
+    if (typeof release !== 'function') {
+      call.emit('error', release)
+      return
     }
-    call.on('cancelled', forget)
-    call.on('close', forget)
-    call.on('error', forget)
+    for (const event of ['cancelled', 'close', 'error']) call.on(event, () => forget(call))
     openWatch(call, afterSequence, incarnation)
-    watchers.set(call, call.writableLength + maxQueued)
+    watchers.set(call, { allowance: call.writableLength + maxQueued, release })
   }
 
   /**

@@ -238,14 +238,17 @@ export class ValidatorNode {
       incarnation: randomUUID(),
       network: config.network,
     }
+    const clientCaps = { reservedClients: config.grpc.reservedClients }
     this.peerMonitor = createPeerMonitorService({
       registry: p2p.liveness.registry,
       observer,
       logger,
+      clientCaps,
     })
     this.gossip = createGossipService({
       // Blocks this node publishes go into its state-sync store too.
       gossip: queries.sync.recordingPublished(p2p.gossip),
+      clientCaps,
     })
     this.health = createHealthService(SERVICE_NAMES)
     this.grpcServer = await startGrpcServer(config.grpc.listen, [
