@@ -26,6 +26,7 @@ import {
   type RegistryRpc,
   readRawSnapshot,
   type SnapshotLimits,
+  snapshotInconsistency,
   validatorFilters,
 } from './snapshot.js'
 import { WarningDeduper } from './warnings.js'
@@ -34,6 +35,21 @@ import { WarningDeduper } from './warnings.js'
 export interface RegistryLogger {
   info(message: string): void
   warn(message: string): void
+  /** Repeats of a failure already warned about in the same streak. */
+  debug?(message: string): void
+}
+
+/** A counter the client increments (prom-client's `Counter` fits). */
+export interface RegistryCounter {
+  inc(labels: Record<string, string>): void
+}
+
+/** Optional metrics hooks; see the validator's `/metrics`. */
+export interface RegistryMetrics {
+  /** Failed RPC rounds; labels `{ round }`: `snapshot`, `subscription` or `notification`. */
+  rpcErrors?: RegistryCounter
+  /** Well-formed snapshots refused because they contradict the registry account. */
+  refusedSnapshots?: RegistryCounter
 }
 
 export interface RegistryClientInit extends Partial<SnapshotLimits> {
@@ -60,6 +76,7 @@ export interface RegistryClientInit extends Partial<SnapshotLimits> {
   /** Called after every full re-read (at start, on each interval, on retries) with whether it succeeded. */
   onRefresh?: (ok: boolean) => void
   logger?: RegistryLogger
+  metrics?: RegistryMetrics
   /** Clock for ages and timestamps, in ms since epoch. @default Date.now */
   now?: () => number
 }
@@ -222,6 +239,11 @@ export class RegistryClient implements ValidatorDirectory {
    */
   refresh(): Promise<boolean> {
     this.inflight ??= this.readAndApply()
+      .catch((err: unknown) => {
+        // Not an RPC failure (those are handled inside): never an unhandled rejection from the timer.
+        this.recordFailure(err, 'snapshot not applied')
+        return false
+      })
       .then((ok) => {
         if (this.running !== undefined) this.notifyRefresh(ok)
         return ok
@@ -264,7 +286,15 @@ export class RegistryClient implements ValidatorDirectory {
       snapshot = await readRawSnapshot(this.rpc, this.init, this.opts, { signal })
     } catch (err) {
       if (signal?.aborted) return false
+      this.init.metrics?.rpcErrors?.inc({ round: 'snapshot' })
       this.recordFailure(err)
+      return false
+    }
+    // A suspicious answer is not obeyed: the last good snapshot stays, and ages.
+    const inconsistency = snapshotInconsistency(snapshot)
+    if (inconsistency !== undefined) {
+      this.init.metrics?.refusedSnapshots?.inc({})
+      this.recordFailure(new RegistryRpcError('inconsistent', inconsistency), 'snapshot refused')
       return false
     }
     if (this.failures > 0) {
@@ -279,16 +309,16 @@ export class RegistryClient implements ValidatorDirectory {
     return true
   }
 
-  private recordFailure(err: unknown): void {
+  private recordFailure(err: unknown, what = 'RPC read failed'): void {
     this.failures++
     this.lastError = err instanceof Error ? err.message : String(err)
     this.lastErrorKind = err instanceof RegistryRpcError ? err.kind : undefined
-    // Once per failure streak: a down RPC must not flood the log every retry.
-    if (this.failures === 1) {
-      const serving =
-        this.source === 'none' ? 'no snapshot yet' : `serving the ${this.source} snapshot`
-      this.logger.warn(`registry RPC read failed (${this.lastError}); ${serving}; retrying`)
-    }
+    const serving =
+      this.source === 'none' ? 'no snapshot yet' : `serving the ${this.source} snapshot`
+    const line = `registry ${what} (${this.lastError}); ${serving}; retrying`
+    // Warned once per failure streak: a down RPC must not flood the log every retry.
+    if (this.failures === 1) this.logger.warn(line)
+    else this.logger.debug?.(`${line} (failure ${this.failures} in a row)`)
   }
 
   private async applySnapshot(
@@ -428,8 +458,12 @@ export class RegistryClient implements ValidatorDirectory {
           await this.handleNotification(notification)
         }
       } catch (err) {
-        if (!signal.aborted && attempt === 0) {
-          this.logger.warn(`registry subscription to ${wsUrl} lost: ${(err as Error).message}`)
+        if (!signal.aborted) {
+          this.init.metrics?.rpcErrors?.inc({ round: 'subscription' })
+          const line = `registry subscription to ${wsUrl} lost: ${(err as Error).message}`
+          // Warned once per reconnect streak; the retries go to debug.
+          if (attempt === 0) this.logger.warn(line)
+          else this.logger.debug?.(`${line} (attempt ${attempt + 1})`)
         }
       } finally {
         clearTimeout(subscribeTimer)
@@ -454,6 +488,7 @@ export class RegistryClient implements ValidatorDirectory {
       const { slot, value } = parseContextValue(notification, 'programNotification')
       await this.applyNotification(value, slot)
     } catch (err) {
+      this.init.metrics?.rpcErrors?.inc({ round: 'notification' })
       this.logger.warn(`registry notification ignored: ${(err as Error).message}`)
     }
   }

@@ -48,6 +48,8 @@ export type RegistryRpcErrorKind =
   | 'too-many-accounts'
   /** The registry account is missing or does not decode. */
   | 'bad-registry'
+  /** A well-formed answer that contradicts the registry account (e.g. no validators while it counts active ones). */
+  | 'inconsistent'
 
 /** A registry read failed; the client keeps its last good snapshot. */
 export class RegistryRpcError extends Error {

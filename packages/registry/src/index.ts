@@ -48,7 +48,9 @@ export {
   defaultWsUrl,
   RegistryClient,
   type RegistryClientInit,
+  type RegistryCounter,
   type RegistryLogger,
+  type RegistryMetrics,
   type RegistryStatus,
   type SubscriptionState,
 } from './client.js'

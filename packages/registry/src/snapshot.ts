@@ -120,6 +120,21 @@ async function readRegistryAccount(
   return { raw, registry: checkRegistryAccount(raw, target) }
 }
 
+/**
+ * Why a well-formed snapshot must not be obeyed, or undefined. The registry
+ * account counts the active validators; an answer listing far fewer
+ * validator accounts (none at all, from an RPC node that lost its index)
+ * would drop every peer at once. The two are read in separate calls, so a
+ * registration landing between them is normal: only an answer with fewer
+ * accounts than half the active count is refused.
+ */
+export function snapshotInconsistency(snapshot: RawSnapshot): string | undefined {
+  const listed = BigInt(snapshot.accounts.length)
+  const active = snapshot.registry.activeValidators
+  if (listed * 2n >= active) return undefined
+  return `getProgramAccounts listed ${listed} validator accounts while the registry account counts ${active} active`
+}
+
 /** Reads one snapshot; throws a {@link RegistryRpcError} on any failure. */
 export async function readRawSnapshot(
   rpc: RegistryRpc,

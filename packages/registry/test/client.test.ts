@@ -9,6 +9,7 @@ import { RegistryClient, type RegistryClientInit } from '../src/client.js'
 import { buildGenesisAccounts, type ValidatorSpec } from '../src/genesis.js'
 import { VALIDATOR_DISCRIMINATOR } from '../src/layout.js'
 import type { DirectoryChange, RegistryWarning } from '../src/seed-peer.js'
+import { snapshotInconsistency } from '../src/snapshot.js'
 import { LocalRpcStandIn } from '../src/stand-in/server.js'
 import { PROGRAM_ID, randomAddress, randomKey } from './fixtures.js'
 
@@ -50,12 +51,15 @@ interface Harness {
   client: RegistryClient
   warnings: RegistryWarning[]
   logs: string[]
+  /** Debug lines (repeats of a failure already warned about). */
+  debug: string[]
   changes: DirectoryChange[]
 }
 
 function makeClient(init: Partial<RegistryClientInit> & { rpcUrl: string }): Harness {
   const warnings: RegistryWarning[] = []
   const logs: string[] = []
+  const debug: string[] = []
   const changes: DirectoryChange[] = []
   const client = new RegistryClient({
     programId: PROGRAM_ID,
@@ -64,12 +68,16 @@ function makeClient(init: Partial<RegistryClientInit> & { rpcUrl: string }): Har
     retryInitialMs: 50,
     retryMaxMs: 200,
     onWarning: (w) => warnings.push(w),
-    logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+    logger: {
+      info: (m) => logs.push(m),
+      warn: (m) => logs.push(m),
+      debug: (m) => debug.push(m),
+    },
     ...init,
   })
   client.onChange((c) => changes.push(c))
   cleanups.push(() => client.stop())
-  return { client, warnings, logs, changes }
+  return { client, warnings, logs, debug, changes }
 }
 
 /** Polls `predicate` every 10 ms until it holds or `withinMs` passes. */
@@ -186,10 +194,11 @@ describe('RegistryClient against the stand-in', () => {
 })
 
 describe('RegistryClient keeps its last good state through bad RPC', () => {
-  async function goodThenFault() {
+  /** `requestTimeoutMs` short for the stall case; long where a loaded machine must not time out. */
+  async function goodThenFault(requestTimeoutMs = 300) {
     const v = spec()
     const standIn = await startStandIn([v])
-    const h = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: null, requestTimeoutMs: 300 })
+    const h = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: null, requestTimeoutMs })
     await h.client.start()
     expect(h.client.isActiveValidator(v.identity)).toBe(true)
     return { v, standIn, h }
@@ -225,7 +234,7 @@ describe('RegistryClient keeps its last good state through bad RPC', () => {
   })
 
   it('10,000 accounts: within the default cap they are checked; over a cap of 9,999 it is an error', async () => {
-    const { v, standIn, h } = await goodThenFault()
+    const { v, standIn, h } = await goodThenFault(10_000)
     const data = new Uint8Array(41)
     data.set(VALIDATOR_DISCRIMINATOR)
     data[40] = 1
@@ -239,7 +248,12 @@ describe('RegistryClient keeps its last good state through bad RPC', () => {
         rentEpoch: 0n,
       })
     }
-    const capped = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: null, maxAccounts: 9_999 })
+    const capped = makeClient({
+      rpcUrl: standIn.rpcUrl,
+      wsUrl: null,
+      maxAccounts: 9_999,
+      requestTimeoutMs: 10_000,
+    })
     expect(await capped.client.refresh()).toBe(false)
     expect(capped.client.status().lastError).toMatch(/10000 accounts, more than the cap of 9999/)
     expect(capped.client.seeds()).toEqual([])
@@ -269,5 +283,119 @@ describe('RegistryClient keeps its last good state through bad RPC', () => {
     })
     expect(await h.client.refresh()).toBe(false)
     expect(h.client.status().lastError).toMatch(/owner is not a base58 address/)
+  })
+})
+
+/** A counter hook that remembers every increment's labels. */
+function counter() {
+  const calls: Array<Record<string, string>> = []
+  return { calls, inc: (labels: Record<string, string>) => void calls.push(labels) }
+}
+
+describe('RegistryClient does not obey a suspicious answer blindly', () => {
+  it.each([
+    [0, 3n, true],
+    [1, 3n, true],
+    [2, 3n, false],
+    [2, 4n, false],
+    [0, 0n, false],
+    [5, 3n, false],
+  ])('%i accounts listed, %i counted active: refused %s', (listed, active, refused) => {
+    const snapshot = {
+      slot: 1n,
+      registryAccount: {} as never,
+      registry: { activeValidators: active } as never,
+      accounts: Array.from({ length: listed }, () => ({}) as never),
+    }
+    expect(snapshotInconsistency(snapshot) !== undefined).toBe(refused)
+  })
+
+  it('an empty getProgramAccounts answer while the registry counts 3 active: last good snapshot kept, warned, counted', async () => {
+    const validators = [spec(), spec(), spec()]
+    const standIn = await startStandIn(validators)
+    const refusedSnapshots = counter()
+    const rpcErrors = counter()
+    const h = makeClient({
+      rpcUrl: standIn.rpcUrl,
+      wsUrl: null,
+      metrics: { refusedSnapshots, rpcErrors },
+    })
+    await h.client.start()
+    expect(h.client.seeds()).toHaveLength(3)
+    // Through the JSON-RPC dev method, as a test process outside would.
+    const res = await fetch(standIn.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'paraloomDev_hideProgramAccounts',
+        params: [true],
+      }),
+    })
+    expect(await res.json()).toMatchObject({ result: true })
+    expect(await h.client.refresh()).toBe(false)
+    expect(await h.client.refresh()).toBe(false)
+    expect(h.client.seeds()).toHaveLength(3)
+    for (const v of validators) expect(h.client.isActiveValidator(v.identity)).toBe(true)
+    expect(h.changes).toHaveLength(1) // only the first snapshot's
+    expect(refusedSnapshots.calls).toHaveLength(2)
+    expect(rpcErrors.calls).toHaveLength(0) // a refused answer is not an RPC error
+    expect(h.client.status()).toMatchObject({
+      consecutiveFailures: 2,
+      lastError:
+        'getProgramAccounts listed 0 validator accounts while the registry account counts 3 active',
+    })
+    expect(h.logs.filter((l) => l.startsWith('registry snapshot refused'))).toHaveLength(1)
+    standIn.setProgramAccountsHidden(false)
+    expect(await h.client.refresh()).toBe(true)
+    expect(h.client.status().consecutiveFailures).toBe(0)
+  })
+
+  it('a real deactivation is obeyed', async () => {
+    const validators = [spec(), spec(), spec()]
+    const standIn = await startStandIn(validators)
+    const h = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: null })
+    await h.client.start()
+    await standIn.deactivate(validators[0]!.identity)
+    expect(await h.client.refresh()).toBe(true)
+    expect(h.client.seeds()).toHaveLength(2)
+  })
+
+  it('refuses a bad paraloomDev_hideProgramAccounts parameter', async () => {
+    const standIn = await startStandIn([spec()])
+    const res = await fetch(standIn.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"paraloomDev_hideProgramAccounts","params":["yes"]}',
+    })
+    expect(await res.json()).toMatchObject({ error: { code: -32602, message: /boolean/ } })
+  })
+})
+
+describe('RegistryClient counts RPC errors', () => {
+  it('a failed snapshot read and a lost subscription move rpcErrors; the retries are logged at debug', async () => {
+    const standIn = await startStandIn([spec()])
+    const rpcErrors = counter()
+    const h = makeClient({ rpcUrl: standIn.rpcUrl, metrics: { rpcErrors } })
+    const { debug } = h
+    await h.client.start()
+    await waitFor(() => h.client.status().subscription === 'connected', 5_000)
+    expect(rpcErrors.calls).toEqual([])
+
+    standIn.setHttpFault('status-500')
+    expect(await h.client.refresh()).toBe(false)
+    expect(await h.client.refresh()).toBe(false)
+    expect(rpcErrors.calls).toEqual([{ round: 'snapshot' }, { round: 'snapshot' }])
+    expect(debug.some((m) => /RPC read failed .*failure 2 in a row/.test(m))).toBe(true)
+    standIn.setHttpFault('none')
+
+    standIn.dropWebsocketClients({ accepting: false })
+    await waitFor(
+      () => rpcErrors.calls.filter((c) => c.round === 'subscription').length >= 2,
+      5_000,
+    )
+    expect(debug.some((m) => /subscription .* lost/.test(m))).toBe(true)
+    standIn.acceptWebsockets()
   })
 })

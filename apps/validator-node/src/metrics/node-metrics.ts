@@ -13,8 +13,8 @@ export interface RegistryHealth {
 export interface NodeMetrics {
   /** Hooks handed to the p2p node. */
   p2p: P2PMetrics
-  /** Counts a failed registry RPC round. */
-  registryRpcErrors: Counter
+  /** Hooks handed to the registry client (its `RegistryMetrics`). */
+  registry: { rpcErrors: Counter; refusedSnapshots: Counter }
 }
 
 /**
@@ -44,11 +44,19 @@ export function createNodeMetrics(
     },
   })
   return {
-    registryRpcErrors: new Counter({
-      name: 'paraloom_registry_rpc_errors_total',
-      help: 'Registry RPC rounds (snapshot or subscription) that failed.',
-      registers,
-    }),
+    registry: {
+      rpcErrors: new Counter({
+        name: 'paraloom_registry_rpc_errors_total',
+        help: 'Registry RPC rounds that failed, by round (snapshot, subscription, notification).',
+        labelNames: ['round'],
+        registers,
+      }),
+      refusedSnapshots: new Counter({
+        name: 'paraloom_registry_snapshots_refused_total',
+        help: 'Well-formed registry snapshots refused because they contradict the registry account (the last good one stays).',
+        registers,
+      }),
+    },
     p2p: {
       peersByState: new Gauge({
         name: 'paraloom_peers',

@@ -31,6 +31,7 @@ import {
   startMetricsServer,
 } from '../metrics/http-server.js'
 import { createNodeMetrics } from '../metrics/node-metrics.js'
+import { registryProblem } from '../metrics/registry-health.js'
 import type { CatchUpResult } from '../sync/catch-up.js'
 import { logNodeEvents } from './event-log.js'
 import { p2pComponentLogger } from './p2p-log.js'
@@ -57,6 +58,14 @@ const SERVICE_NAMES = ['paraloom.v1.PeerMonitor', 'paraloom.v1.Gossip', QUERY_SE
  */
 export class ValidatorNode {
   private readonly metricsRegistry = new Registry()
+  /** Registered up front: the registry client counts its errors from its first read. */
+  private readonly metrics = createNodeMetrics(this.metricsRegistry, () => {
+    const s = this.registry?.status()
+    return {
+      snapshotAgeMs: s?.snapshotAgeMs ?? null,
+      consecutiveFailures: s?.consecutiveFailures ?? 0,
+    }
+  })
   private registry?: RegistryClient
   private p2p?: ParaloomNode
   private peerMonitor?: PeerMonitorService
@@ -150,7 +159,9 @@ export class ValidatorNode {
       logger: {
         info: (m) => logger.info(m, { component: 'registry' }),
         warn: (m) => logger.warn(m, { component: 'registry' }),
+        debug: (m) => logger.debug(m, { component: 'registry' }),
       },
+      metrics: this.metrics.registry,
     })
     this.registry = registry
     // Never throws for an unreachable RPC: it serves the cached snapshot and retries.
@@ -198,10 +209,7 @@ export class ValidatorNode {
   private async startP2p(registry: RegistryClient, queries: NodeQueries): Promise<ParaloomNode> {
     const { config, keypair, logger } = this.init
     collectDefaultMetrics({ register: this.metricsRegistry })
-    const metrics = createNodeMetrics(this.metricsRegistry, () => {
-      const s = registry.status()
-      return { snapshotAgeMs: s.snapshotAgeMs ?? null, consecutiveFailures: s.consecutiveFailures }
-    })
+    const { metrics } = this
     const p2p = await createParaloomNode({
       network: config.network,
       privateKey: new Uint8Array([...keypair.secretKey, ...keypair.publicKey]),
@@ -277,9 +285,10 @@ export class ValidatorNode {
   }
 
   /**
-   * What /healthz answers: healthy once libp2p runs, some registry snapshot is
-   * served and this node is an active validator of a registry that has
-   * validators. `reasons` lists what is wrong, the most basic first.
+   * What /healthz answers: healthy once libp2p runs, a registry snapshot is
+   * served that is not older than a few refresh intervals, and this node is
+   * an active validator of a registry that has validators; otherwise
+   * degraded (503). `reasons` lists what is wrong, the most basic first.
    */
   private healthReport(): HealthReport {
     const status = this.registry?.status()
@@ -288,13 +297,12 @@ export class ValidatorNode {
     for (const p of peers) byState[p.state] = (byState[p.state] ?? 0) + 1
     const reasons: string[] = []
     if (this.p2p?.isStarted() !== true) reasons.push('libp2p is not running')
-    if (status === undefined || status.source === 'none')
-      reasons.push(
-        'no registry snapshot yet: the registry RPC has not answered and nothing is cached',
-      )
+    const stale = registryProblem(status, this.init.config.registry.refreshSecs * 1000)
+    if (stale !== undefined) reasons.push(stale)
     if (this.registration !== undefined) reasons.push(this.registration.reason)
     return {
       ok: reasons.length === 0,
+      status: reasons.length === 0 ? 'ok' : 'degraded',
       ...(reasons.length > 0 ? { reason: reasons[0] } : {}),
       reasons,
       identity: this.identity,
@@ -302,6 +310,8 @@ export class ValidatorNode {
         source: status?.source ?? 'none',
         snapshotAgeMs: status?.snapshotAgeMs ?? null,
         subscription: status?.subscription ?? 'off',
+        consecutiveFailures: status?.consecutiveFailures ?? 0,
+        lastError: status?.lastError ?? null,
       },
       peers: byState,
       // The most recent bans (a bounded list), newest last.

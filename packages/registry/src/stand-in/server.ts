@@ -89,6 +89,7 @@ export class LocalRpcStandIn {
   private mutationSlots = 0
   private websocketAccepting = true
   private httpFault: HttpFault = 'none'
+  private programAccountsHidden = false
 
   constructor(private readonly init: StandInInit = {}) {
     for (const a of init.accounts ?? []) this.accounts.set(a.pubkey, a)
@@ -213,6 +214,15 @@ export class LocalRpcStandIn {
   }
 
   // Fault injection for tests.
+
+  /**
+   * With `true`, `getProgramAccounts` answers a well-formed empty list (as an
+   * RPC node that lost its account index would) while every account, the
+   * registry's included, is still served by `getAccountInfo`.
+   */
+  setProgramAccountsHidden(hidden: boolean): void {
+    this.programAccountsHidden = hidden
+  }
 
   /** Makes every HTTP request fail in the given way until set back to 'none'. */
   setHttpFault(fault: HttpFault): void {
@@ -365,7 +375,7 @@ export class LocalRpcStandIn {
       case 'getProgramAccounts': {
         const query = parseProgramQuery(p)
         const value: unknown[] = []
-        for (const account of this.accounts.values()) {
+        for (const account of this.programAccountsHidden ? [] : this.accounts.values()) {
           if (account.owner !== query.programId || !matchesFilters(account, query.filters)) continue
           value.push({
             pubkey: account.pubkey,
@@ -394,6 +404,11 @@ export class LocalRpcStandIn {
         return this.upsertValidator(parseValidatorSpec(p[0]))
       case 'paraloomDev_deactivate':
         return this.deactivate(addressBytes(parseAddress(p[0], 'identity') as Address))
+      case 'paraloomDev_hideProgramAccounts': {
+        if (typeof p[0] !== 'boolean') throw JsonRpcFault.invalidParams('hidden must be a boolean')
+        this.setProgramAccountsHidden(p[0])
+        return p[0]
+      }
       default:
         throw JsonRpcFault.methodNotFound()
     }
