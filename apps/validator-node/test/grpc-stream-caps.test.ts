@@ -4,7 +4,7 @@
 // stream it can while a second client still gets its stream.
 
 import { type ChannelOptions, credentials, type ServiceError, status } from '@grpc/grpc-js'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { silentLogger } from '@paraloom/cli-kit'
 import {
   createParaloomNode,
@@ -18,6 +18,9 @@ import { createPeerMonitorService } from '../src/grpc/peer-monitor.js'
 import { type GrpcServerHandle, startGrpcServer } from '../src/grpc/server.js'
 import { createStreamCaps, hostOfPeer } from '../src/grpc/stream-caps.js'
 import { generateKeypair } from '../src/keypair.js'
+
+// Real servers and a real p2p node on a shared, loaded machine: generous bounds.
+jest.setTimeout(60_000)
 
 const caps = { maxStreamsPerClient: 3, reservedStreams: 2 }
 const MAX = 8

@@ -13,6 +13,9 @@ import { snapshotInconsistency } from '../src/snapshot.js'
 import { LocalRpcStandIn } from '../src/stand-in/server.js'
 import { PROGRAM_ID, randomAddress, randomKey } from './fixtures.js'
 
+/** A request timeout no answer of a live stand-in exceeds, even on a busy machine. */
+const LOADED_MACHINE_TIMEOUT_MS = 10_000
+
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -234,7 +237,7 @@ describe('RegistryClient keeps its last good state through bad RPC', () => {
   })
 
   it('10,000 accounts: within the default cap they are checked; over a cap of 9,999 it is an error', async () => {
-    const { v, standIn, h } = await goodThenFault(10_000)
+    const { v, standIn, h } = await goodThenFault(LOADED_MACHINE_TIMEOUT_MS)
     const data = new Uint8Array(41)
     data.set(VALIDATOR_DISCRIMINATOR)
     data[40] = 1
@@ -252,7 +255,7 @@ describe('RegistryClient keeps its last good state through bad RPC', () => {
       rpcUrl: standIn.rpcUrl,
       wsUrl: null,
       maxAccounts: 9_999,
-      requestTimeoutMs: 10_000,
+      requestTimeoutMs: LOADED_MACHINE_TIMEOUT_MS,
     })
     expect(await capped.client.refresh()).toBe(false)
     expect(capped.client.status().lastError).toMatch(/10000 accounts, more than the cap of 9999/)
@@ -319,6 +322,7 @@ describe('RegistryClient does not obey a suspicious answer blindly', () => {
       rpcUrl: standIn.rpcUrl,
       wsUrl: null,
       metrics: { refusedSnapshots, rpcErrors },
+      requestTimeoutMs: LOADED_MACHINE_TIMEOUT_MS,
     })
     await h.client.start()
     expect(h.client.seeds()).toHaveLength(3)
@@ -355,7 +359,11 @@ describe('RegistryClient does not obey a suspicious answer blindly', () => {
   it('a real deactivation is obeyed', async () => {
     const validators = [spec(), spec(), spec()]
     const standIn = await startStandIn(validators)
-    const h = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: null })
+    const h = makeClient({
+      rpcUrl: standIn.rpcUrl,
+      wsUrl: null,
+      requestTimeoutMs: LOADED_MACHINE_TIMEOUT_MS,
+    })
     await h.client.start()
     await standIn.deactivate(validators[0]!.identity)
     expect(await h.client.refresh()).toBe(true)
@@ -377,7 +385,11 @@ describe('RegistryClient counts RPC errors', () => {
   it('a failed snapshot read and a lost subscription move rpcErrors; the retries are logged at debug', async () => {
     const standIn = await startStandIn([spec()])
     const rpcErrors = counter()
-    const h = makeClient({ rpcUrl: standIn.rpcUrl, metrics: { rpcErrors } })
+    const h = makeClient({
+      rpcUrl: standIn.rpcUrl,
+      metrics: { rpcErrors },
+      requestTimeoutMs: LOADED_MACHINE_TIMEOUT_MS,
+    })
     const { debug } = h
     await h.client.start()
     await waitFor(() => h.client.status().subscription === 'connected', 5_000)
