@@ -53,6 +53,7 @@ describe('paraloom validator init', () => {
       'ping_timeout_ms',
       'slow_rtt_ms',
       'offline_after_missed',
+      'reserved_clients',
     ]
     for (const key of keys) expect(text).toMatch(new RegExp(`^${key} = .+#`, 'm'))
     expect(text).toMatch(/^# history_capacity = 10000 /m)

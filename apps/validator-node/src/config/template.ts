@@ -48,6 +48,7 @@ offline_after_missed = 3              # consecutive misses: OFFLINE
 
 [grpc]
 listen = "127.0.0.1:50051"            # PeerMonitor, Gossip, Query, Health and reflection (paraloom peers reads it)
+reserved_clients = []                 # IPs (e.g. the peer-monitor's) that may use the streams kept in reserve
 
 [metrics]
 listen = "127.0.0.1:9464"             # GET /metrics (Prometheus) and GET /healthz
