@@ -7,7 +7,7 @@ import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { silentLogger } from '@paraloom/cli-kit'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
-import { type PeerEvent, PeerMonitorClient, PeerMonitorService } from '@paraloom/proto'
+import { type PeerEvent, PeerMonitorClient, PeerMonitorService, PeerState } from '@paraloom/proto'
 import { createPeerMonitorService } from '../src/grpc/peer-monitor.js'
 import { type GrpcServerHandle, startGrpcServer } from '../src/grpc/server.js'
 
@@ -101,6 +101,26 @@ describe('PeerMonitor resumes and shutdown', () => {
     expect(r.events).toEqual([])
     expect(r.error?.code).toBe(status.INVALID_ARGUMENT)
     expect(r.error?.details).toMatch(/after_sequence needs the incarnation/)
+  })
+
+  it('a transition carries last_seen_ms: on OFFLINE, when the peer last replied', async () => {
+    const { registry, client } = await serve({})
+    const watch = client.watchPeers({ incarnation: '' })
+    const got = collect(watch)
+    await new Promise((resolve) => watch.once('data', resolve)) // the snapshot
+    registry.addPeer('peer-1', 'validator-1')
+    registry.recordReply('peer-1', 5)
+    const repliedAt = registry.snapshot().peers[0]!.lastSeenAt!
+    registry.recordMiss('peer-1', 'timeout')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    watch.cancel()
+    const transitions = (await got).events.flatMap((e) =>
+      e.event?.$case === 'transition' ? [e.event.value] : [],
+    )
+    expect(transitions.map((t) => [t.to, t.lastSeenMs])).toEqual([
+      [PeerState.PEER_STATE_CONNECTED, BigInt(Math.round(repliedAt))],
+      [PeerState.PEER_STATE_OFFLINE, BigInt(Math.round(repliedAt))],
+    ])
   })
 
   it('a stream ended by the node shutting down ends with UNAVAILABLE', async () => {

@@ -63,6 +63,8 @@ export interface ViewTransition {
   to: PeerState
   atMs: number
   consecutiveMisses: number
+  /** The observer's last reply from the validator at that moment, when the node says (last_seen_ms). */
+  lastSeenMs?: number | null
 }
 
 /** A closed OFFLINE interval as stored: one observer's, for one validator. */
@@ -360,7 +362,7 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
         validator: t.validator,
         state: t.to,
         sinceMs: t.atMs,
-        lastSeenMs: replied ? t.atMs : (previous?.lastSeenMs ?? null),
+        lastSeenMs: t.lastSeenMs ?? (replied ? t.atMs : (previous?.lastSeenMs ?? null)),
         consecutiveMisses: t.consecutiveMisses,
       })
       return true

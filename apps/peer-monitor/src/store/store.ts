@@ -24,6 +24,8 @@ export interface TransitionRecord {
   rttMs: number | null
   consecutiveMisses: number
   reason: string
+  /** The peer's last reply at that moment (ms), null if it never replied; absent from older nodes. */
+  lastSeenMs?: number | null
 }
 
 /** One peer in an observer's current view. */
@@ -501,7 +503,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
         validator: t.validator,
         state: t.to,
         sinceMs: t.atMs,
-        lastSeenMs: t.to === 'CONNECTED' || t.to === 'SLOW' ? t.atMs : null,
+        lastSeenMs: t.lastSeenMs ?? (t.to === 'CONNECTED' || t.to === 'SLOW' ? t.atMs : null),
         consecutiveMisses: t.consecutiveMisses,
         rttMs: t.rttMs,
       })

@@ -131,6 +131,8 @@ export function checkEvent(
           rttMs: rtt('transition.rtt_ms', t.rttMs),
           consecutiveMisses: int('transition.consecutive_misses', t.consecutiveMisses),
           reason: reason('transition.reason', t.reason),
+          lastSeenMs:
+            t.lastSeenMs === undefined ? null : int('transition.last_seen_ms', t.lastSeenMs),
         },
       }
     }

@@ -44,6 +44,7 @@ export function toProtoTransition(t: PeerTransition): ProtoTransition {
     rttMs: optional(t.rttMs, Number),
     consecutiveMisses: t.consecutiveMisses,
     reason: t.reason,
+    lastSeenMs: optional(t.lastSeenAt, ms),
   }
 }
 
