@@ -86,8 +86,9 @@ export interface Traffic {
   /** How well the generator kept its schedule. */
   lag(): ScheduleLag
   /**
-   * Stops publishing, waits `drainMs` for what is in flight to be delivered,
-   * then closes every Subscribe stream.
+   * Stops starting heights, lets the started ones finish (each Publish within
+   * its deadline), waits `drainMs` for deliveries, then closes every
+   * Subscribe stream.
    */
   stop(options?: { drainMs?: number }): Promise<void>
 }
@@ -138,11 +139,11 @@ export function startTraffic(init: TrafficInit): Traffic {
       await publish(
         init.validators[message.signer]!.gossip,
         { topic: TOPIC_OF_KIND[kind], payload: Buffer.from(ENCODE[kind](message.value)) },
-        { deadlineMs: publishDeadlineMs, signal },
+        // Not aborted by stop(): heights already started finish (each call has its deadline).
+        { deadlineMs: publishDeadlineMs },
       )
       s.published[kind]++
     } catch (err) {
-      if (signal.aborted) return
       s.publishErrors[kind]++
       s.lastError = `publish ${kind}: ${(err as Error).message}`
     }
@@ -182,9 +183,7 @@ export function startTraffic(init: TrafficInit): Traffic {
       lag.maxMs = Math.max(lag.maxMs, lateMs)
       const plan = planHeight({ network, height, parentHash, signers, resultEveryHeights })
       const h = height
-      const sending = sendHeight(plan).then(() => {
-        if (!signal.aborted) finished(h)
-      })
+      const sending = sendHeight(plan).then(() => finished(h))
       inFlight.add(sending)
       void sending.finally(() => inFlight.delete(sending))
       parentHash = plan.blockHash
