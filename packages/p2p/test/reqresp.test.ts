@@ -12,6 +12,7 @@ import {
   StaticDirectory,
   solanaAddressFromPublicKey,
   stateSyncProtocol,
+  withdrawalProofProtocol,
 } from '../src/index.js'
 import { encodeFrame, encodeVarint } from '../src/reqresp/frame.js'
 import {
@@ -71,6 +72,12 @@ async function start(
   const node = await startNode(validator, directory, { handlers, ...extra })
   directory.add(seedOf(validator, node))
   return node
+}
+
+/** Stops a node a test no longer needs and drops it from the registry, so nobody keeps dialling it. */
+async function retire(validator: Validator, node: ParaloomNode): Promise<void> {
+  directory.remove(validator.publicKey)
+  await node.stop()
 }
 
 /** Makes `rogue` answer the sync protocol with `respond`. */
@@ -266,8 +273,9 @@ describe('inbound limits', () => {
   })
 
   it('a refused stream is reset at once: the peer cannot keep pushing into it', async () => {
+    const validator = makeValidator()
     const closed = await start(
-      makeValidator(),
+      validator,
       {
         stateSync: async (req) => ({ tipHeight: req.fromHeight, blocks: [] }),
       },
@@ -288,6 +296,37 @@ describe('inbound limits', () => {
     // Refused for its rate, which alone costs it little: still admitted.
     expect(closed.isAdmitted(rogue.peerId)).toBe(true)
     expect(connected(closed, rogue)).toBe(true)
+    await retire(validator, closed)
+  })
+
+  it('a stream that stops mid-frame is reset at the deadline, counted as Timeout', async () => {
+    const counter = new CountingCounter()
+    const validator = makeValidator()
+    const quick = await start(
+      validator,
+      { stateSync: async (req) => ({ tipHeight: req.fromHeight, blocks: [] }) },
+      { requestTimeoutMs: 500, metrics: { requests: counter } },
+    )
+    const stream = await rogue.libp2p.dialProtocol(quick.peerId, SYNC)
+    const ended = new Promise<Error | undefined>((resolve) => {
+      stream.addEventListener('close', (evt) => resolve(evt.error))
+    })
+    stream.send(Uint8Array.of(...encodeVarint(100), 1, 2, 3)) // then silence, stream left open
+    expect((await ended)?.name).toBe('StreamResetError')
+    expect(counter.get({ direction: 'inbound', outcome: 'Timeout' })).toBe(1)
+    await retire(validator, quick)
+  })
+
+  it('a refused stream on which nothing arrives is reset after a short look for its prefix', async () => {
+    // The server has no withdrawal-proof handler: every such stream is refused.
+    const stream = await client.libp2p.dialProtocol(
+      server.peerId,
+      withdrawalProofProtocol('localnet'),
+    )
+    const ended = new Promise<Error | undefined>((resolve) => {
+      stream.addEventListener('close', (evt) => resolve(evt.error))
+    })
+    expect((await ended)?.name).toBe('StreamResetError')
   })
 
   it('a peer over its rate is refused', async () => {

@@ -90,6 +90,12 @@ const LIBP2P_MAX_INBOUND_STREAMS_PER_CONNECTION = 16
  * over the cap is banned even when refused.
  */
 const REFUSE_PEEK_TIMEOUT_MS = 1000
+/**
+ * How long a stream may outlive its exchange's deadline. The exchange ends
+ * first with a typed error; this ends what it leaves behind (a peer that never
+ * closes its side).
+ */
+const STREAM_DEADLINE_GRACE_MS = 1000
 
 /** What each inbound request error costs the peer that caused it; unlisted codes cost nothing. */
 const INBOUND_PENALTIES: Partial<Record<RequestError['code'], [PeerAction, PeerOffence]>> = {
@@ -190,7 +196,11 @@ export class ReqRespProtocol<Req, Res> {
         },
       )
     }
-    enforceDeadline(stream, options.timeoutMs ?? this.init.timeoutMs, protocol)
+    enforceDeadline(
+      stream,
+      (options.timeoutMs ?? this.init.timeoutMs) + STREAM_DEADLINE_GRACE_MS,
+      protocol,
+    )
     // Listen before writing: the whole exchange can finish while the write is awaited.
     const reading = readFrame(stream, { signal, protocol, maxBytes: this.init.responseMaxBytes })
     // Its rejection is awaited below; this only keeps an early one from counting as unhandled.
@@ -225,7 +235,7 @@ export class ReqRespProtocol<Req, Res> {
     const peer = connection.remotePeer
     const peerKey = peer.toString()
     const { protocol, handler } = this.init
-    enforceDeadline(stream, this.init.timeoutMs, protocol)
+    enforceDeadline(stream, this.init.timeoutMs + STREAM_DEADLINE_GRACE_MS, protocol)
     const admitted = handler == null ? 'no-handler' : this.limiter.admit(peerKey)
     if (admitted !== 'ok') {
       await this.refuse(stream, peer, admitted)
