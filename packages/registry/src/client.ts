@@ -207,17 +207,24 @@ export class RegistryClient implements ValidatorDirectory {
    * it fresh. Never throws for RPC trouble: a node must start without RPC.
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.running !== undefined) return
+    const { signal } = options
+    if (this.running !== undefined || signal?.aborted) return
     const running = new AbortController()
     this.running = running
-    options.signal?.addEventListener('abort', () => void this.stop(), { once: true })
-    await this.loadCache()
-    if (running.signal.aborted) return
-    await this.refresh()
-    if (running.signal.aborted) return
-    if (this.wsUrl !== null) {
-      this.subscription = 'reconnecting' // until the first subscribe succeeds
-      this.subscriptionLoop = this.subscribeLoop(this.wsUrl, running.signal)
+    // `signal` aborts the start only: it stops the client while it is still starting.
+    const abortStart = (): void => void this.stop()
+    signal?.addEventListener('abort', abortStart, { once: true })
+    try {
+      await this.loadCache()
+      if (running.signal.aborted) return
+      await this.refresh()
+      if (running.signal.aborted) return
+      if (this.wsUrl !== null) {
+        this.subscription = 'reconnecting' // until the first subscribe succeeds
+        this.subscriptionLoop = this.subscribeLoop(this.wsUrl, running.signal)
+      }
+    } finally {
+      signal?.removeEventListener('abort', abortStart)
     }
   }
 

@@ -409,5 +409,46 @@ describe('RegistryClient counts RPC errors', () => {
     )
     expect(debug.some((m) => /subscription .* lost/.test(m))).toBe(true)
     standIn.acceptWebsockets()
+describe('RegistryClient start with an abort signal', () => {
+  /** An HTTP server that accepts every request and never answers; counts requests. */
+  async function silentRpc(): Promise<{ url: string; requests: () => number }> {
+    let requests = 0
+    const server: Server = createServer(() => {
+      requests++
+    })
+    server.listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    cleanups.push(() => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(r))
+    })
+    const { port } = server.address() as AddressInfo
+    return { url: `http://127.0.0.1:${port}`, requests: () => requests }
+  }
+
+  it('an abort during the first read against an RPC that never answers ends start at once', async () => {
+    const rpc = await silentRpc()
+    // A long request timeout: only the abort can end the read early.
+    const h = makeClient({ rpcUrl: rpc.url, wsUrl: null, requestTimeoutMs: 60_000 })
+    const abort = new AbortController()
+    const started = h.client.start({ signal: abort.signal })
+    await waitFor(() => rpc.requests() > 0, 10_000)
+    abort.abort()
+    // Resolves without waiting for the 60 s timeout (jest's own timeout would fail it).
+    await started
+    expect(h.client.status().subscription).toBe('off')
+    // Stopped: no retry is scheduled after the aborted read.
+    const seen = rpc.requests()
+    await new Promise((r) => setTimeout(r, 3 * 200)) // three of the longest retry delays (retryMaxMs)
+    expect(rpc.requests()).toBe(seen)
+  })
+
+  it('an already aborted signal: start does nothing, not even one request', async () => {
+    const rpc = await silentRpc()
+    // A start that read would wait for this timeout; jest's own timeout would fail the test.
+    const h = makeClient({ rpcUrl: rpc.url, wsUrl: null, requestTimeoutMs: 60_000 })
+    await h.client.start({ signal: AbortSignal.abort() })
+    expect(rpc.requests()).toBe(0)
+    expect(h.client.status()).toMatchObject({ source: 'none', consecutiveFailures: 0 })
   })
 })

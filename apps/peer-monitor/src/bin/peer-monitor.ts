@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-import { runCli } from '../cli.js'
-
+// The signal handlers come first and the CLI is loaded after them: loading
+// takes a while, and a SIGINT/SIGTERM at any moment must be an orderly stop
+// (exit 0), never the default kill.
 const shutdown = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => shutdown.abort(signal))
 }
+const { runCli } = await import('../cli.js')
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: process.stdout,

@@ -53,6 +53,8 @@ export function configureRun(program: Command, io: CliIo): Command {
       if (opts.db === undefined) cmd.error("error: required option '--db <file>' not specified")
       const listen = opts.http === undefined ? undefined : parseHostPort('--http', opts.http, 0)
       const logger = createLogger({ out: io.stderr, format: io.isTty ? 'text' : 'json' })
+      // Stopped while the CLI was still loading: there is nothing to start, or to stop.
+      if (io.shutdown.aborted) return
       const store = openOrUsage(() => openStore({ file: opts.db }))
       let http: HttpServer | undefined
       const monitor = createMonitor({

@@ -13,7 +13,7 @@ import { type Addressing, DEVNET_TIMINGS, nthIpv4 } from '../devnet/files.js'
 import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout.js'
 import { prepareDevnet } from '../devnet/prepare.js'
 import { devnetUp } from '../devnet/up.js'
-import { untilShutdownSignal } from '../shutdown.js'
+import { watchShutdownSignals } from '../shutdown.js'
 import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** A whole number in [min, max] from flag `flag`, or a UsageError naming it. */
@@ -96,11 +96,13 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
         monitorBin: flags.monitor ? findPeerMonitorBin(flags.monitorBin) : undefined,
         monitorOffReason: flags.monitor ? undefined : '--no-monitor',
       }
-      const shutdown = untilShutdownSignal()
-      const stop = new AbortController()
-      void shutdown.then((signal) => stop.abort(signal))
+      const shutdown = watchShutdownSignals()
       try {
-        const code = await devnetUp(options, (line) => io.stdout.write(`${line}\n`), stop.signal)
+        const code = await devnetUp(
+          options,
+          (line) => io.stdout.write(`${line}\n`),
+          shutdown.signal,
+        )
         setExitCode(code)
       } catch (err) {
         if (!(err instanceof DevnetError)) throw err

@@ -3,6 +3,7 @@
  * on-chain registry as the node would, write genesis files for a local
  * chain, and run the development JSON-RPC stand-in.
  */
+import { once } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ExitCode, UsageError } from '@paraloom/cli-kit'
 import {
@@ -23,6 +24,7 @@ import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
 import { loadConfig } from '../config/index.js'
 import { KeypairFileError, readKeypairFile } from '../keypair.js'
+import { watchShutdownSignals } from '../shutdown.js'
 import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** Default stake written by `registry genesis`, in lamports (1 SOL). */
@@ -209,32 +211,43 @@ function standInCommand(io: CliIo): Command {
     .option('--listen <host:port>', 'HTTP address; the websocket is on port + 1', '127.0.0.1:8899')
     .option('--program-id <id>', 'registry program id, for the paraloomDev_ validator methods')
     .action(async (opts: { accounts: string; listen: string; programId?: string }) => {
-      const { host, port } = hostPortOf(opts.listen)
-      const programId =
-        opts.programId === undefined ? undefined : programIdOf(opts.programId, '--program-id')
-      let accounts: Awaited<ReturnType<typeof readGenesisDirectory>>
+      // First: a signal from here on stops the stand-in in order and exits 0.
+      const shutdown = watchShutdownSignals()
       try {
-        accounts = await readGenesisDirectory(opts.accounts)
-      } catch (err) {
-        throw new UsageError(`--accounts ${opts.accounts}: ${(err as Error).message}`)
+        await runStandIn(io, opts, shutdown.signal)
+      } finally {
+        shutdown.dispose()
       }
-      const standIn = new LocalRpcStandIn({ accounts, programId, host, port })
-      await standIn.start()
-      io.stdout.write(
-        `registry stand-in (development only) serving ${accounts.length} accounts: rpc ${standIn.rpcUrl} ws ${standIn.wsUrl}\n`,
-      )
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop)
-          process.off('SIGTERM', stop)
-          resolve()
-        }
-        process.on('SIGINT', stop)
-        process.on('SIGTERM', stop)
-      })
-      await standIn.stop()
-      io.stdout.write('registry stand-in stopped\n')
     })
+}
+
+/** Serves the stand-in until `stop` aborts (also when it aborts while starting). */
+async function runStandIn(
+  io: CliIo,
+  opts: { accounts: string; listen: string; programId?: string },
+  stop: AbortSignal,
+): Promise<void> {
+  const { host, port } = hostPortOf(opts.listen)
+  const programId =
+    opts.programId === undefined ? undefined : programIdOf(opts.programId, '--program-id')
+  let accounts: Awaited<ReturnType<typeof readGenesisDirectory>>
+  try {
+    accounts = await readGenesisDirectory(opts.accounts)
+  } catch (err) {
+    throw new UsageError(`--accounts ${opts.accounts}: ${(err as Error).message}`)
+  }
+  if (stop.aborted) return
+  const standIn = new LocalRpcStandIn({ accounts, programId, host, port })
+  await standIn.start()
+  try {
+    io.stdout.write(
+      `registry stand-in (development only) serving ${accounts.length} accounts: rpc ${standIn.rpcUrl} ws ${standIn.wsUrl}\n`,
+    )
+    if (!stop.aborted) await once(stop, 'abort')
+  } finally {
+    await standIn.stop()
+    io.stdout.write('registry stand-in stopped\n')
+  }
 }
 
 export function registryCommand(io: CliIo, setExitCode: (code: number) => void): Command {

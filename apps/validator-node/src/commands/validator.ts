@@ -15,7 +15,7 @@ import { validatorTomlTemplate } from '../config/template.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, writeKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
-import { untilShutdownSignal } from '../shutdown.js'
+import { type ShutdownSignals, watchShutdownSignals } from '../shutdown.js'
 import { readKeypairForCommand } from './keypair-file.js'
 import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 import { validatorSyncCommand } from './validator-sync.js'
@@ -116,29 +116,11 @@ export function validatorCommand(io: CliIo): Command {
         .default('info'),
     )
     .action(async (opts: StartFlags) => {
-      const config = await loadConfig(opts.config, startOverrides(opts))
-      const keypair = await readKeypairForCommand(config.identity.keypairPath)
-      const isTty = (io.stdout as { isTTY?: boolean }).isTTY === true
-      const logger = createLogger({
-        out: io.stdout,
-        format: opts.logFormat ?? (isTty ? 'text' : 'json'),
-        level: opts.logLevel,
-      })
-      routeGrpcLogs(logger)
-      const node = new ValidatorNode({
-        config,
-        keypair,
-        logger,
-        logLevel: opts.logLevel,
-        announce: (line) => io.stdout.write(`${line}\n`),
-      })
-      const shutdown = untilShutdownSignal()
+      // First: a signal from here on stops the node in order and exits 0.
+      const shutdown = watchShutdownSignals()
       try {
-        await Promise.race([node.start(), shutdown.then(() => undefined)])
-        const signal = await shutdown
-        logger.info('shutting down', { signal })
+        await runValidator(io, opts, shutdown)
       } finally {
-        await node.stop()
         shutdown.dispose()
       }
     })
@@ -146,6 +128,40 @@ export function validatorCommand(io: CliIo): Command {
   validator.addCommand(validatorSyncCommand(io))
 
   return validator
+}
+
+/**
+ * Loads the config, starts the node and runs it until SIGINT/SIGTERM. A
+ * signal during the start aborts it (what started is stopped again); either
+ * way the command then resolves, so the process exits 0.
+ */
+async function runValidator(io: CliIo, opts: StartFlags, shutdown: ShutdownSignals): Promise<void> {
+  const config = await loadConfig(opts.config, startOverrides(opts))
+  const keypair = await readKeypairForCommand(config.identity.keypairPath)
+  const isTty = (io.stdout as { isTTY?: boolean }).isTTY === true
+  const logger = createLogger({
+    out: io.stdout,
+    format: opts.logFormat ?? (isTty ? 'text' : 'json'),
+    level: opts.logLevel,
+  })
+  routeGrpcLogs(logger)
+  const node = new ValidatorNode({
+    config,
+    keypair,
+    logger,
+    logLevel: opts.logLevel,
+    announce: (line) => io.stdout.write(`${line}\n`),
+  })
+  void shutdown.received.then((signal) => logger.info('shutting down', { signal }))
+  try {
+    await node.start({ signal: shutdown.signal })
+    await shutdown.received
+  } catch (err) {
+    // The start was aborted by the signal: an orderly stop, not a failure.
+    if (!shutdown.signal.aborted) throw err
+  } finally {
+    await node.stop()
+  }
 }
 
 interface InitFlags extends UrlFlags {

@@ -49,6 +49,12 @@ export interface ValidatorNodeInit {
   logLevel?: LogLevel
 }
 
+/**
+ * How long open gRPC calls get to finish on stop before they are cancelled:
+ * short, because a signal must end the whole process within 2 s.
+ */
+const STOP_GRACE_MS = 500
+
 /** The gRPC service names the health service reports on. */
 const SERVICE_NAMES = ['paraloom.v1.PeerMonitor', 'paraloom.v1.Gossip', QUERY_SERVICE_NAME]
 
@@ -76,7 +82,10 @@ export class ValidatorNode {
   private registration?: RegistrationProblem
   private stopEventLog?: () => void
   private queries?: NodeQueries
-  private started = false
+  /** The start in progress or done; undefined before `start()` and after `stop()`. */
+  private starting?: Promise<void>
+  private abortStart?: AbortController
+  private stopping?: Promise<void>
 
   constructor(private readonly init: ValidatorNodeInit) {}
 
@@ -97,19 +106,47 @@ export class ValidatorNode {
     return this.metricsServer?.port
   }
 
-  async start(): Promise<void> {
-    if (this.started) return
+  /**
+   * Starts the registry client, libp2p, gRPC and metrics, in that order.
+   * `signal` (or a `stop()`) aborts a start in progress: it is checked between
+   * steps and passed to the registry's first read, and whatever already
+   * started is stopped again before `start` rejects with the abort reason. A
+   * step that fails is rolled back the same way, so a failed or aborted start
+   * leaves no port open and no timer running.
+   */
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.starting === undefined) {
+      const abort = new AbortController()
+      this.abortStart = abort
+      const signal =
+        options.signal === undefined
+          ? abort.signal
+          : AbortSignal.any([abort.signal, options.signal])
+      // The steps run from the next microtask, so `starting` is set before any of
+      // them (a stop() from inside a step, e.g. an announce callback, then sees it).
+      this.starting = Promise.resolve()
+        .then(() => this.startSteps(signal))
+        .catch(async (err: unknown) => {
+          await this.stopComponents()
+          throw err
+        })
+    }
+    return this.starting
+  }
+
+  private async startSteps(signal: AbortSignal): Promise<void> {
     const { config, announce, logger } = this.init
-    // A config problem: refused before anything starts (and before stop() has work to do).
+    // A config problem: refused before anything starts.
     const { programId } = config.registry
     if (!isAddress(programId)) {
       throw new UsageError(
         'registry.program_id is not set: set it in validator.toml or pass --program-id',
       )
     }
-    this.started = true
+    signal.throwIfAborted()
     announce(`loading network=${config.network} from on-chain registry`)
-    const registry = await this.startRegistry(programId)
+    const registry = await this.startRegistry(programId, signal)
+    signal.throwIfAborted()
     const seeds = registry.seeds().filter((s) => s.identity !== this.identity)
     announce(`kademlia bootstrap: ${seeds.length} seed peers`)
 
@@ -120,6 +157,7 @@ export class ValidatorNode {
     const p2p = await this.startP2p(registry, queries)
     queries.attach(p2p, registry)
     this.stopEventLog = logNodeEvents(logger, p2p, registry)
+    signal.throwIfAborted()
     for (const kind of GOSSIP_KINDS)
       announce(`gossipsub subscribed: ${gossipTopic(config.network, kind)}`)
     announce('ping behaviour active')
@@ -127,10 +165,12 @@ export class ValidatorNode {
     const grpc = await startStep('grpc', config.grpc.listen, () =>
       this.startGrpc(p2p, registry, queries),
     )
+    signal.throwIfAborted()
     const metrics = await startStep('metrics', config.metrics.listen, () =>
       startMetricsServer(config.metrics.listen, this.metricsRegistry, () => this.healthReport()),
     )
     this.metricsServer = metrics
+    signal.throwIfAborted()
     const listening = p2p.getMultiaddrs().map(String)
     announce(
       `ready: listening on ${(listening.length > 0 ? listening : config.p2p.listen).join(', ')}`,
@@ -143,7 +183,7 @@ export class ValidatorNode {
     })
   }
 
-  private async startRegistry(programId: Address): Promise<RegistryClient> {
+  private async startRegistry(programId: Address, signal: AbortSignal): Promise<RegistryClient> {
     const { config, logger } = this.init
     await mkdir(config.stateDir, { recursive: true })
     const registry = new RegistryClient({
@@ -165,7 +205,8 @@ export class ValidatorNode {
     })
     this.registry = registry
     // Never throws for an unreachable RPC: it serves the cached snapshot and retries.
-    await registry.start()
+    // An abort ends its first read at once (an RPC that never answers must not hold a stop).
+    await registry.start({ signal })
     return registry
   }
 
@@ -324,19 +365,58 @@ export class ValidatorNode {
     }
   }
 
-  /** Stops in reverse order; safe to call after a failed start, and twice. */
-  async stop(): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    this.stopEventLog?.()
-    this.health?.close()
-    this.peerMonitor?.close()
-    this.gossip?.close()
-    this.queries?.close()
-    await this.metricsServer?.stop()
-    await this.grpcServer?.stop()
-    await this.p2p?.stop()
-    await this.registry?.stop()
+  /**
+   * Stops in reverse order. During a start it aborts the start and waits for
+   * its rollback. Safe after a failed start, and twice.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce().finally(() => {
+      this.stopping = undefined
+    })
+    return this.stopping
+  }
+
+  private async stopOnce(): Promise<void> {
+    const starting = this.starting
+    if (starting === undefined) return
+    this.abortStart?.abort(new DOMException('the node was stopped while starting', 'AbortError'))
+    // A start that was aborted or failed has already stopped what it started.
+    const started = await starting.then(
+      () => true,
+      () => false,
+    )
+    this.starting = undefined
+    if (started) await this.stopComponents()
     this.init.logger.info('node stopped')
+  }
+
+  /** Stops every component that was started, newest first; one failing does not keep the others up. */
+  private async stopComponents(): Promise<void> {
+    this.stopEventLog?.()
+    this.stopEventLog = undefined
+    const { health, peerMonitor, gossip, queries, metricsServer, grpcServer, p2p, registry } = this
+    this.health = this.peerMonitor = this.gossip = this.queries = undefined
+    this.metricsServer = this.grpcServer = undefined
+    this.p2p = this.registry = undefined
+    health?.close()
+    peerMonitor?.close()
+    gossip?.close()
+    queries?.close()
+    const steps: [string, (() => Promise<void>) | undefined][] = [
+      ['metrics', metricsServer && (() => metricsServer.stop())],
+      ['grpc', grpcServer && (() => grpcServer.stop(STOP_GRACE_MS))],
+      ['p2p', p2p && (() => p2p.stop())],
+      ['registry', registry && (() => registry.stop())],
+    ]
+    for (const [component, stop] of steps) {
+      try {
+        await stop?.()
+      } catch (err) {
+        this.init.logger.warn('component did not stop cleanly', {
+          component,
+          error: (err as Error).message,
+        })
+      }
+    }
   }
 }

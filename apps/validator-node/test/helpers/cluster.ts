@@ -90,6 +90,12 @@ export class TestValidator {
 
   /** Spawns `paraloom validator start --config …` and waits for its `ready:` line. */
   async start(timeoutMs = 45_000): Promise<void> {
+    this.launch()
+    await this.waitForLine(/^ready: /, timeoutMs)
+  }
+
+  /** Spawns `paraloom validator start --config …` without waiting for anything. */
+  launch(): void {
     if (this.running) throw new Error(`validator ${this.index} is already running`)
     this.lines = []
     this.stderr = ''
@@ -114,7 +120,6 @@ export class TestValidator {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString('utf8')
     })
-    await this.waitForLine(/^ready: /, timeoutMs)
   }
 
   /**
