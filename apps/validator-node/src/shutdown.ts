@@ -1,36 +1,44 @@
+import { onParentExit } from '@paraloom/cli-kit'
+
+/** Why a long-running command stops: a signal, or its supervising parent died. */
+export type ShutdownReason = NodeJS.Signals | 'parent exited'
+
 /**
- * SIGINT and SIGTERM for a long-running command. Install it first thing in
- * the command's action, so a signal at any later moment (while the config
- * loads, while the node starts, while it runs) is an orderly stop and never
- * the default kill.
+ * SIGINT and SIGTERM for a long-running command, and the death of a parent
+ * that asked to take its children along (`PARALOOM_PARENT_PIPE`, set by
+ * `devnet up`). Install it first thing in the command's action, so a signal
+ * at any later moment (while the config loads, while the node starts, while
+ * it runs) is an orderly stop and never the default kill.
  */
 export interface ShutdownSignals {
-  /** Aborted by the first SIGINT or SIGTERM; its reason is the signal's name. */
+  /** Aborted by the first SIGINT, SIGTERM or parent exit; its reason is a {@link ShutdownReason}. */
   readonly signal: AbortSignal
-  /** Resolves with the name of the first SIGINT or SIGTERM. */
-  readonly received: Promise<NodeJS.Signals>
+  /** Resolves with the first {@link ShutdownReason}. */
+  readonly received: Promise<ShutdownReason>
   /** Removes the handlers (a later signal has its default effect again). */
   dispose(): void
 }
 
 export function watchShutdownSignals(): ShutdownSignals {
   const controller = new AbortController()
-  let onSignal: (signal: NodeJS.Signals) => void = () => {}
-  const received = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = (signal) => {
-      controller.abort(signal)
-      resolve(signal)
+  let onShutdown: (reason: ShutdownReason) => void = () => {}
+  const received = new Promise<ShutdownReason>((resolve) => {
+    onShutdown = (reason) => {
+      controller.abort(reason)
+      resolve(reason)
     }
   })
   // `on`, not `once`: a second signal during the stop must not kill the process mid-way.
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onShutdown)
+  process.on('SIGTERM', onShutdown)
+  const stopWatchingParent = onParentExit(() => onShutdown('parent exited'))
   return {
     signal: controller.signal,
     received,
     dispose() {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onShutdown)
+      process.off('SIGTERM', onShutdown)
+      stopWatchingParent()
     },
   }
 }

@@ -3,7 +3,7 @@
 // tip, Ctrl-C (SIGINT) stops every child and exits 0, and a re-run in the
 // same directory keeps the identities.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -87,17 +87,24 @@ class DevnetProcess {
 
   /** Stops it as Ctrl-C would (it stops its children), SIGKILL if it has not exited after 15 s. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.pid === undefined) return
-    process.kill(this.child.pid, 'SIGINT')
+    const { exitCode, signalCode, pid } = this.child
+    if (exitCode !== null || signalCode !== null || pid === undefined) return
+    process.kill(pid, 'SIGINT')
     const timer = new AbortController()
     const exited = await Promise.race([
       this.exited.then(() => true),
       delay(15_000, false, { signal: timer.signal }),
     ])
     timer.abort()
-    if (!exited) process.kill(this.child.pid, 'SIGKILL')
+    if (!exited) process.kill(pid, 'SIGKILL')
   }
 }
+
+/**
+ * Bound on the children's exit after the devnet is SIGKILLed: each stops as
+ * on SIGTERM (within 2 s once it sees the pipe end), with room for a loaded machine.
+ */
+const ORPHANS_GONE_WITHIN_MS = 15_000
 
 let dir: string
 let running: DevnetProcess | undefined
@@ -272,6 +279,46 @@ describe('paraloom devnet up', () => {
       await rm(ownDir, { recursive: true, force: true })
     }
   }, 120_000)
+})
+
+/** Gone: no such process, or a zombie nobody has reaped yet (it holds no port and runs no code). */
+function isGone(pid: number): boolean {
+  if (!isAlive(pid)) return true
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''))
+  } catch {
+    return true
+  }
+}
+
+describe('paraloom devnet up killed with SIGKILL', () => {
+  it('leaves no orphan: the stand-in, every validator and the monitor exit on their own', async () => {
+    const killDir = await mkdtemp(join(tmpdir(), 'devnet-kill-'))
+    try {
+      const devnet = new DevnetProcess(['--validators', '2', '--dir', killDir])
+      running = devnet
+      await devnet.waitFor(
+        'the listen table',
+        () => devnet.output.includes('[devnet] ready:'),
+        120_000,
+      )
+      const pids = [...devnet.table().map((r) => r.pid), ...devnet.servicePids()]
+      started.push(...pids)
+      expect(pids).toHaveLength(4) // 2 validators, the stand-in, the monitor
+      expect(pids.every(isAlive)).toBe(true)
+
+      const killedAt = Date.now()
+      process.kill(devnet.child.pid!, 'SIGKILL')
+      await devnet.exited
+      // Each child sees its pipe from the devnet end and stops as on SIGTERM.
+      const giveUpAt = killedAt + ORPHANS_GONE_WITHIN_MS
+      while (!pids.every(isGone) && Date.now() < giveUpAt) await delay(100)
+      console.info(`children gone ${Date.now() - killedAt} ms after SIGKILL of devnet up`)
+      expect(pids.filter((pid) => !isGone(pid))).toEqual([])
+    } finally {
+      await rm(killDir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })
 
 describe('paraloom devnet usage errors', () => {

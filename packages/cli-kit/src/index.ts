@@ -30,6 +30,7 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.js'
+export { onParentExit, PARENT_PIPE_ENV, type ParentPipeIo } from './parent.js'
 export {
   type CommandOutput,
   ExitCode,

@@ -6,6 +6,9 @@ const shutdown = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => shutdown.abort(signal))
 }
+const { onParentExit } = await import('@paraloom/cli-kit')
+// Under a supervisor that asked for it (`devnet up`): stop when it dies, however it dies.
+onParentExit(() => shutdown.abort('parent exited'))
 const { runCli } = await import('../cli.js')
 try {
   process.exitCode = await runCli(process.argv.slice(2), {

@@ -152,7 +152,9 @@ async function runValidator(io: CliIo, opts: StartFlags, shutdown: ShutdownSigna
     logLevel: opts.logLevel,
     announce: (line) => io.stdout.write(`${line}\n`),
   })
-  void shutdown.received.then((signal) => logger.info('shutting down', { signal }))
+  void shutdown.received.then((reason) =>
+    logger.info('shutting down', reason === 'parent exited' ? { reason } : { signal: reason }),
+  )
   try {
     await node.start({ signal: shutdown.signal })
     await shutdown.received

@@ -5,6 +5,11 @@
  * appended to a log file, and stopped by pid: SIGTERM, then SIGKILL after a
  * grace period.
  *
+ * Every child exits when the devnet dies, however it dies (SIGKILL
+ * included): its standard input is a pipe from the devnet, never written,
+ * and `PARALOOM_PARENT_PIPE=1` tells it to stop when that pipe ends (see
+ * `onParentExit` in @paraloom/cli-kit).
+ *
  * Policy for a child that dies on its own: it is reported through
  * `onUnexpectedExit` with its exit code and last lines; the devnet then
  * stops everything and exits non-zero. A devnet that silently restarted a
@@ -14,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { PARENT_PIPE_ENV } from '@paraloom/cli-kit'
 import { DevnetError } from './errors.js'
 import { LineSplitter } from './line-splitter.js'
 
@@ -68,10 +74,12 @@ export class ChildProcesses {
     await mkdir(dirname(spec.logPath), { recursive: true })
     const log = createWriteStream(spec.logPath, { flags: 'a' })
     const proc = spawn(spec.command, spec.args, {
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...spec.env, [PARENT_PIPE_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     })
+    // Held open and never written: the kernel closes it when this process dies.
+    proc.stdin?.on('error', () => {})
     try {
       await new Promise<void>((resolve, reject) => {
         proc.once('spawn', resolve)
