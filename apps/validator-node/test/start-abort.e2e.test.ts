@@ -13,6 +13,7 @@ import type { ValidatorConfig } from '../src/config/index.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { ValidatorNode } from '../src/node/validator-node.js'
 import { PROGRAM_ID, TestValidator } from './helpers/cluster.js'
+import { loneValidatorToml } from './helpers/lone-validator.js'
 import { probePort } from './helpers/ports.js'
 
 // Real processes on a shared, loaded machine: loading the CLI alone can take seconds.
@@ -177,26 +178,10 @@ describe('ValidatorNode: a stop or an abort between any two start steps', () => 
 describe('paraloom validator start: SIGTERM at any point of the start', () => {
   async function validatorProcess(name: string, rpcUrl: string, wsUrl: string) {
     const path = join(dir, `${name}.toml`)
-    const c = config(rpcUrl, wsUrl, name)
+    const { stateDir, registry } = config(rpcUrl, wsUrl, name)
     await writeFile(
       path,
-      [
-        'network = "devnet"',
-        `state_dir = ${JSON.stringify(c.stateDir)}`,
-        '[identity]',
-        `keypair = ${JSON.stringify(keypairPath())}`,
-        '[p2p]',
-        'listen = ["/ip4/127.0.0.1/tcp/0"]',
-        '[registry]',
-        `rpc_url = ${JSON.stringify(rpcUrl)}`,
-        `ws_url = ${JSON.stringify(wsUrl)}`,
-        `program_id = "${PROGRAM_ID}"`,
-        '[grpc]',
-        'listen = "127.0.0.1:0"',
-        '[metrics]',
-        'listen = "127.0.0.1:0"',
-        '',
-      ].join('\n'),
+      loneValidatorToml({ stateDir, keypairPath: keypairPath(), ...registry, rpcUrl, wsUrl }),
     )
     return new TestValidator(0, keypair, path, { p2p: 0, grpc: 0, metrics: 0 })
   }

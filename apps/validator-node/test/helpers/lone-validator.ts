@@ -26,6 +26,35 @@ export interface LoneValidator {
   stop(): Promise<void>
 }
 
+/** A validator.toml with every port on 0 (the OS picks; the node reports what it bound). */
+export function loneValidatorToml(c: {
+  stateDir: string
+  keypairPath: string
+  rpcUrl: string
+  wsUrl: string
+  programId: string
+  refreshSecs: number
+}): string {
+  return [
+    'network = "devnet"',
+    `state_dir = ${JSON.stringify(c.stateDir)}`,
+    '[identity]',
+    `keypair = ${JSON.stringify(c.keypairPath)}`,
+    '[p2p]',
+    'listen = ["/ip4/127.0.0.1/tcp/0"]',
+    '[registry]',
+    `rpc_url = ${JSON.stringify(c.rpcUrl)}`,
+    `ws_url = ${JSON.stringify(c.wsUrl)}`,
+    `program_id = ${JSON.stringify(c.programId)}`,
+    `refresh_secs = ${c.refreshSecs}`,
+    '[grpc]',
+    'listen = "127.0.0.1:0"',
+    '[metrics]',
+    'listen = "127.0.0.1:0"',
+    '',
+  ].join('\n')
+}
+
 /** Writes a keypair and validator.toml into a temp directory and starts the node. */
 export async function startLoneValidator(init: LoneValidatorInit): Promise<LoneValidator> {
   const dir = await mkdtemp(join(tmpdir(), 'paraloom-lone-'))
@@ -35,24 +64,14 @@ export async function startLoneValidator(init: LoneValidatorInit): Promise<LoneV
   const configPath = join(dir, 'validator.toml')
   await writeFile(
     configPath,
-    [
-      'network = "devnet"',
-      `state_dir = ${JSON.stringify(join(dir, 'state'))}`,
-      '[identity]',
-      `keypair = ${JSON.stringify(keypairPath)}`,
-      '[p2p]',
-      'listen = ["/ip4/127.0.0.1/tcp/0"]',
-      '[registry]',
-      `rpc_url = ${JSON.stringify(init.standIn.rpcUrl)}`,
-      `ws_url = ${JSON.stringify(init.standIn.wsUrl)}`,
-      `program_id = ${JSON.stringify(init.programId)}`,
-      `refresh_secs = ${init.refreshSecs ?? 1}`,
-      '[grpc]',
-      'listen = "127.0.0.1:0"',
-      '[metrics]',
-      'listen = "127.0.0.1:0"',
-      '',
-    ].join('\n'),
+    loneValidatorToml({
+      stateDir: join(dir, 'state'),
+      keypairPath,
+      rpcUrl: init.standIn.rpcUrl,
+      wsUrl: init.standIn.wsUrl,
+      programId: init.programId,
+      refreshSecs: init.refreshSecs ?? 1,
+    }),
   )
   const validator = new TestValidator(0, keypair, configPath, { p2p: 0, grpc: 0, metrics: 0 })
   const logs = (): Record<string, unknown>[] =>
