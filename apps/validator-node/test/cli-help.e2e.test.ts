@@ -1,7 +1,7 @@
 // The built `paraloom` binary as a user meets it: every command's --help, and
 // `validator start` refusing bad config files with one line and exit 2.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -11,7 +11,6 @@ import { buildCli } from '../src/cli.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { type CliResult, spawnCli } from './helpers/cli.js'
 import { PROGRAM_ID } from './helpers/cluster.js'
-import { freePorts, probePort } from './helpers/ports.js'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)
@@ -170,29 +169,27 @@ describe('paraloom validator start with a bad config', () => {
   it.each([
     'grpc',
     'metrics',
-  ] as const)('a %s port already in use: one line naming it, exit 1, nothing left listening', async (busy) => {
-    const [p2p, grpc, metrics] = (await freePorts(3)) as [number, number, number]
-    const ports = { grpc, metrics }
+  ] as const)('a %s port already in use: one line naming it, exit 1', async (busy) => {
+    // The test holds a port the OS picked; everything else binds port 0. (That a
+    // failed start closes what it had opened is checked in start-abort.e2e.)
     const holder = createServer()
-    await new Promise<void>((resolve) => holder.listen(ports[busy], '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const taken = (holder.address() as AddressInfo).port
+    const ports = { grpc: 0, metrics: 0, [busy]: taken }
     try {
       const text = good()
-        .replace('/tcp/0', `/tcp/${p2p}`)
         // Nothing answers there: the node starts on an empty registry and retries.
         .replace('[registry]', '[registry]\nrpc_url = "http://127.0.0.1:1"')
         .concat(
-          `[grpc]\nlisten = "127.0.0.1:${grpc}"\n[metrics]\nlisten = "127.0.0.1:${metrics}"\n`,
+          `[grpc]\nlisten = "127.0.0.1:${ports.grpc}"\n[metrics]\nlisten = "127.0.0.1:${ports.metrics}"\n`,
         )
       const path = join(dir, `busy-${busy}.toml`)
       await writeFile(path, text)
       const r = await spawnCli(['validator', 'start', '--config', path])
       expect(r.code).toBe(1)
       expect(r.stderr).toBe(
-        `paraloom: cannot start ${busy} on 127.0.0.1:${ports[busy]}: address already in use (EADDRINUSE)\n`,
+        `paraloom: cannot start ${busy} on 127.0.0.1:${taken}: address already in use (EADDRINUSE)\n`,
       )
-      for (const port of [p2p, grpc, metrics].filter((p) => p !== ports[busy])) {
-        expect(await probePort(port)).toBe('refused')
-      }
     } finally {
       await new Promise((resolve) => holder.close(resolve))
     }

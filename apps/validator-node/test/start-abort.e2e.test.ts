@@ -94,10 +94,14 @@ function boundPorts(node: ValidatorNode): number[] {
  * An in-process node whose `onLine` runs synchronously on each start-up line
  * (the moment between two start steps), recording the ports bound by then.
  */
-function nodeWithHook(name: string, onLine: (line: string, node: ValidatorNode) => void) {
+function nodeWithHook(
+  name: string,
+  onLine: (line: string, node: ValidatorNode) => void,
+  change: Partial<ValidatorConfig> = {},
+) {
   const seen = { lines: [] as string[], ports: [] as number[] }
   const node: ValidatorNode = new ValidatorNode({
-    config: config(standIn.rpcUrl, standIn.wsUrl, name),
+    config: { ...config(standIn.rpcUrl, standIn.wsUrl, name), ...change },
     keypair,
     logger: silentLogger,
     announce: (line) => {
@@ -155,6 +159,23 @@ describe('ValidatorNode: a stop or an abort between any two start steps', () => 
     expect(seen.lines.at(-1)).toMatch(/^ready: /)
     await Promise.all([node.stop(), node.stop()])
     await expectRefused(ports)
+  })
+
+  it('a step that fails (metrics port taken): start rejects naming it, libp2p is stopped again', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const taken = (holder.address() as { port: number }).port
+    try {
+      const { node, seen } = nodeWithHook('busy-metrics', () => {}, {
+        metrics: { listen: `127.0.0.1:${taken}` },
+      })
+      await expect(node.start()).rejects.toMatchObject({ name: 'NodeStartError', phase: 'metrics' })
+      expect(seen.ports.length).toBeGreaterThanOrEqual(1) // libp2p listened before metrics failed
+      await expectRefused(seen.ports)
+      await node.stop()
+    } finally {
+      await new Promise((resolve) => holder.close(resolve))
+    }
   })
 
   it('an RPC that never answers: stop() during the registry read returns at once', async () => {

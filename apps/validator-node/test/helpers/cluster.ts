@@ -28,6 +28,19 @@ export const TEST_LIVENESS = {
   offline_after_missed: 3,
 }
 
+/** Starts of one validator when its p2p port keeps being taken before it binds it. */
+const MAX_PORT_ATTEMPTS = 3
+
+/** A validator's registry entry: its identity on loopback at `p2pPort`. */
+function registration(keypair: Keypair, p2pPort: number) {
+  return {
+    identity: keypair.publicKey,
+    network: 'devnet' as const,
+    multiaddrs: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
+    stake: 1_000_000n,
+  }
+}
+
 /** Every child still running, killed if the test process exits without a teardown. */
 const live = new Set<ChildProcess>()
 let exitHookInstalled = false
@@ -64,12 +77,19 @@ export class TestValidator {
   private exited: Promise<ExitStatus> | undefined
   private readonly changed = new ChangeSignal()
 
+  /**
+   * The ports it listens on. Port 0 in its config means the OS picks: they
+   * are then read from its `ready:` and `node started` lines by {@link start}.
+   */
+  ports: ValidatorPorts
+
   constructor(
     readonly index: number,
     readonly keypair: Keypair,
     readonly configPath: string,
-    readonly ports: ValidatorPorts,
+    ports: ValidatorPorts,
   ) {
+    this.ports = ports
     this.identity = solanaAddressFromPublicKey(keypair.publicKey)
     this.peerId = peerIdFromPublicKeyBytes(keypair.publicKey).toString()
   }
@@ -88,10 +108,19 @@ export class TestValidator {
     )
   }
 
-  /** Spawns `paraloom validator start --config …` and waits for its `ready:` line. */
+  /**
+   * Spawns `paraloom validator start --config …`, waits for its `ready:`
+   * line and reads the ports it bound.
+   */
   async start(timeoutMs = 45_000): Promise<void> {
     this.launch()
-    await this.waitForLine(/^ready: /, timeoutMs)
+    const ready = await this.waitForLine(/^ready: /, timeoutMs)
+    const started = JSON.parse(await this.waitForLine(/"msg":"node started"/, timeoutMs))
+    this.ports = {
+      p2p: Number(/\/tcp\/(\d+)/.exec(ready)?.[1]),
+      grpc: started.grpcPort,
+      metrics: started.metricsPort,
+    }
   }
 
   /** Spawns `paraloom validator start --config …` without waiting for anything. */
@@ -191,10 +220,17 @@ export class Cluster {
     readonly validators: TestValidator[],
   ) {}
 
-  /** Writes the files, starts the stand-in and every validator; waits until all are ready. */
+  /**
+   * Writes the files, starts the stand-in and every validator; waits until
+   * all are ready. gRPC and metrics bind port 0 and report what they bound.
+   * A p2p port is registered in the genesis accounts, so it is chosen first:
+   * a validator that then finds it taken (EADDRINUSE) is registered on a new
+   * one and started again. After the first start each config names the bound
+   * ports, so a restart comes back on the same addresses.
+   */
   static async start(init: ClusterInit): Promise<Cluster> {
     const dir = await mkdtemp(join(tmpdir(), 'paraloom-cluster-'))
-    const ports = await freePorts(init.size * 3)
+    const p2pPorts = await freePorts(init.size)
     const keypairs = Array.from({ length: init.size }, () => generateKeypair())
     const programId = address(PROGRAM_ID)
     const standIn = new LocalRpcStandIn({
@@ -203,12 +239,7 @@ export class Cluster {
       accounts: await buildGenesisAccounts({
         programId,
         network: 'devnet',
-        validators: keypairs.map((kp, i) => ({
-          identity: kp.publicKey,
-          network: 'devnet' as const,
-          multiaddrs: [`/ip4/127.0.0.1/tcp/${ports[3 * i]}`],
-          stake: 1_000_000n,
-        })),
+        validators: keypairs.map((kp, i) => registration(kp, p2pPorts[i]!)),
       }),
     })
     const validators: TestValidator[] = []
@@ -218,19 +249,52 @@ export class Cluster {
       for (const [i, keypair] of keypairs.entries()) {
         const keypairPath = join(dir, `validator-${i}.json`)
         await writeKeypairFile(keypairPath, keypair)
-        const vPorts = { p2p: ports[3 * i]!, grpc: ports[3 * i + 1]!, metrics: ports[3 * i + 2]! }
+        const vPorts = { p2p: p2pPorts[i]!, grpc: 0, metrics: 0 }
         const configPath = join(dir, `validator-${i}.toml`)
-        const liveness = { ...TEST_LIVENESS, ...init.liveness?.(i) }
-        const sync = init.sync?.(i) ?? {}
-        await writeFile(configPath, validatorToml(i, keypairPath, vPorts, standIn, liveness, sync))
         validators.push(new TestValidator(i, keypair, configPath, vPorts))
       }
+      const writeConfig = (v: TestValidator): Promise<void> => {
+        const liveness = { ...TEST_LIVENESS, ...init.liveness?.(v.index) }
+        const sync = init.sync?.(v.index) ?? {}
+        const keypairPath = join(dir, `validator-${v.index}.json`)
+        return writeFile(
+          v.configPath,
+          validatorToml(v.index, keypairPath, v.ports, standIn, liveness, sync),
+        )
+      }
+      await Promise.all(validators.map(writeConfig))
       const starting = validators.filter((v) => !init.deferred?.includes(v.index))
-      await Promise.all(starting.map((v) => v.start()))
+      await Promise.all(starting.map((v) => cluster.startRegistered(v, writeConfig)))
+      // Restarts come back on the same addresses.
+      await Promise.all(starting.map(writeConfig))
       return cluster
     } catch (err) {
       await cluster.stop()
       throw err
+    }
+  }
+
+  /** Starts `v`; while its registered p2p port turns out taken, moves it to a new one. */
+  private async startRegistered(
+    v: TestValidator,
+    writeConfig: (v: TestValidator) => Promise<void>,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await v.start()
+        return
+      } catch (err) {
+        if (
+          !/cannot start p2p .*address already in use/.test(v.stderr) ||
+          attempt >= MAX_PORT_ATTEMPTS
+        ) {
+          throw err
+        }
+      }
+      const [port] = await freePorts(1)
+      v.ports = { ...v.ports, p2p: port! }
+      await this.standIn.upsertValidator(registration(v.keypair, port!))
+      await writeConfig(v)
     }
   }
 
