@@ -19,7 +19,7 @@ import {
   transitionJson,
   transitionLine,
 } from '../peers/format.js'
-import { untilShutdownSignal } from '../shutdown.js'
+import { watchShutdownSignals } from '../shutdown.js'
 
 /** The gRPC address a validator listens on by default ([grpc] listen). */
 const DEFAULT_GRPC = '127.0.0.1:50051'
@@ -119,13 +119,11 @@ async function watch(io: CliIo, address: string, flags: PeersFlags): Promise<voi
       out(gapLine(e.value))
     }
   }
-  const shutdown = untilShutdownSignal()
-  const stop = new AbortController()
-  void shutdown.then(() => stop.abort())
+  const shutdown = watchShutdownSignals()
   try {
     await followPeers({
       address,
-      signal: stop.signal,
+      signal: shutdown.signal,
       connectTimeoutMs: flags.timeoutMs,
       onEvent,
       onStatus: (s) => {
