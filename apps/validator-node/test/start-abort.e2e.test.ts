@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { silentLogger } from '@paraloom/cli-kit'
 import { address, buildGenesisAccounts, LocalRpcStandIn } from '@paraloom/registry'
-import type { ValidatorConfig } from '../src/config/index.js'
+import { loadConfig, type ValidatorConfig } from '../src/config/index.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { ValidatorNode } from '../src/node/validator-node.js'
 import { PROGRAM_ID, TestValidator } from './helpers/cluster.js'
@@ -34,6 +34,8 @@ const START_LINES = [
 ]
 
 let dir: string
+/** Every config key at its default; the tests set what they need over it. */
+let defaults: ValidatorConfig
 let standIn: LocalRpcStandIn
 /** A TCP server that accepts every connection and never answers: a hung Solana RPC. */
 let silentRpc: Server
@@ -43,6 +45,7 @@ const keypair = generateKeypair()
 const keypairPath = (): string => join(dir, 'validator.json')
 
 beforeAll(async () => {
+  defaults = await loadConfig(undefined, { network: 'devnet' })
   dir = await mkdtemp(join(tmpdir(), 'paraloom-start-abort-'))
   await writeKeypairFile(keypairPath(), keypair)
   const programId = address(PROGRAM_ID)
@@ -71,6 +74,7 @@ afterAll(async () => {
 /** Every port on 0: nothing is picked in advance; the test reads what was bound. */
 function config(rpcUrl: string, wsUrl: string, name: string): ValidatorConfig {
   return {
+    ...defaults,
     network: 'devnet',
     stateDir: join(dir, `state-${name}`),
     identity: { keypairPath: keypairPath() },
