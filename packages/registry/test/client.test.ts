@@ -409,6 +409,9 @@ describe('RegistryClient counts RPC errors', () => {
     )
     expect(debug.some((m) => /subscription .* lost/.test(m))).toBe(true)
     standIn.acceptWebsockets()
+  })
+})
+
 describe('RegistryClient start with an abort signal', () => {
   /** An HTTP server that accepts every request and never answers; counts requests. */
   async function silentRpc(): Promise<{ url: string; requests: () => number }> {
