@@ -78,11 +78,11 @@ function config(rpcUrl: string, wsUrl: string, name: string): ValidatorConfig {
     network: 'devnet',
     stateDir: join(dir, `state-${name}`),
     identity: { keypairPath: keypairPath() },
-    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], admission: 'validators', allow: [] },
-    registry: { rpcUrl, wsUrl, programId: PROGRAM_ID, refreshSecs: 2 },
+    p2p: { ...defaults.p2p, listen: ['/ip4/127.0.0.1/tcp/0'] },
+    registry: { ...defaults.registry, rpcUrl, wsUrl, programId: PROGRAM_ID, refreshSecs: 2 },
     liveness: { pingIntervalMs: 500, pingTimeoutMs: 500, slowRttMs: 10_000, offlineAfterMissed: 3 },
-    grpc: { listen: '127.0.0.1:0' },
-    metrics: { listen: '127.0.0.1:0' },
+    grpc: { ...defaults.grpc, listen: '127.0.0.1:0' },
+    metrics: { ...defaults.metrics, listen: '127.0.0.1:0' },
   }
 }
 
