@@ -14,7 +14,7 @@ import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout
 import { prepareDevnet } from '../devnet/prepare.js'
 import { devnetUp } from '../devnet/up.js'
 import { watchShutdownSignals } from '../shutdown.js'
-import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
+import { addUrlOption, givenUrl, type UrlFlags } from './url-flag.js'
 
 /** A whole number in [min, max] from flag `flag`, or a UsageError naming it. */
 function intFlag(value: string, flag: string, min: number, max: number): number {
@@ -136,11 +136,13 @@ function initCommand(io: CliIo): Command {
       const offset =
         flags.portOffset === undefined ? 0 : intFlag(flags.portOffset, '--port-offset', 0, 10_000)
       const plan = portPlan(validators, offset)
-      const rpcUrl = urlFlag(flags) ?? `http://127.0.0.1:${plan.rpc}`
+      const given = givenUrl(flags)
+      const rpcUrl = given?.url ?? `http://127.0.0.1:${plan.rpc}`
       try {
         new URL(rpcUrl)
       } catch {
-        throw new UsageError(`--url ${rpcUrl} is not a URL`)
+        // Named as the operator spelled it (an alias included).
+        throw new UsageError(`${given?.flag ?? '--url'} ${rpcUrl} is not a URL`)
       }
       try {
         await prepareDevnet({

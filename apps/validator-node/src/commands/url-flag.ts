@@ -16,8 +16,8 @@ export function addUrlOption(command: Command, description: string): Command {
   return command
 }
 
-/** The URL given with any spelling; a UsageError when two spellings disagree. */
-export function urlFlag(opts: { url?: string; rpcUrl?: string; rpc?: string }): string | undefined {
+/** The URL given with any spelling, and the spelling; a UsageError when two spellings disagree. */
+export function givenUrl(opts: UrlFlags): { flag: string; url: string } | undefined {
   const given = [
     ['--url', opts.url],
     ['--rpc-url', opts.rpcUrl],
@@ -28,7 +28,12 @@ export function urlFlag(opts: { url?: string; rpcUrl?: string; rpc?: string }): 
   if (first !== undefined && other !== undefined) {
     throw new UsageError(`${first[0]} ${first[1]} and ${other[0]} ${other[1]} disagree: pass one`)
   }
-  return first?.[1]
+  return first && { flag: first[0], url: first[1] }
+}
+
+/** The URL given with any spelling; a UsageError when two spellings disagree. */
+export function urlFlag(opts: UrlFlags): string | undefined {
+  return givenUrl(opts)?.url
 }
 
 /** Flags that {@link urlFlag} reads. */

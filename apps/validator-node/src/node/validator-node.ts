@@ -116,6 +116,15 @@ export class ValidatorNode {
    */
   start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.starting === undefined) {
+      // A config problem: refused before anything starts (so stop() has nothing to do or say).
+      const programId = this.init.config.registry.programId
+      if (!isAddress(programId)) {
+        return Promise.reject(
+          new UsageError(
+            'registry.program_id is not set: set it in validator.toml or pass --program-id',
+          ),
+        )
+      }
       const abort = new AbortController()
       this.abortStart = abort
       const signal =
@@ -125,7 +134,7 @@ export class ValidatorNode {
       // The steps run from the next microtask, so `starting` is set before any of
       // them (a stop() from inside a step, e.g. an announce callback, then sees it).
       this.starting = Promise.resolve()
-        .then(() => this.startSteps(signal))
+        .then(() => this.startSteps(programId, signal))
         .catch(async (err: unknown) => {
           await this.stopComponents()
           throw err
@@ -134,15 +143,8 @@ export class ValidatorNode {
     return this.starting
   }
 
-  private async startSteps(signal: AbortSignal): Promise<void> {
+  private async startSteps(programId: Address, signal: AbortSignal): Promise<void> {
     const { config, announce, logger } = this.init
-    // A config problem: refused before anything starts.
-    const { programId } = config.registry
-    if (!isAddress(programId)) {
-      throw new UsageError(
-        'registry.program_id is not set: set it in validator.toml or pass --program-id',
-      )
-    }
     signal.throwIfAborted()
     announce(`loading network=${config.network} from on-chain registry`)
     const registry = await this.startRegistry(programId, signal)
