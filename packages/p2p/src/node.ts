@@ -31,7 +31,6 @@ import type {
 } from '@paraloom/codec'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode, parsePeer } from './admission.js'
-import { coalescedWrites } from './coalesced-writes.js'
 import {
   DEFAULT_DIAL_CONCURRENCY,
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -217,8 +216,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    // One socket write per connection per tick instead of two per gossip RPC (coalesced-writes.ts).
-    connectionEncrypters: [(components) => coalescedWrites(noise()(components))],
+    connectionEncrypters: [noise()],
     // Every protocol caps its own inbound streams far below this; the muxer's
     // cap (1000 by default) bounds the streams still negotiating a protocol.
     streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
