@@ -94,18 +94,22 @@ describe('paraloom peers', () => {
         peer_id: v2!.peerId,
       })
 
-      // The watched node restarts: the watcher says it lost it, reconnects, and gets a fresh snapshot.
-      const snapshotsBefore = watcher.objects().filter((o) => o.event === 'peer').length
+      // The watched node restarts: the watcher says it lost it, reconnects, is told of the
+      // restart (a gap), then gets the new run: its replay if the node holds it, else a snapshot.
+      const seenBefore = watcher.objects().length
       await v0!.stop()
       await watcher.until('a reconnecting notice', () =>
         /reconnecting in/.test(watcher.stderr) ? true : undefined,
       )
       await v0!.start()
-      await watcher.until('a snapshot from the restarted node', () =>
-        watcher.objects().filter((o) => o.event === 'peer').length > snapshotsBefore
+      await watcher.until('the restart gap, then the new run', () => {
+        const after = watcher.objects().slice(seenBefore)
+        const gap = after.findIndex((o) => o.event === 'gap' && o.reason === 'restarted')
+        return gap >= 0 &&
+          after.slice(gap + 1).some((o) => o.event === 'peer' || o.event === 'transition')
           ? true
-          : undefined,
-      )
+          : undefined
+      })
       expect(watcher.stderr).toMatch(/resuming after transition \d+/)
       expect(await watcher.interrupt()).toBe(0)
     } finally {

@@ -12,6 +12,7 @@ import { loadConfig } from '../config/index.js'
 import { connectValidator, listPeers } from '../devnet/clients.js'
 import { followPeers } from '../peers/follow.js'
 import {
+  gapJson,
   gapLine,
   peerJson,
   peerTable,
@@ -115,8 +116,8 @@ async function watch(io: CliIo, address: string, flags: PeersFlags): Promise<voi
       }
     } else if (e.$case === 'transition') {
       out(json ? JSON.stringify(transitionJson(e.value)) : transitionLine(e.value))
-    } else if (!json) {
-      out(gapLine(e.value))
+    } else {
+      out(json ? JSON.stringify(gapJson(e.value)) : gapLine(e.value))
     }
   }
   const shutdown = watchShutdownSignals()

@@ -123,7 +123,8 @@ export function transitionLine(t: PeerTransition): string {
 
 export function gapLine(gap: HistoryGap): string {
   const why = gap.reason === 'restarted' ? 'the node restarted' : 'its history no longer holds them'
-  return `missed transitions after ${gap.requestedAfter} (${why}): a fresh snapshot follows`
+  // After a restart the node replays its new run when it still holds it, else sends a snapshot.
+  return `missed transitions after ${gap.requestedAfter} (${why}): the node's current view follows`
 }
 
 /** `1h02m`, `3m12s`, `4.2s`, `350ms`: how long, for people. */
@@ -141,4 +142,19 @@ export function duration(ms: number): string {
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10
+}
+
+/** A HistoryGap as one `--json` line, so a JSON consumer sees the gap too. */
+export function gapJson(gap: HistoryGap): {
+  event: 'gap'
+  reason: string
+  requested_after: number
+  oldest_available: number
+} {
+  return {
+    event: 'gap',
+    reason: gap.reason,
+    requested_after: Number(gap.requestedAfter),
+    oldest_available: Number(gap.oldestAvailable),
+  }
 }
