@@ -29,6 +29,7 @@ interface RogueEvent {
   ok?: boolean
   error?: string
   peers?: string[]
+  listed?: string[]
   connections?: string[]
   bytes?: number
   publishes?: number
@@ -109,7 +110,10 @@ describe('bad peers', () => {
     // A dial may complete the handshake before the gater hangs up; what matters is
     // that no connection survives.
     const final = events.find((e) => e.event === 'connections')!
-    figure(`unregistered rogue: open connections after 2 s: ${final.peers!.length}`)
+    figure(
+      `unregistered rogue: connections after 2 s: ${final.listed!.length} listed, ${final.peers!.length} answering a ping`,
+    )
+    if (final.listed!.length > 0) figure(`rogue events: ${JSON.stringify(events)}`)
     expect(final.peers).toEqual([])
     // And the validators never list it.
     for (const i of HONEST) expect(await cluster.stateOf(i, ROGUE_INDEX)).toBeUndefined()
