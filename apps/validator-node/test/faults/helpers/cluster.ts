@@ -19,11 +19,41 @@ import {
 } from '../../../src/devnet/files.js'
 import { type DevnetIdentities, ensureIdentities } from '../../../src/devnet/identities.js'
 import { type DevnetLayout, devnetLayout, type PortPlan } from '../../../src/devnet/layout.js'
-import { choosePorts } from '../../../src/devnet/ports.js'
+import { busyPorts } from '../../../src/devnet/ports.js'
 import { ChildProcesses, type ChildSpec } from '../../../src/devnet/processes.js'
 import { waitForRpcHealth } from '../../../src/devnet/readiness.js'
 
 /** Fast timings: a fault shows within seconds. */
+/**
+ * Planned ports stay below Linux's ephemeral range (32768 and up): an outgoing
+ * connection's source port can never take one between the check and the bind,
+ * and the random base keeps parallel test files apart.
+ */
+const FAULT_PORTS = { lowest: 20_000, bases: 120, span: 100 } as const
+
+/** A port plan for `count` validators on a random free base below the ephemeral range. */
+async function faultPortPlan(count: number): Promise<PortPlan> {
+  if (count > 30)
+    throw new RangeError(`a fault cluster plans ports for at most 30 validators, not ${count}`)
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base =
+      FAULT_PORTS.lowest + Math.floor(Math.random() * FAULT_PORTS.bases) * FAULT_PORTS.span
+    const plan: PortPlan = {
+      offset: base,
+      rpc: base,
+      ws: base + 1,
+      dashboard: base + 2,
+      validators: Array.from({ length: count }, (_, i) => ({
+        p2p: base + 10 + i,
+        grpc: base + 40 + i,
+        metrics: base + 70 + i,
+      })),
+    }
+    if ((await busyPorts('127.0.0.1', plan)).length === 0) return plan
+  }
+  throw new Error('no free port base below the ephemeral range after 20 attempts')
+}
+
 export const FAULT_TIMINGS: DevnetTimings = {
   pingIntervalMs: 1000,
   pingTimeoutMs: 1000,
@@ -78,10 +108,7 @@ export class FaultCluster {
     const timings = init.timings ?? FAULT_TIMINGS
     const layout = devnetLayout(dir, init.validators)
     const identities = await ensureIdentities(layout)
-    const { plan } = await choosePorts(init.validators, {
-      host: '127.0.0.1',
-      firstOffset: 1000 + Math.floor(Math.random() * 50) * 100,
-    })
+    const plan = await faultPortPlan(init.validators)
     const registryHost = init.registryHost ?? '127.0.0.1'
     const rpcUrl = `http://${registryHost}:${plan.rpc}`
     const endpoints = layout.validators.map((v, i) => {
