@@ -68,7 +68,7 @@ function watch(PeerMonitor, address) {
       const receivedAt = Date.now()
       if (event.transition != null) {
         latencies.push(receivedAt - Number(event.transition.at_ms))
-        if (i === 0) states.set(event.transition.peer_id, event.transition.to)
+        if (i === 0) states.set(event.transition.peer_id, event.transition.to_state)
       } else if (event.snapshot != null && i === 0) {
         for (const p of event.snapshot.peers) states.set(p.peer_id, p.state)
       }

@@ -19,7 +19,7 @@ function setup(init: { quorum?: number } = {}) {
     return engine.evaluate()
   }
   const go = (observer: string, validator: string, to: PeerState, atMs: number, misses = 0) =>
-    engine.applyTransition(observer, { validator, to, atMs, consecutiveMisses: misses })
+    engine.applyTransition(observer, { validator, toState: to, atMs, consecutiveMisses: misses })
   return { engine, at, go }
 }
 
@@ -322,7 +322,12 @@ describe('evidence engine', () => {
     })
     liveObservers(engine, ['A', 'B'], ['A', 'B', 'V'])
     const go = (o: string, to: PeerState, atS: number) =>
-      engine.applyTransition(o, { validator: 'V', to, atMs: atS * S, consecutiveMisses: 3 })
+      engine.applyTransition(o, {
+        validator: 'V',
+        toState: to,
+        atMs: atS * S,
+        consecutiveMisses: 3,
+      })
     // A's long interval comes first and is pushed out by two short ones before B's arrives.
     go('A', PeerState.OFFLINE, 0)
     go('A', PeerState.CONNECTED, 100)
@@ -346,7 +351,12 @@ describe('evidence engine', () => {
     ).toBe(true)
     expect(engine.replaceView('B', [])).toBe(false)
     expect(
-      engine.applyTransition('A', { validator: 'Y', to: 'OFFLINE', atMs: 0, consecutiveMisses: 3 }),
+      engine.applyTransition('A', {
+        validator: 'Y',
+        toState: 'OFFLINE',
+        atMs: 0,
+        consecutiveMisses: 3,
+      }),
     ).toBe(false)
   })
 

@@ -9,6 +9,7 @@ import {
   PeerEvent as PeerEventCodec,
   PeerMonitorService,
   PeerState,
+  TransitionReason,
   type WatchPeersRequest,
 } from '@paraloom/proto'
 import { createMonitor, type Monitor } from '../src/monitor.js'
@@ -29,13 +30,21 @@ const transition = (sequence: bigint, over: Record<string, unknown> = {}): PeerE
       sequence,
       peerId: 'peerV',
       validator: 'V',
-      from: PeerState.PEER_STATE_CONNECTED,
-      to: PeerState.PEER_STATE_OFFLINE,
+      fromState: PeerState.PEER_STATE_CONNECTED,
+      toState: PeerState.PEER_STATE_OFFLINE,
       atMs: 5n,
       consecutiveMisses: 3,
-      reason: 'timeout',
+      reason: TransitionReason.TRANSITION_REASON_TIMEOUT,
       ...over,
     },
+  },
+})
+
+const gap = (reason: string): PeerEvent => ({
+  observer,
+  event: {
+    $case: 'gap',
+    value: { requestedAfter: 1n, requestedIncarnation: 'old', oldestAvailable: 1n, reason },
   },
 })
 
@@ -50,17 +59,38 @@ describe('checkEvent', () => {
     ],
     ['oversize peer id', { ...snapshot(), observer: { ...observer, peerId: long } }, /over 128/],
     ['no event', { observer }, /event is empty/],
-    ['unknown state', transition(1n, { to: 99 }), /transition.to is not a known peer state/],
-    ['unspecified state', transition(1n, { from: 0 }), /transition.from/],
+    [
+      'unknown state',
+      transition(1n, { toState: 99 }),
+      /transition.to_state is not a known peer state/,
+    ],
+    ['unspecified state', transition(1n, { fromState: 0 }), /transition.from_state/],
     ['sequence 0', transition(0n), /sequences start at 1/],
     ['sequence beyond 2^53', transition(2n ** 60n), /transition.sequence/],
     ['NaN rtt', transition(1n, { rttMs: Number.NaN }), /rtt_ms/],
-    ['oversize reason', transition(1n, { reason: 'r'.repeat(65) }), /transition.reason is 65/],
+    [
+      'negative reason',
+      transition(1n, { reason: -1 }),
+      /transition.reason is not a transition reason/,
+    ],
+    ['string reason', transition(1n, { reason: 'timeout' }), /transition.reason is not/],
+    ['oversize gap reason', gap('r'.repeat(65)), /gap.reason is 65/],
   ])('rejects %s', (_name, event, message) => {
     expect(() => checkEvent('node:1', event)).toThrow(message)
     expect(() => checkEvent('node:1', event)).toThrow(
       expect.objectContaining({ name: 'WatchError', kind: 'malformed-event', address: 'node:1' }),
     )
+  })
+
+  it('stores a transition reason by its name; a reason number it does not know as reason-N', () => {
+    const reasonOf = (event: PeerEvent) => {
+      const e = checkEvent('node:1', event)
+      return e.kind === 'transition' ? e.transition.reason : undefined
+    }
+    expect(reasonOf(transition(1n))).toBe('timeout')
+    const slow = transition(1n, { reason: TransitionReason.TRANSITION_REASON_RTT_ABOVE_SLOW })
+    expect(reasonOf(slow)).toBe('rtt-above-slow')
+    expect(reasonOf(transition(1n, { reason: 99 }))).toBe('reason-99')
   })
 
   it('accepts a snapshot at the peer cap and rejects one over it', () => {
@@ -187,14 +217,14 @@ describe('a node that streams garbage', () => {
     const address = await fakeNode(
       (call) => {
         calls++
-        call.write(transition(1n, { to: 42 }))
+        call.write(transition(1n, { toState: 42 }))
       },
       (v) => Buffer.from(PeerEventCodec.encode(v as PeerEvent).finish()),
     )
     const mon = watch(address)
     await goodStillServed(mon)
     await waitFor('retried', () => calls >= 2)
-    expect(lastError(mon, address)).toMatch(/malformed PeerEvent: transition.to/)
+    expect(lastError(mon, address)).toMatch(/malformed PeerEvent: transition.to_state/)
     expect(mon.store.sequences(address, 'inc')).toEqual([])
   })
 

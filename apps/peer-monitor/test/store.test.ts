@@ -21,13 +21,13 @@ const who: ObserverIdentity = {
 }
 const transition = (
   sequence: number,
-  to: TransitionRecord['to'] = 'OFFLINE',
+  toState: TransitionRecord['toState'] = 'OFFLINE',
 ): TransitionRecord => ({
   sequence,
   peerId: 'peerV',
   validator: 'ValV',
-  from: 'CONNECTED',
-  to,
+  fromState: 'CONNECTED',
+  toState,
   atMs: 1000 * sequence,
   rttMs: null,
   consecutiveMisses: 3,
@@ -59,10 +59,11 @@ describe('store', () => {
 
   it('reads back closed OFFLINE intervals not yet judged, per incarnation, consistent only', () => {
     const store = openStore({ file: join(dir, 'm.db') })
-    const t = (sequence: number, from: TransitionRecord['from'], to: TransitionRecord['to']) => ({
-      ...transition(sequence, to),
-      from,
-    })
+    const t = (
+      sequence: number,
+      fromState: TransitionRecord['fromState'],
+      toState: TransitionRecord['toState'],
+    ) => ({ ...transition(sequence, toState), fromState })
     const a = '127.0.0.1:1'
     store.applySnapshot(a, who, 0, [])
     store.applyTransition(a, who, t(1, 'CONNECTED', 'OFFLINE')) // 1 s

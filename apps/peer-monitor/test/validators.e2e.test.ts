@@ -130,7 +130,8 @@ describe('peer-monitor with four real validators', () => {
       expect(stored).toEqual(history.filter((s) => s >= stored[0]!))
       expect(stored.at(-1)).toBe(last)
       const toOffline = read((s) => s.timeline(0, 10_000)).filter(
-        (t) => t.address === v.grpcAddress && t.validator === victim.identity && t.to === 'OFFLINE',
+        (t) =>
+          t.address === v.grpcAddress && t.validator === victim.identity && t.toState === 'OFFLINE',
       )
       expect(toOffline.length).toBeGreaterThanOrEqual(1)
     }

@@ -117,7 +117,7 @@ describe('PeerMonitor resumes and shutdown', () => {
     const transitions = (await got).events.flatMap((e) =>
       e.event?.$case === 'transition' ? [e.event.value] : [],
     )
-    expect(transitions.map((t) => [t.to, t.lastSeenMs])).toEqual([
+    expect(transitions.map((t) => [t.toState, t.lastSeenMs])).toEqual([
       [PeerState.PEER_STATE_CONNECTED, BigInt(Math.round(repliedAt))],
       [PeerState.PEER_STATE_OFFLINE, BigInt(Math.round(repliedAt))],
     ])

@@ -1,6 +1,7 @@
 // A gRPC client that is not ours: Python's grpcio (Debian's python3-grpcio)
 // with stubs that protoc generates at test time from the repo's .proto files,
-// calling both services, Health, and listing everything through reflection.
+// calling both services, Health, and listing everything through reflection;
+// and a Python watcher that sees the node shut down.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
-import { generateStubs, PYTHON, tool } from './helpers/python.js'
+import { generateStubs, PYTHON, PythonProcess, tool } from './helpers/python.js'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)
@@ -22,7 +23,15 @@ interface PythonReport {
     peers: { validator: string; peer_id: string; state: string }[]
   }
   snapshot: { kind: string; last_sequence?: number; peers?: number }[]
-  replay: { kind: string; sequence?: number; validator?: string; from?: string; to?: string }[]
+  replay: {
+    kind: string
+    sequence?: number
+    validator?: string
+    from_state?: string
+    to_state?: string
+    reason?: string
+  }[]
+  resume_without_incarnation: { code: string; details: string }
   publish_garbage: { code: string; details: string }
   health: Record<string, string>
   reflection: Record<
@@ -36,11 +45,12 @@ interface PythonReport {
 
 const suite = useCluster({ size: 2 })
 let dir: string
+let stubs: string
 let report: PythonReport
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'paraloom-python-'))
-  const stubs = await generateStubs(dir)
+  stubs = await generateStubs(dir)
   const stdout = await tool(PYTHON, [
     CLIENT_SCRIPT,
     stubs,
@@ -79,8 +89,36 @@ describe('Python grpcio against a validator', () => {
     )
     // The peer's first probe result, and it is CONNECTED by now.
     const peer = suite.cluster.validators[1]!.identity
-    expect(report.replay[0]).toMatchObject({ validator: peer, from: 'PEER_STATE_UNKNOWN' })
-    expect(report.replay.at(-1)).toMatchObject({ validator: peer, to: 'PEER_STATE_CONNECTED' })
+    expect(report.replay[0]).toMatchObject({ validator: peer, from_state: 'PEER_STATE_UNKNOWN' })
+    expect(report.replay.at(-1)).toMatchObject({
+      validator: peer,
+      to_state: 'PEER_STATE_CONNECTED',
+    })
+  })
+
+  it('a transition reads as from_state, to_state and a TransitionReason enum name', () => {
+    const transitions = report.replay.filter((e) => e.kind === 'transition')
+    expect(transitions.length).toBeGreaterThan(0)
+    // Each reason is the one its two states call for (the path depends on the machine's load).
+    const expected = (from?: string, to?: string): RegExp => {
+      if (to === 'PEER_STATE_OFFLINE')
+        return /^TRANSITION_REASON_(TIMEOUT|DIAL_FAILED|DIAL_BACKOFF|PING_FAILED)$/
+      if (to === 'PEER_STATE_SLOW') return /^TRANSITION_REASON_RTT_ABOVE_SLOW$/
+      if (from === 'PEER_STATE_SLOW') return /^TRANSITION_REASON_RTT_BELOW_RECOVERY$/
+      return /^TRANSITION_REASON_REPLY$/
+    }
+    for (const t of transitions) {
+      expect(t.from_state).toMatch(/^PEER_STATE_(UNKNOWN|CONNECTED|SLOW|OFFLINE)$/)
+      expect(t.to_state).toMatch(/^PEER_STATE_(CONNECTED|SLOW|OFFLINE)$/)
+      expect(t.reason).toMatch(expected(t.from_state, t.to_state))
+    }
+  })
+
+  it('WatchPeers with after_sequence but no incarnation is INVALID_ARGUMENT', () => {
+    expect(report.resume_without_incarnation).toEqual({
+      code: 'INVALID_ARGUMENT',
+      details: expect.stringMatching(/after_sequence needs the incarnation/),
+    })
   })
 
   it('Publish with garbage is INVALID_ARGUMENT naming the decode error', () => {
@@ -124,5 +162,20 @@ describe('Python grpcio against a validator', () => {
     expect(methods['grpc.health.v1.Health']?.map((m) => m.name)).toEqual(
       expect.arrayContaining(['Check', 'Watch']),
     )
+  })
+})
+
+describe('Python grpcio watching a validator that shuts down', () => {
+  it('the WatchPeers stream ends with UNAVAILABLE, not OK', async () => {
+    const target = suite.cluster.validators[1]!
+    const watcher = PythonProcess.spawn([CLIENT_SCRIPT, stubs, target.grpcAddress, 'follow'])
+    try {
+      await watcher.waitFor('the snapshot', (l) => l.event === 'snapshot')
+      await target.stop()
+      const end = await watcher.waitFor('the end of the stream', (l) => 'end' in l)
+      expect(end).toEqual({ end: 'UNAVAILABLE', details: 'the node is shutting down' })
+    } finally {
+      await watcher.stop()
+    }
   })
 })

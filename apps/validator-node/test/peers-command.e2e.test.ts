@@ -89,8 +89,8 @@ describe('paraloom peers', () => {
           ),
       )
       expect(offline).toMatchObject({
-        from: expect.any(String),
-        reason: expect.any(String),
+        from_state: expect.stringMatching(/^(CONNECTED|SLOW)$/),
+        reason: expect.stringMatching(/^(timeout|dial-failed|dial-backoff|ping-failed)$/),
         peer_id: v2!.peerId,
       })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { PeerState, type PeerStatus } from '@paraloom/proto'
+import { PeerState, type PeerStatus, TransitionReason } from '@paraloom/proto'
 import { duration, peerJson, peerTable, stateName, transitionJson } from '../src/peers/format.js'
 
 const peer = (over: Partial<PeerStatus> = {}): PeerStatus => ({
@@ -33,22 +33,29 @@ describe('paraloom peers output', () => {
     expect(stateName(PeerState.PEER_STATE_UNSPECIFIED)).toBe('UNKNOWN')
   })
 
-  it('a transition prints the new state under the same keys, plus from and reason', () => {
+  it('a transition prints the new state under the same keys, plus from_state and reason', () => {
     const t = transitionJson({
       sequence: 7n,
       peerId: 'p',
       validator: 'V',
-      from: PeerState.PEER_STATE_CONNECTED,
-      to: PeerState.PEER_STATE_OFFLINE,
+      fromState: PeerState.PEER_STATE_CONNECTED,
+      toState: PeerState.PEER_STATE_OFFLINE,
       atMs: 5000n,
       consecutiveMisses: 3,
-      reason: 'timeout',
+      reason: TransitionReason.TRANSITION_REASON_TIMEOUT,
+      lastSeenMs: 2000n,
     })
-    expect(t).toMatchObject({
+    expect(t).toEqual({
+      event: 'transition',
+      validator: 'V',
+      peer_id: 'p',
       state: 'OFFLINE',
-      from: 'CONNECTED',
+      from_state: 'CONNECTED',
+      reason: 'timeout',
       since_ms: 5000,
       rtt_ms: null,
+      missed: 3,
+      last_seen_ms: 2000,
       sequence: 7,
     })
   })

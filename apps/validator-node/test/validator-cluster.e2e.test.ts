@@ -33,7 +33,7 @@ const transitionTo =
   (validator: string, to: PeerState) =>
   (e: PeerEvent): boolean => {
     const t = transitionOf(e)
-    return t !== undefined && t.validator === validator && t.to === to
+    return t !== undefined && t.validator === validator && t.toState === to
   }
 
 describe('paraloom validator start, 4 validators', () => {
@@ -127,14 +127,14 @@ describe('paraloom validator start, 4 validators', () => {
     it('WatchPeers streams the transition to OFFLINE and the one back to CONNECTED', () => {
       expect(offline).toMatchObject({
         peerId: victim().peerId,
-        from: PeerState.PEER_STATE_CONNECTED,
-        to: PeerState.PEER_STATE_OFFLINE,
+        fromState: PeerState.PEER_STATE_CONNECTED,
+        toState: PeerState.PEER_STATE_OFFLINE,
         consecutiveMisses: 3,
       })
       expect(online).toMatchObject({
         peerId: victim().peerId,
-        from: PeerState.PEER_STATE_OFFLINE,
-        to: PeerState.PEER_STATE_CONNECTED,
+        fromState: PeerState.PEER_STATE_OFFLINE,
+        toState: PeerState.PEER_STATE_CONNECTED,
         consecutiveMisses: 0,
       })
       expect(online.sequence).toBeGreaterThan(offline.sequence)

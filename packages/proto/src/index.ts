@@ -25,6 +25,10 @@
  * ```
  */
 import { readFileSync } from 'node:fs'
+import {
+  type TransitionReason,
+  transitionReasonToJSON,
+} from './generated/paraloom/v1/peer_monitor.js'
 
 export {
   HealthCheckRequest,
@@ -59,6 +63,7 @@ export {
   PeerState,
   PeerStatus,
   PeerTransition,
+  TransitionReason,
   WatchPeersRequest,
 } from './generated/paraloom/v1/peer_monitor.js'
 export {
@@ -87,4 +92,18 @@ export {
  */
 export function descriptorSet(): Buffer {
   return readFileSync(new URL('./generated/descriptor-set.binpb', import.meta.url))
+}
+
+/**
+ * A {@link TransitionReason} as the node's log and the peer-monitor spell it:
+ * `TRANSITION_REASON_DIAL_FAILED` is `dial-failed`. A number this build does
+ * not know (a newer node) is `reason-N`, so it can still be shown.
+ */
+export function transitionReasonName(reason: TransitionReason): string {
+  const name = transitionReasonToJSON(reason)
+  if (name === 'UNRECOGNIZED') return `reason-${reason}`
+  return name
+    .replace(/^TRANSITION_REASON_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-')
 }

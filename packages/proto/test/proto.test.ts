@@ -1,6 +1,14 @@
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader'
 import { describe, expect, it } from '@jest/globals'
-import { descriptorSet, PeerEvent, PeerState, PublishRequest, Topic } from '../src/index.js'
+import {
+  descriptorSet,
+  PeerEvent,
+  PeerState,
+  PublishRequest,
+  Topic,
+  TransitionReason,
+  transitionReasonName,
+} from '../src/index.js'
 
 describe('@paraloom/proto', () => {
   it('round-trips a transition event with 64-bit fields as bigint', () => {
@@ -12,12 +20,12 @@ describe('@paraloom/proto', () => {
           sequence: 18446744073709551615n,
           peerId: '12D3KooWdef',
           validator: 'Val2',
-          from: PeerState.PEER_STATE_CONNECTED,
-          to: PeerState.PEER_STATE_OFFLINE,
+          fromState: PeerState.PEER_STATE_CONNECTED,
+          toState: PeerState.PEER_STATE_OFFLINE,
           atMs: 1_764_000_000_000n,
           rttMs: undefined,
           consecutiveMisses: 3,
-          reason: 'timeout',
+          reason: TransitionReason.TRANSITION_REASON_TIMEOUT,
         },
       },
     }
@@ -43,5 +51,17 @@ describe('@paraloom/proto', () => {
         'grpc.health.v1.Health',
       ]),
     )
+  })
+})
+
+describe('transitionReasonName', () => {
+  it('spells each reason as the node logs it, and an unknown number as reason-N', () => {
+    expect(transitionReasonName(TransitionReason.TRANSITION_REASON_REPLY)).toBe('reply')
+    expect(transitionReasonName(TransitionReason.TRANSITION_REASON_RTT_ABOVE_SLOW)).toBe(
+      'rtt-above-slow',
+    )
+    expect(transitionReasonName(TransitionReason.TRANSITION_REASON_DIAL_FAILED)).toBe('dial-failed')
+    expect(transitionReasonName(TransitionReason.TRANSITION_REASON_UNSPECIFIED)).toBe('unspecified')
+    expect(transitionReasonName(42 as TransitionReason)).toBe('reason-42')
   })
 })

@@ -60,7 +60,7 @@ export interface PeerView {
 /** One state change as an observer reported it. */
 export interface ViewTransition {
   validator: string
-  to: PeerState
+  toState: PeerState
   atMs: number
   consecutiveMisses: number
   /** The observer's last reply from the validator at that moment, when the node says (last_seen_ms). */
@@ -348,7 +348,7 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
       if (o === undefined) return false
       const previous = o.views.get(t.validator)
       if (previous === undefined && o.views.size >= maxViews) return false
-      if (previous?.state === PeerState.OFFLINE && t.to !== PeerState.OFFLINE) {
+      if (previous?.state === PeerState.OFFLINE && t.toState !== PeerState.OFFLINE) {
         keepClosed(o, t.validator, {
           observer,
           startMs: previous.sinceMs,
@@ -357,10 +357,10 @@ export function createEvidenceEngine(init: EvidenceEngineInit = {}): EvidenceEng
           lastSeenMs: previous.lastSeenMs,
         })
       }
-      const replied = t.to === PeerState.CONNECTED || t.to === PeerState.SLOW
+      const replied = t.toState === PeerState.CONNECTED || t.toState === PeerState.SLOW
       o.views.set(t.validator, {
         validator: t.validator,
-        state: t.to,
+        state: t.toState,
         sinceMs: t.atMs,
         lastSeenMs: t.lastSeenMs ?? (replied ? t.atMs : (previous?.lastSeenMs ?? null)),
         consecutiveMisses: t.consecutiveMisses,

@@ -130,11 +130,11 @@ export function timelineRows(
       push('UNKNOWN', fromMs, view.sinceMs)
       at = view.sinceMs
     }
-    let state: PeerState = ts[0]?.from ?? view.state
+    let state: PeerState = ts[0]?.fromState ?? view.state
     for (const t of ts) {
       push(state, at, t.atMs)
       at = Math.max(at, t.atMs)
-      state = t.to
+      state = t.toState
     }
     push(view.state, at, toMs)
     return { validator: view.validator, address: view.address, segments }

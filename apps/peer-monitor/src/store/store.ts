@@ -18,8 +18,8 @@ export interface TransitionRecord {
   sequence: number
   peerId: string
   validator: string
-  from: PeerState
-  to: PeerState
+  fromState: PeerState
+  toState: PeerState
   atMs: number
   rttMs: number | null
   consecutiveMisses: number
@@ -325,7 +325,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
     ),
     timeline: db.prepare(
       `SELECT * FROM (SELECT t.id, o.address, t.incarnation, t.sequence, t.peer_id AS peerId, t.validator,
-         t.from_state AS "from", t.to_state AS "to", t.at_ms AS atMs, t.rtt_ms AS rttMs,
+         t.from_state AS fromState, t.to_state AS toState, t.at_ms AS atMs, t.rtt_ms AS rttMs,
          t.consecutive_misses AS consecutiveMisses, t.reason
        FROM transitions t JOIN observers o ON o.id = t.observer_id
        WHERE t.at_ms >= ? ORDER BY t.at_ms DESC, t.id DESC LIMIT ?) ORDER BY atMs, id`,
@@ -488,8 +488,8 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
           t.sequence,
           t.peerId,
           t.validator,
-          t.from,
-          t.to,
+          t.fromState,
+          t.toState,
           t.atMs,
           t.rttMs,
           t.consecutiveMisses,
@@ -501,9 +501,10 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
       upsertView(id, {
         peerId: t.peerId,
         validator: t.validator,
-        state: t.to,
+        state: t.toState,
         sinceMs: t.atMs,
-        lastSeenMs: t.lastSeenMs ?? (t.to === 'CONNECTED' || t.to === 'SLOW' ? t.atMs : null),
+        lastSeenMs:
+          t.lastSeenMs ?? (t.toState === 'CONNECTED' || t.toState === 'SLOW' ? t.atMs : null),
         consecutiveMisses: t.consecutiveMisses,
         rttMs: t.rttMs,
       })

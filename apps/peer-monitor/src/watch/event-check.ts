@@ -1,4 +1,9 @@
-import type { PeerEvent, PeerStatus, PeerTransition } from '@paraloom/proto'
+import {
+  type PeerEvent,
+  type PeerStatus,
+  type PeerTransition,
+  transitionReasonName,
+} from '@paraloom/proto'
 import { WatchError } from '../errors.js'
 import { type PeerState, stateFromProto } from '../states.js'
 import type {
@@ -24,7 +29,7 @@ export type WatchEvent =
 export interface EventLimits {
   /** Longest peer id, validator identity, incarnation or network name, in characters. */
   maxIdLength: number
-  /** Longest transition or gap reason, in characters. */
+  /** Longest gap reason, in characters. */
   maxReasonLength: number
   /** Most peers in one snapshot (the node's PeerRegistry holds at most 4096 by default). */
   maxPeersPerSnapshot: number
@@ -64,6 +69,13 @@ export function checkEvent(
       return fail(`${field} is ${value.length} characters, over ${limits.maxReasonLength}`)
     }
     return value
+  }
+  // A reason number this build does not know (a newer node) is kept as `reason-N`, not refused.
+  const transitionReason = (field: string, value: unknown): string => {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 31) {
+      return transitionReasonName(value)
+    }
+    return fail(`${field} is not a transition reason (${String(value)})`)
   }
   const int = (field: string, value: unknown): number => {
     if (typeof value === 'bigint' && value >= 0n && value <= MAX_SAFE) return Number(value)
@@ -125,12 +137,12 @@ export function checkEvent(
           sequence,
           peerId: id('transition.peer_id', t.peerId),
           validator: id('transition.validator', t.validator),
-          from: state('transition.from', t.from),
-          to: state('transition.to', t.to),
+          fromState: state('transition.from_state', t.fromState),
+          toState: state('transition.to_state', t.toState),
           atMs: int('transition.at_ms', t.atMs),
           rttMs: rtt('transition.rtt_ms', t.rttMs),
           consecutiveMisses: int('transition.consecutive_misses', t.consecutiveMisses),
-          reason: reason('transition.reason', t.reason),
+          reason: transitionReason('transition.reason', t.reason),
           lastSeenMs:
             t.lastSeenMs === undefined ? null : int('transition.last_seen_ms', t.lastSeenMs),
         },

@@ -1,5 +1,11 @@
-import type { PeerSnapshot, PeerTransition, RegistrySnapshot } from '@paraloom/p2p'
+import type {
+  PeerSnapshot,
+  PeerTransition,
+  RegistrySnapshot,
+  TransitionReason,
+} from '@paraloom/p2p'
 import {
+  TransitionReason as ProtoReason,
   type PeerSnapshot as ProtoSnapshot,
   PeerState as ProtoState,
   type PeerStatus as ProtoStatus,
@@ -15,6 +21,17 @@ const STATE: Record<PeerSnapshot['state'], ProtoState> = {
 }
 
 export const toProtoState = (state: PeerSnapshot['state']): ProtoState => STATE[state]
+
+/** PeerRegistry reasons as the proto enum spells them (the compiler checks every one is mapped). */
+const REASON: Record<TransitionReason, ProtoReason> = {
+  reply: ProtoReason.TRANSITION_REASON_REPLY,
+  'rtt-above-slow': ProtoReason.TRANSITION_REASON_RTT_ABOVE_SLOW,
+  'rtt-below-recovery': ProtoReason.TRANSITION_REASON_RTT_BELOW_RECOVERY,
+  timeout: ProtoReason.TRANSITION_REASON_TIMEOUT,
+  'dial-failed': ProtoReason.TRANSITION_REASON_DIAL_FAILED,
+  'dial-backoff': ProtoReason.TRANSITION_REASON_DIAL_BACKOFF,
+  'ping-failed': ProtoReason.TRANSITION_REASON_PING_FAILED,
+}
 
 const ms = (value: number): bigint => BigInt(Math.round(value))
 const optional = <T, R>(value: T | null, f: (v: T) => R): R | undefined =>
@@ -38,12 +55,12 @@ export function toProtoTransition(t: PeerTransition): ProtoTransition {
     sequence: BigInt(t.sequence),
     peerId: t.peer,
     validator: t.validator,
-    from: toProtoState(t.from),
-    to: toProtoState(t.to),
+    fromState: toProtoState(t.from),
+    toState: toProtoState(t.to),
     atMs: ms(t.at),
     rttMs: optional(t.rttMs, Number),
     consecutiveMisses: t.consecutiveMisses,
-    reason: t.reason,
+    reason: REASON[t.reason],
     lastSeenMs: optional(t.lastSeenAt, ms),
   }
 }

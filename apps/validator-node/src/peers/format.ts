@@ -9,6 +9,7 @@ import {
   PeerState,
   type PeerStatus,
   type PeerTransition,
+  transitionReasonName,
 } from '@paraloom/proto'
 
 /** The state names operators see (and `--json` prints). */
@@ -53,24 +54,30 @@ export function peerJson(p: PeerStatus): PeerJson {
   }
 }
 
-/** One transition as `--json --watch` prints it: the peer's new state under the same keys. */
+/**
+ * One transition as `--json --watch` prints it: the peer's new state under
+ * the same keys as {@link peerJson}, then what it was and why.
+ */
 export function transitionJson(t: PeerTransition): PeerJson & {
   event: 'transition'
-  from: StateName
+  from_state: StateName
   reason: string
   sequence: number
 } {
+  const peer = peerJson({
+    validator: t.validator,
+    peerId: t.peerId,
+    state: t.toState,
+    rttMs: t.rttMs,
+    consecutiveMisses: t.consecutiveMisses,
+    lastSeenMs: t.lastSeenMs,
+    sinceMs: t.atMs,
+  })
   return {
     event: 'transition',
-    validator: t.validator,
-    peer_id: t.peerId,
-    state: stateName(t.to),
-    rtt_ms: t.rttMs === undefined ? null : round1(t.rttMs),
-    since_ms: Number(t.atMs),
-    missed: t.consecutiveMisses,
-    last_seen_ms: t.rttMs === undefined ? null : Number(t.atMs),
-    from: stateName(t.from),
-    reason: t.reason,
+    ...peer,
+    from_state: stateName(t.fromState),
+    reason: transitionReasonName(t.reason),
     sequence: Number(t.sequence),
   }
 }
@@ -118,7 +125,7 @@ function summary(peers: readonly PeerStatus[], observer: Observer | undefined): 
 /** One transition as a log-like line for `--watch`. */
 export function transitionLine(t: PeerTransition): string {
   const rtt = t.rttMs === undefined ? '-' : `${round1(t.rttMs)} ms`
-  return `${new Date(Number(t.atMs)).toISOString()}  ${t.validator}  ${stateName(t.from)} -> ${stateName(t.to)}  reason=${t.reason} rtt=${rtt} missed=${t.consecutiveMisses}`
+  return `${new Date(Number(t.atMs)).toISOString()}  ${t.validator}  ${stateName(t.fromState)} -> ${stateName(t.toState)}  reason=${transitionReasonName(t.reason)} rtt=${rtt} missed=${t.consecutiveMisses}`
 }
 
 export function gapLine(gap: HistoryGap): string {

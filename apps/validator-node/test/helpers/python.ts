@@ -113,7 +113,12 @@ export class PythonProcess {
   async stop(): Promise<void> {
     if (this.exited || this.child.pid === undefined) return
     const gone = new Promise((resolve) => this.child.once('exit', resolve))
-    process.kill(this.child.pid, 'SIGTERM')
+    try {
+      process.kill(this.child.pid, 'SIGTERM')
+    } catch (err) {
+      // Exited on its own, and its 'exit' event is still on its way.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
+    }
     await within('python to exit', 10_000, gone)
   }
 }
