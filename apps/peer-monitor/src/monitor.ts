@@ -8,7 +8,12 @@ import { ConfigError, checkInteger, type WatchError } from './errors.js'
 import { createMonitorMetrics, type MonitorMetrics } from './metrics.js'
 import type { MonitorStore, PeerStatusRecord } from './store/store.js'
 import type { WatchEvent } from './watch/event-check.js'
-import { createWatcher, type Watcher, type WatcherInit } from './watch/watcher.js'
+import {
+  createWatcher,
+  type RefreshSnapshot,
+  type Watcher,
+  type WatcherInit,
+} from './watch/watcher.js'
 
 /** Options of {@link createMonitor}. */
 export interface MonitorInit {
@@ -24,7 +29,10 @@ export interface MonitorInit {
   /** How often evidence is re-evaluated when no event arrives, in milliseconds. @default 1000 */
   evaluateIntervalMs?: number
   /** Reconnect and connect-deadline tuning for every watcher. */
-  watcher?: Pick<WatcherInit, 'initialBackoffMs' | 'maxBackoffMs' | 'connectTimeoutMs'>
+  watcher?: Pick<
+    WatcherInit,
+    'initialBackoffMs' | 'maxBackoffMs' | 'connectTimeoutMs' | 'refreshIntervalMs'
+  >
   /** At most this many validators. @default 256 */
   maxValidators?: number
   metrics?: MonitorMetrics
@@ -189,6 +197,18 @@ export function createMonitor(init: MonitorInit): Monitor {
     changed()
   }
 
+  // RTTs (and last replies) between transitions, for the dashboard. The stream
+  // stays the only source of states: a peer whose state differs is left alone.
+  const refresh = (address: string, snapshot: RefreshSnapshot): void => {
+    try {
+      if (store.cursor(address)?.incarnation !== snapshot.observer.incarnation) return
+      if (store.refreshViews(address, snapshot.peers) > 0) changed()
+    } catch (err) {
+      metrics.storeErrors.inc()
+      logger.error('could not store refreshed RTTs', { address, error: err })
+    }
+  }
+
   const setStatus = (
     address: string,
     s: { connected: boolean; resumed: boolean; error?: WatchError },
@@ -223,6 +243,7 @@ export function createMonitor(init: MonitorInit): Monitor {
       cursor: () => store.cursor(address),
       onEvent: (event) => handle(address, event),
       onStatus: (s) => setStatus(address, s),
+      onRefresh: (snapshot) => refresh(address, snapshot),
     }),
   )
   let timer: NodeJS.Timeout | undefined

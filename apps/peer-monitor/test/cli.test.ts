@@ -80,6 +80,14 @@ describe('peer-monitor CLI (in process)', () => {
       ['--validator', '127.0.0.1:1', '--db', 'x.db', '--offline-threshold-ms', '-5'],
       /offline-threshold-ms/,
     ],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--rtt-refresh-ms', '1.5'],
+      /--rtt-refresh-ms must be an integer from 0/,
+    ],
+    [
+      ['--validator', '127.0.0.1:1', '--db', 'x.db', '--rtt-refresh-ms', '99999999999'],
+      /--rtt-refresh-ms must be an integer from 0 to 3600000/,
+    ],
     [['--validator', '127.0.0.1:1', '--db', 'x.db', '--http', 'nope'], /--http must be HOST:PORT/],
     [['--bogus'], /unknown option/],
     [

@@ -11,6 +11,8 @@ import { type MonitorStore, openStore } from '../src/store/store.js'
 import { drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
 
 const HOSTILE = '<img src=x onerror="window.pwned=1">'
+/** How often the monitor asks each node's ListPeers for current RTTs. */
+const REFRESH_MS = 100
 
 let dir: string
 let nodes: TestNode[]
@@ -35,7 +37,12 @@ beforeAll(async () => {
     store,
     offlineThresholdMs: 200,
     evaluateIntervalMs: 25,
-    watcher: { initialBackoffMs: 50, maxBackoffMs: 200, connectTimeoutMs: 1000 },
+    watcher: {
+      initialBackoffMs: 50,
+      maxBackoffMs: 200,
+      connectTimeoutMs: 1000,
+      refreshIntervalMs: REFRESH_MS,
+    },
   })
   monitor.start()
   http = createHttpServer({
@@ -247,6 +254,25 @@ describe('dashboard in headless Chromium', () => {
       })()`)
     expect(await render(false)).toBe(3)
     expect(await render(true)).toBe(0)
+    await page.close()
+  })
+
+  it('RTTs stay current while a peer stays CONNECTED: a new RTT shows without a transition', async () => {
+    const page = await browser!.newPage()
+    await page.goto(`${base}/`)
+    const c = nodes[2]!
+    const cell = page.locator(`td[data-validator="V"][data-observer="${c.address}"]`)
+    await cell.filter({ hasText: 'CONNECTED' }).waitFor()
+    await page.locator('#live.on').waitFor()
+    const sequence = c.registry.sequence
+    for (const rttMs of [123.4, 287.6]) {
+      c.registry.recordReply('peer-V', rttMs)
+      expect(c.registry.sequence).toBe(sequence) // still CONNECTED: no transition to stream
+      await cell
+        .filter({ hasText: `${Math.round(rttMs)} ms` })
+        .waitFor({ timeout: REFRESH_MS * 100 })
+      expect(await cell.getAttribute('data-state')).toBe('CONNECTED')
+    }
     await page.close()
   })
 })

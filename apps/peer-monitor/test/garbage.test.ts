@@ -2,9 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Server, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js'
+import {
+  Server,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
+  type ListPeersResponse,
   type PeerEvent,
   PeerEvent as PeerEventCodec,
   PeerMonitorService,
@@ -15,6 +22,7 @@ import {
 import { createMonitor, type Monitor } from '../src/monitor.js'
 import { type MonitorStore, openStore } from '../src/store/store.js'
 import { checkEvent, defaultEventLimits } from '../src/watch/event-check.js'
+import type { WatcherInit } from '../src/watch/watcher.js'
 import { bind, drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
 
 const observer = { peerId: 'peerG', validator: 'G', incarnation: 'inc', network: 'localnet' }
@@ -135,12 +143,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function watch(bad: string) {
+function watch(bad: string, watcher: Pick<WatcherInit, 'refreshIntervalMs'> = {}) {
   m = createMonitor({
     validators: [good.address, bad],
     store,
     evaluateIntervalMs: 25,
-    watcher: { initialBackoffMs: 50, maxBackoffMs: 100, connectTimeoutMs: 500 },
+    watcher: { initialBackoffMs: 50, maxBackoffMs: 100, connectTimeoutMs: 500, ...watcher },
   })
   m.start()
   return m
@@ -154,10 +162,16 @@ async function goodStillServed(mon: Monitor) {
   await waitFor('good node stored again', () => mon.store.cursor(good.address)?.lastSequence === 2)
 }
 
-/** A gRPC server whose WatchPeers sends `events` through `serialize`. */
+type ListPeersHandler = (
+  call: ServerUnaryCall<unknown, ListPeersResponse>,
+  answer: sendUnaryData<ListPeersResponse>,
+) => void
+
+/** A gRPC server whose WatchPeers sends `events` through `serialize`; its ListPeers never answers unless given. */
 async function fakeNode(
   handler: (call: ServerWritableStream<WatchPeersRequest, unknown>) => void,
   serialize: (value: unknown) => Buffer,
+  listPeers: ListPeersHandler = () => {},
 ) {
   const server = new Server()
   const definition = {
@@ -165,7 +179,7 @@ async function fakeNode(
     watchPeers: { ...PeerMonitorService.watchPeers, responseSerialize: serialize },
   }
   const impl: UntypedServiceImplementation = {
-    listPeers: () => {},
+    listPeers,
     watchPeers: handler,
   }
   server.addService(definition, impl)
@@ -245,5 +259,99 @@ describe('a node that streams garbage', () => {
     expect(lastError(mon, address)).toMatch(/sequence jumped from 1 to 5 without a HistoryGap/)
     expect(requests[1]!.afterSequence).toBeUndefined()
     expect(mon.store.sequences(address, 'inc')).toEqual([1])
+  })
+})
+
+describe('a node whose ListPeers (the RTT refresh) misbehaves', () => {
+  const REFRESH_MS = 20
+  const encode = (v: unknown) => Buffer.from(PeerEventCodec.encode(v as PeerEvent).finish())
+  const peerV = (rttMs: number, state = PeerState.PEER_STATE_CONNECTED) => ({
+    peerId: 'peerV',
+    validator: 'V',
+    state,
+    rttMs,
+    consecutiveMisses: 0,
+    sinceMs: 1n,
+    lastSeenMs: 2n,
+  })
+  const stored = (address: string, validator = 'V') =>
+    store.views().find((v) => v.address === address && v.validator === validator)
+  const up = (mon: Monitor, address: string) => {
+    const s = mon.status().find((x) => x.address === address)
+    return s?.connected === true && s.lastError === null
+  }
+
+  it('one that never answers: one call at a time, each ended by its deadline; the stream stays up', async () => {
+    let calls = 0
+    let inFlight = 0
+    let maxInFlight = 0
+    const address = await fakeNode(
+      (call) => call.write(snapshot(0n)),
+      encode,
+      (call) => {
+        calls++
+        maxInFlight = Math.max(maxInFlight, ++inFlight)
+        call.on('cancelled', () => inFlight--)
+      },
+    )
+    const mon = watch(address, { refreshIntervalMs: REFRESH_MS })
+    await waitFor('a third ListPeers, after two deadlines', () => calls >= 3)
+    expect(maxInFlight).toBe(1)
+    expect(up(mon, address)).toBe(true)
+  })
+
+  it('garbage or another incarnation is ignored; a good answer updates only peers in the same state', async () => {
+    let calls = 0
+    let answer: ListPeersResponse | Error = new Error('not yet')
+    const address = await fakeNode(
+      (call) =>
+        call.write({
+          observer,
+          event: {
+            $case: 'snapshot',
+            value: {
+              lastSequence: 0n,
+              atMs: 1n,
+              peers: [peerV(5), { ...peerV(6), peerId: 'peerW', validator: 'W' }],
+            },
+          },
+        }),
+      encode,
+      (_call, reply) => {
+        calls++
+        if (answer instanceof Error) reply(answer)
+        else reply(null, answer)
+      },
+    )
+    const mon = watch(address, { refreshIntervalMs: REFRESH_MS })
+    await waitFor('snapshot stored', () => stored(address)?.rttMs === 5)
+    const after = async (what: string, next: ListPeersResponse | Error) => {
+      answer = next
+      const from = calls
+      await waitFor(what, () => calls >= from + 2) // at least one answered in full
+    }
+    const res = (peers: ReturnType<typeof peerV>[], incarnation = observer.incarnation) => ({
+      observer: { ...observer, incarnation },
+      lastSequence: 0n,
+      atMs: 1n,
+      peers,
+    })
+    await after('failed calls', new Error('boom'))
+    await after('a NaN RTT', res([peerV(Number.NaN)]))
+    await after('an oversize peer id', res([{ ...peerV(7), peerId: 'p'.repeat(1000) }]))
+    await after('an unknown state', res([peerV(8, 99 as PeerState)]))
+    await after('another incarnation', res([peerV(9)], 'other-run'))
+    expect(stored(address)?.rttMs).toBe(5)
+    expect(up(mon, address)).toBe(true)
+
+    // W is OFFLINE in this answer but CONNECTED in the stored view: only the stream changes states.
+    answer = res([
+      peerV(42),
+      { ...peerV(43, PeerState.PEER_STATE_OFFLINE), peerId: 'peerW', validator: 'W' },
+    ])
+    await waitFor('V refreshed', () => stored(address)?.rttMs === 42)
+    expect(stored(address, 'W')).toMatchObject({ state: 'CONNECTED', rttMs: 6 })
+    expect(stored(address)).toMatchObject({ state: 'CONNECTED', lastSeenMs: 2 })
+    expect(up(mon, address)).toBe(true)
   })
 })

@@ -5,7 +5,12 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import Database from 'better-sqlite3'
 import type { EvidenceRecord } from '../src/engine/evidence-engine.js'
-import { type ObserverIdentity, openStore, type TransitionRecord } from '../src/store/store.js'
+import {
+  type ObserverIdentity,
+  openStore,
+  type PeerStatusRecord,
+  type TransitionRecord,
+} from '../src/store/store.js'
 
 let dir: string
 beforeEach(() => {
@@ -54,6 +59,37 @@ describe('store', () => {
     db.close()
     const store = openStore({ file })
     store.addObserver('127.0.0.1:1')
+    store.close()
+  })
+
+  it('refreshViews: the RTT and last reply of peers in the stored state only, written when the whole ms changes', () => {
+    const store = openStore({ file: join(dir, 'm.db') })
+    const a = '127.0.0.1:1'
+    const peer = (validator: string, state: PeerStatusRecord['state'], rttMs: number) => ({
+      peerId: `peer${validator}`,
+      validator,
+      state,
+      sinceMs: 1,
+      lastSeenMs: 10,
+      consecutiveMisses: 0,
+      rttMs,
+    })
+    store.applySnapshot(a, who, 0, [peer('V', 'CONNECTED', 5), peer('W', 'OFFLINE', 6)])
+    expect(store.refreshViews('127.0.0.1:2', [peer('V', 'CONNECTED', 9)])).toBe(0) // unknown address
+    const fresher = { ...peer('V', 'CONNECTED', 42.2), lastSeenMs: 20 }
+    expect(store.refreshViews(a, [fresher, peer('W', 'CONNECTED', 43)])).toBe(1)
+    expect(store.refreshViews(a, [{ ...fresher, rttMs: 41.9 }])).toBe(0) // still 42 ms shown
+    expect(store.refreshViews(a, [{ ...fresher, peerId: 'another' }])).toBe(0)
+    const older = { ...peer('V', 'CONNECTED', 7), lastSeenMs: 15 } // never moves last reply back
+    expect(store.refreshViews(a, [older])).toBe(1)
+    const views = store.views()
+    expect(views.find((v) => v.validator === 'V')).toMatchObject({
+      state: 'CONNECTED',
+      rttMs: 7,
+      lastSeenMs: 20,
+    })
+    expect(views.find((v) => v.validator === 'W')).toMatchObject({ state: 'OFFLINE', rttMs: 6 })
+    expect(store.cursor(a)).toEqual({ incarnation: who.incarnation, lastSequence: 0 })
     store.close()
   })
 

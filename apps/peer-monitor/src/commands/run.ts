@@ -12,6 +12,7 @@ interface RunOptions {
   http?: string
   offlineThresholdMs: number
   quorum: number
+  rttRefreshMs: number
 }
 
 /**
@@ -48,6 +49,14 @@ export function configureRun(program: Command, io: CliIo): Command {
     .addOption(
       integerOption('--quorum <n>', 'distinct observers that must agree', 2, 1024).default(2),
     )
+    .addOption(
+      integerOption(
+        '--rtt-refresh-ms <n>',
+        "how often each validator's ListPeers is asked for current RTTs, in ms (0: never)",
+        0,
+        3_600_000,
+      ).default(5000),
+    )
     .action(async (opts: RunOptions, cmd: Command) => {
       if (opts.validator.length === 0) cmd.error('error: at least one --validator is required')
       if (opts.db === undefined) cmd.error("error: required option '--db <file>' not specified")
@@ -63,6 +72,7 @@ export function configureRun(program: Command, io: CliIo): Command {
         logger,
         quorum: opts.quorum,
         offlineThresholdMs: opts.offlineThresholdMs,
+        watcher: { refreshIntervalMs: opts.rttRefreshMs },
       })
       try {
         monitor.start()

@@ -112,6 +112,12 @@ export interface MonitorStore {
     lastSequence: number,
     peers: PeerStatusRecord[],
   ): void
+  /**
+   * Fresher RTTs and last replies for the observer's peers whose stored state
+   * and peer id are the ones given (a ListPeers answer between transitions);
+   * states, cursor and history are untouched. Returns how many rows changed.
+   */
+  refreshViews(address: string, peers: readonly PeerStatusRecord[]): number
   /** Stores a transition at most once and advances the cursor; false if it was already stored. */
   applyTransition(address: string, who: ObserverIdentity, t: TransitionRecord): boolean
   recordGap(address: string, gap: GapRecord): void
@@ -288,6 +294,14 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
        ON CONFLICT (observer_id, validator) DO UPDATE SET peer_id = excluded.peer_id, state = excluded.state,
          since_ms = excluded.since_ms, last_seen_ms = COALESCE(excluded.last_seen_ms, last_seen_ms),
          consecutive_misses = excluded.consecutive_misses, rtt_ms = COALESCE(excluded.rtt_ms, rtt_ms)`,
+    ),
+    refreshView: db.prepare(
+      `UPDATE peer_views SET rtt_ms = @rttMs,
+         last_seen_ms = MAX(COALESCE(last_seen_ms, @lastSeenMs), @lastSeenMs)
+       WHERE observer_id = @id AND validator = @validator AND peer_id = @peerId AND state = @state
+         AND @rttMs IS NOT NULL AND @lastSeenMs IS NOT NULL
+         -- written only when the RTT shown (whole ms) changes: most refreshes write nothing
+         AND ROUND(rtt_ms) IS NOT ROUND(@rttMs)`,
     ),
     insertGap: db.prepare(
       `INSERT INTO gaps (observer_id, reason, requested_incarnation, requested_after, oldest_available, received_at_ms)
@@ -479,6 +493,16 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
         q.resetCursor.run(who.incarnation, lastSequence, id)
       },
     ),
+    refreshViews: write((address: string, peers: readonly PeerStatusRecord[]) => {
+      const id = q.observerId.get(address) as number | undefined
+      if (id === undefined) return 0
+      let changed = 0
+      for (const p of peers) {
+        const { validator, peerId, state, rttMs, lastSeenMs } = p
+        changed += q.refreshView.run({ id, validator, peerId, state, rttMs, lastSeenMs }).changes
+      }
+      return changed
+    }),
     applyTransition: write((address: string, who: ObserverIdentity, t: TransitionRecord) => {
       const id = idOf(address)
       const inserted =

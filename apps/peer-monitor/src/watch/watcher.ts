@@ -1,6 +1,17 @@
-import { type ClientReadableStream, credentials, type ServiceError, status } from '@grpc/grpc-js'
+import {
+  type ClientReadableStream,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js'
 import type { Logger } from '@paraloom/cli-kit'
-import { type PeerEvent, PeerMonitorClient, type WatchPeersRequest } from '@paraloom/proto'
+import {
+  type ListPeersResponse,
+  type PeerEvent,
+  PeerMonitorClient,
+  type WatchPeersRequest,
+} from '@paraloom/proto'
 import { checkInteger, WatchError } from '../errors.js'
 import type { Cursor } from '../store/store.js'
 import { checkEvent, defaultEventLimits, type EventLimits, type WatchEvent } from './event-check.js'
@@ -19,6 +30,19 @@ export interface WatcherInit {
   onEvent: (event: WatchEvent) => void
   /** The stream came up (resumed or fresh) or went down (with why). */
   onStatus: (status: { connected: boolean; resumed: boolean; error?: WatchError }) => void
+  /**
+   * A checked ListPeers answer, asked every `refreshIntervalMs` while the
+   * stream is open: RTTs change without a transition, so the stream alone
+   * leaves them as they were at the peer's last state change.
+   */
+  onRefresh?: (snapshot: RefreshSnapshot) => void
+  /**
+   * How often ListPeers is asked while the stream is open, in milliseconds
+   * (one call at a time, each with the connect deadline); 0: never.
+   *
+   * @default 5000
+   */
+  refreshIntervalMs?: number
   logger: Logger
   /** First reconnect delay, in milliseconds; doubles per failure (with jitter). @default 500 */
   initialBackoffMs?: number
@@ -30,6 +54,9 @@ export interface WatcherInit {
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number
 }
+
+/** A ListPeers answer after the same checks as a WatchPeers snapshot. */
+export type RefreshSnapshot = Extract<WatchEvent, { kind: 'snapshot' }>
 
 export interface Watcher {
   readonly address: string
@@ -68,6 +95,12 @@ export function createWatcher(init: WatcherInit): Watcher {
     1,
     600_000,
   )
+  const refreshIntervalMs = checkInteger(
+    'refreshIntervalMs',
+    init.refreshIntervalMs ?? 5000,
+    0,
+    3_600_000,
+  )
   const limits = init.limits ?? defaultEventLimits
   const random = init.random ?? Math.random
   const log = logger.child({ validatorAddress: address })
@@ -76,11 +109,14 @@ export function createWatcher(init: WatcherInit): Watcher {
   let client: PeerMonitorClient | undefined
   let call: ClientReadableStream<PeerEvent> | undefined
   let retryTimer: NodeJS.Timeout | undefined
+  let refreshTimer: NodeJS.Timeout | undefined
   let failures = 0
   /** After a protocol error, the next stream starts without a cursor (a fresh snapshot). */
   let wantSnapshot = false
 
   const teardown = (): void => {
+    clearTimeout(refreshTimer)
+    refreshTimer = undefined
     call?.removeAllListeners()
     call?.on('error', () => {}) // a cancel reports CANCELLED; nobody is listening any more
     call?.cancel()
@@ -121,6 +157,35 @@ export function createWatcher(init: WatcherInit): Watcher {
     })
   }
 
+  const scheduleRefresh = (c: PeerMonitorClient): void => {
+    if (refreshIntervalMs === 0 || init.onRefresh === undefined) return
+    refreshTimer = setTimeout(() => refresh(c), refreshIntervalMs)
+  }
+  // The next ListPeers is scheduled only once this one has answered or timed out.
+  const refresh = (c: PeerMonitorClient): void => {
+    refreshTimer = undefined
+    c.listPeers({}, new Metadata(), { deadline: Date.now() + connectTimeoutMs }, (err, res) => {
+      if (client !== c) return // torn down meanwhile
+      if (err) log.debug('ListPeers failed', { error: err.message })
+      else {
+        try {
+          init.onRefresh?.(checkRefresh(res))
+        } catch (e) {
+          log.warn('ListPeers answer ignored', { error: e instanceof Error ? e.message : e })
+        }
+      }
+      scheduleRefresh(c)
+    })
+  }
+  const checkRefresh = (res: ListPeersResponse): RefreshSnapshot => {
+    const { observer, lastSequence, peers, atMs } = res
+    const event = {
+      observer,
+      event: { $case: 'snapshot' as const, value: { lastSequence, peers, atMs } },
+    }
+    return checkEvent(address, event, limits) as RefreshSnapshot
+  }
+
   const openStream = (c: PeerMonitorClient): void => {
     const cursor = wantSnapshot ? null : init.cursor()
     wantSnapshot = false
@@ -137,6 +202,7 @@ export function createWatcher(init: WatcherInit): Watcher {
 
     const s = c.watchPeers(request)
     call = s
+    scheduleRefresh(c)
     init.onStatus({ connected: true, resumed: cursor !== null })
     log.info('watching', { resumeAfter: cursor?.lastSequence, incarnation: cursor?.incarnation })
 
