@@ -14,4 +14,7 @@ export const preset = {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Tests assert behaviour, not speed: many spawn the CLI or start real nodes,
+  // which takes seconds on a busy machine. The bound still ends a hung test.
+  testTimeout: 60_000,
 }

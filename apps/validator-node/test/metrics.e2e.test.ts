@@ -86,6 +86,7 @@ describe('/metrics of a running validator', () => {
       paraloom_registry_rpc_consecutive_failures: 'gauge',
       paraloom_registry_rpc_errors_total: 'counter',
       paraloom_peer_bans_total: 'counter',
+      paraloom_peer_excess_connections_total: 'counter',
       paraloom_p2p_background_failures_total: 'counter',
       process_cpu_seconds_total: 'counter',
     })

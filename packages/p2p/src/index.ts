@@ -123,6 +123,8 @@ export {
 } from './node.js'
 export {
   BAN_SCORE,
+  DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  ExcessConnectionError,
   PEER_OFFENCES,
   PeerAction,
   type PeerBan,

@@ -40,6 +40,8 @@ export interface P2PMetrics {
    * counted here; labels `{ where }`, one of BACKGROUND_FAILURES.
    */
   backgroundFailures?: CounterHook
+  /** Connections aborted because their peer held more than its cap; labels `{}`. */
+  excessConnections?: CounterHook
   /** Peers in the Kademlia routing table; labels `{}`. */
   routingTableSize?: GaugeHook
 }

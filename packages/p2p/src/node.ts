@@ -61,6 +61,8 @@ import {
 import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
 import { PingStreams } from './liveness/ping-stream.js'
 import type { P2PMetrics } from './metrics.js'
+import { capConnectionsPerPeer } from './peers/connection-cap.js'
+import { PeerAction } from './peers/peer-action.js'
 import { PeerActions, type PeerBan } from './peers/peer-actions.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
 import { createProtocols, type RequestHandlers } from './reqresp/index.js'
@@ -94,6 +96,11 @@ export interface ParaloomNodeInit {
   dialTimeoutMs?: number
   /** Deadline of a request/response exchange (dial included) and of a DHT lookup, in milliseconds. @default 10000 */
   requestTimeoutMs?: number
+  /**
+   * Connections one peer may open to this node at once; one over it is
+   * aborted. Stream caps are per connection, so this bounds them per peer. @default 2
+   */
+  maxConnectionsPerPeer?: number
   /** Inbound request/response limits, per protocol. */
   inboundLimits?: InboundLimits
   /** Answers to state-sync and withdrawal-proof requests; without one, those requests are refused. */
@@ -288,6 +295,7 @@ function checkInit(init: ParaloomNodeInit): void {
     'dialConcurrency',
     'dialTimeoutMs',
     'requestTimeoutMs',
+    'maxConnectionsPerPeer',
   ] as const
   for (const field of positive) {
     const value = init[field]
@@ -312,6 +320,8 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   /** Undoes the sign-of-life listeners of `start`. */
   private unwatchSignsOfLife?: () => void
   private unwatchDirectory?: () => void
+  /** Removes the per-peer connection cap of `start`. */
+  private uncapConnections?: () => void
   private running = false
   private transition: Promise<void> = Promise.resolve()
 
@@ -375,6 +385,8 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         isActiveValidator: (key) => init.directory.isActiveValidator(key),
         metrics: init.metrics,
         onViolation: (peer, reason) => this.spamGuard.banForViolation(peer, reason),
+        onMalformed: (peer) =>
+          this.peerActions.apply(peer, PeerAction.LowToleranceError, 'malformed_gossip'),
       },
     )
     this.spamGuard = new SpamGuard(
@@ -528,16 +540,35 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
 
   private async doStart(): Promise<void> {
     if (this.running) return
-    await this.libp2p.start()
-    await this.protocols.stateSync.start()
-    await this.protocols.withdrawalProof.start()
-    this.gossip.start()
-    this.spamGuard.start()
-    await this.discovery.start()
-    this.watchDirectory()
-    this.liveness.start()
-    this.watchSignsOfLife()
+    // Set first, so a step that fails is rolled back by doStop: every part's
+    // stop is a no-op when that part never started.
     this.running = true
+    try {
+      await this.libp2p.start()
+      this.uncapConnections = capConnectionsPerPeer(
+        {
+          getConnections: (peer) => this.libp2p.getConnections(peer),
+          addEventListener: (type, listener) => this.libp2p.addEventListener(type, listener),
+          removeEventListener: (type, listener) => this.libp2p.removeEventListener(type, listener),
+          log: this.log.newScope('connection-cap'),
+        },
+        {
+          maxPerPeer: this.init.maxConnectionsPerPeer,
+          excessConnections: this.init.metrics?.excessConnections,
+        },
+      )
+      await this.protocols.stateSync.start()
+      await this.protocols.withdrawalProof.start()
+      this.gossip.start()
+      this.spamGuard.start()
+      await this.discovery.start()
+      this.watchDirectory()
+      this.liveness.start()
+      this.watchSignsOfLife()
+    } catch (err) {
+      await this.doStop()
+      throw err
+    }
     this.log('started %s on %s as %s', this.network, this.getMultiaddrs().join(', '), this.identity)
   }
 
@@ -545,6 +576,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     if (!this.running) return
     this.running = false
     this.unwatchSignsOfLife?.()
+    this.uncapConnections?.()
     await this.liveness.stop()
     this.pingStreams.closeAll()
     this.unwatchDirectory?.()

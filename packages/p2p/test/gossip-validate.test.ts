@@ -69,6 +69,10 @@ describe('validateGossip', () => {
     expect(verdict.result !== 'accept' && verdict.reason).toMatch(why)
     // Only the oversize message is a violation no honest node commits (banned at once).
     expect(verdict.result !== 'accept' && verdict.violation === true).toBe(_ === 'over the cap')
+    // What no honest relay forwards counts against the sender; an unregistered
+    // signer does not (an honest relay may see a registry change before us).
+    const forged = _ !== 'over the cap' && _ !== 'an unregistered signer'
+    expect(verdict.result !== 'accept' && verdict.malformed === true).toBe(forged)
   })
 
   it('forgets the oldest message id beyond its capacity', () => {

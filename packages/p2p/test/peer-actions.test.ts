@@ -32,7 +32,9 @@ function store(options: { nowMs?: () => number; maxRecentBans?: number } = {}) {
     {
       banDurationMs: 60_000,
       metrics: { peerBans },
-      nowMs: options.nowMs,
+      // A frozen clock unless the test moves it: scores decay with time, and a
+      // busy machine must not decay them between two calls.
+      nowMs: options.nowMs ?? (() => 0),
       maxRecentBans: options.maxRecentBans,
       onBan: (ban) => bans.push(ban),
     },

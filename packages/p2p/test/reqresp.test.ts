@@ -110,7 +110,8 @@ beforeAll(async () => {
     },
     { metrics: { requests } },
   )
-  client = await start(makeValidator(), undefined, { requestTimeoutMs: 5000 })
+  // Roomy: the first request also dials, and a busy machine can take seconds for it.
+  client = await start(makeValidator(), undefined, { requestTimeoutMs: 20_000 })
   rogue = await start(makeValidator())
 })
 

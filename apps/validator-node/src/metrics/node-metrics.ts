@@ -88,6 +88,11 @@ export function createNodeMetrics(
         labelNames: ['protocol', 'direction', 'outcome'],
         registers,
       }),
+      excessConnections: new Counter({
+        name: 'paraloom_peer_excess_connections_total',
+        help: 'Inbound connections aborted because their peer already held the per-peer maximum.',
+        registers,
+      }),
       routingTableSize: new Gauge({
         name: 'paraloom_dht_routing_table_size',
         help: 'Peers in the Kademlia routing table.',

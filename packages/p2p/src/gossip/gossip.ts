@@ -96,6 +96,12 @@ export interface GossipInit {
    * score to sink while its oversize RPCs fill memory.
    */
   onViolation?(peer: PeerId, reason: string): void
+  /**
+   * Called with the peer that sent a message no honest relay forwards (it
+   * does not decode, names another network, or its signature is bad): the
+   * node counts it against the peer, which is banned once they add up.
+   */
+  onMalformed?(peer: PeerId, reason: string): void
   /** Ids of accepted messages remembered to ignore replays. @default 16384 */
   seenCacheSize?: number
 }
@@ -317,6 +323,7 @@ export class Gossip implements ParaloomGossip {
         return TopicValidatorResult.Accept
       }
       if (verdict.violation) this.init.onViolation?.(source, verdict.reason)
+      else if (verdict.malformed) this.init.onMalformed?.(source, verdict.reason)
       this.components.log('gossip %s via %p: %s', verdict.result, source, verdict.reason)
       return TO_GOSSIPSUB[verdict.result]
     } catch (err) {

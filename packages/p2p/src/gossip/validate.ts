@@ -30,6 +30,12 @@ export type Verdict<K extends GossipKind> =
        * only accepted messages, its sender is the one who built it.
        */
       violation?: true
+      /**
+       * Set when no honest relay forwards it (it does not decode, names
+       * another network, or its signature does not verify): relays check
+       * all three, so the sender built it. Tolerated a few times, then banned.
+       */
+      malformed?: true
     }
 
 export interface ValidationContext {
@@ -50,6 +56,7 @@ export function validateGossip<K extends GossipKind>(
 ): Verdict<K> {
   const spec = TOPIC_SPECS[kind]
   const reject = (reason: string): Verdict<K> => ({ result: 'reject', reason })
+  const malformed = (reason: string): Verdict<K> => ({ result: 'reject', reason, malformed: true })
   if (data.length > spec.maxBytes) {
     return {
       result: 'reject',
@@ -61,14 +68,15 @@ export function validateGossip<K extends GossipKind>(
   try {
     value = spec.type.decode(data, { maxBytes: spec.maxBytes })
   } catch (err) {
-    return reject(`does not decode as ${spec.type.name}: ${(err as Error).message}`)
+    return malformed(`does not decode as ${spec.type.name}: ${(err as Error).message}`)
   }
   const network = spec.network(value)
-  if (network !== context.network) return reject(`network ${network}, expected ${context.network}`)
+  if (network !== context.network)
+    return malformed(`network ${network}, expected ${context.network}`)
   const signer = spec.type.signer(value)
   if (!context.isActiveValidator(signer)) return reject('signer is not an active validator')
   // The received bytes, not a re-encoding: only the encoding that was signed is accepted.
-  if (!verifyEncoded(spec.type, data, signer)) return reject('signature does not verify')
+  if (!verifyEncoded(spec.type, data, signer)) return malformed('signature does not verify')
   if (!context.seen.add(messageId)) return { result: 'ignore', reason: 'duplicate' }
   return { result: 'accept', value, signer }
 }

@@ -1,4 +1,10 @@
 export {
+  type ConnectionCapInit,
+  capConnectionsPerPeer,
+  DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  ExcessConnectionError,
+} from './connection-cap.js'
+export {
   BAN_SCORE,
   PEER_ACTION_SCORE,
   PEER_OFFENCES,

@@ -38,6 +38,8 @@ export const BAN_SCORE = -50
 export const PEER_OFFENCES = [
   /** A gossip message over its topic's cap. */
   'oversize_gossip',
+  /** Gossip no honest relay forwards: undecodable, another network's, or badly signed. */
+  'malformed_gossip',
   /** Its gossipsub score sank below the disconnect threshold. */
   'gossip_score',
   /** A request frame whose length prefix is over the request cap. */

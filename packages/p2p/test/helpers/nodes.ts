@@ -91,11 +91,15 @@ export async function stopAll(): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()))
 }
 
-/** Polls `predicate` every 25 ms until true, or throws naming `what` after `timeoutMs`. */
+/**
+ * Polls `predicate` every 25 ms until true, or throws naming `what` after
+ * `timeoutMs`: a bound for a hang, not a speed check (CI runs every package's
+ * tests at once, and nodes then take several refresh rounds longer).
+ */
 export async function waitFor(
   what: string,
   predicate: () => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!predicate()) {
