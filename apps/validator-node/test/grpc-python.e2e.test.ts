@@ -166,16 +166,31 @@ describe('Python grpcio against a validator', () => {
 })
 
 describe('Python grpcio watching a validator that shuts down', () => {
-  it('the WatchPeers stream ends with UNAVAILABLE, not OK', async () => {
-    const target = suite.cluster.validators[1]!
-    const watcher = PythonProcess.spawn([CLIENT_SCRIPT, stubs, target.grpcAddress, 'follow'])
+  it('its WatchPeers stream ends with UNAVAILABLE, not OK; its peer sees it OFFLINE with a miss reason', async () => {
+    const [peer, target] = suite.cluster.validators as [TestValidator, TestValidator]
+    const follow = (v: TestValidator) =>
+      PythonProcess.spawn([CLIENT_SCRIPT, stubs, v.grpcAddress, 'follow'])
+    const onTarget = follow(target)
+    const onPeer = follow(peer)
     try {
-      await watcher.waitFor('the snapshot', (l) => l.event === 'snapshot')
+      await onTarget.waitFor('the snapshot', (l) => l.event === 'snapshot')
+      await onPeer.waitFor('the snapshot', (l) => l.event === 'snapshot')
       await target.stop()
-      const end = await watcher.waitFor('the end of the stream', (l) => 'end' in l)
+      const end = await onTarget.waitFor('the end of the stream', (l) => 'end' in l)
       expect(end).toEqual({ end: 'UNAVAILABLE', details: 'the node is shutting down' })
+      const offline = await onPeer.waitFor(
+        'the stopped validator OFFLINE',
+        (l) => l.validator === target.identity && l.to_state === 'PEER_STATE_OFFLINE',
+      )
+      expect(offline).toMatchObject({
+        event: 'transition',
+        from_state: expect.stringMatching(/^PEER_STATE_(CONNECTED|SLOW)$/),
+        reason: expect.stringMatching(
+          /^TRANSITION_REASON_(TIMEOUT|DIAL_FAILED|DIAL_BACKOFF|PING_FAILED)$/,
+        ),
+      })
     } finally {
-      await watcher.stop()
+      await Promise.all([onTarget.stop(), onPeer.stop()])
     }
   })
 })
