@@ -124,7 +124,8 @@ describe('peer-monitor with four real validators', () => {
         () => read((s) => s.cursor(v.grpcAddress)?.lastSequence) === last,
         30_000,
       )
-      const stored = read((s) => s.sequences(v.grpcAddress, incarnation))
+      // Up to `last`: on a busy machine a later transition (a SLOW) may land meanwhile.
+      const stored = read((s) => s.sequences(v.grpcAddress, incarnation)).filter((s) => s <= last)
       const history = await nodeHistory(v.grpcAddress, incarnation, last)
       expect(stored.length).toBeGreaterThan(0)
       expect(stored).toEqual(history.filter((s) => s >= stored[0]!))
