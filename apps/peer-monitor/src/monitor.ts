@@ -47,6 +47,8 @@ export interface WatchStatus {
   /** The most recent failure of this stream (kept after it reconnects), null if none yet. */
   lastError: string | null
   lastErrorAtMs: number | null
+  /** Since when the stream has been down (from the start until it first connects); null while connected. */
+  downSinceMs: number | null
 }
 
 export interface Monitor {
@@ -123,7 +125,13 @@ export function createMonitor(init: MonitorInit): Monitor {
 
   for (const address of init.validators) {
     store.addObserver(address)
-    statuses.set(address, { address, connected: false, lastError: null, lastErrorAtMs: null })
+    statuses.set(address, {
+      address,
+      connected: false,
+      lastError: null,
+      lastErrorAtMs: null,
+      downSinceMs: clock(),
+    })
   }
   const byAddress = new Map<string, PeerStatusRecord[]>()
   for (const v of store.views()) byAddress.set(v.address, [...(byAddress.get(v.address) ?? []), v])
@@ -216,6 +224,8 @@ export function createMonitor(init: MonitorInit): Monitor {
     const status = statuses.get(address)!
     const wasConnected = status.connected
     status.connected = s.connected
+    if (s.connected) status.downSinceMs = null
+    else if (wasConnected) status.downSinceMs = clock()
     if (s.error) {
       status.lastError = s.error.message
       status.lastErrorAtMs = clock()

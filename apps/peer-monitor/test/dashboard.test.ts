@@ -241,19 +241,33 @@ describe('dashboard in headless Chromium', () => {
     await page.close()
   })
 
-  it("an observer's error shows only while it is disconnected", async () => {
+  it('an observer that is down shows DOWN, for how long, with its name and error; once connected neither', async () => {
     const page = await browser!.newPage()
     await page.goto(`${base}/`)
     await page.locator('#live.on').waitFor()
-    // Re-renders the page's current state with every observer's connection set, and counts the errors shown.
+    // Re-renders the page's current state with every observer's connection set (down for 65 s), and reads the headers.
     const render = (connected: boolean) =>
       page.evaluate(`(() => {
-        const observers = state.observers.map((o) => ({ ...o, connected: ${connected}, lastError: 'stream failed: boom' }))
+        const observers = state.observers.map((o) => ({ ...o, connected: ${connected}, lastError: 'stream failed: boom',
+          downSinceMs: ${connected} ? null : state.nowMs - 65000 }))
         accept(JSON.stringify({ ...state, observers }))
-        return document.querySelectorAll('#matrix .err').length
-      })()`)
-    expect(await render(false)).toBe(3)
-    expect(await render(true)).toBe(0)
+        return {
+          errors: document.querySelectorAll('#matrix .err').length,
+          down: [...document.querySelectorAll('#matrix [data-down]')].map((e) => e.textContent),
+          stale: document.querySelectorAll('#matrix td.stale').length,
+          headers: [...document.querySelectorAll('#matrix th[data-observer]')].map((e) => e.firstChild.nextSibling.textContent),
+        }
+      })()`) as Promise<{ errors: number; down: string[]; stale: number; headers: string[] }>
+    const down = await render(false)
+    expect(down.errors).toBe(3)
+    expect(down.down).toHaveLength(3)
+    for (const text of down.down) expect(text).toBe('DOWN for 1 minute')
+    // Its column is what it said last, greyed out.
+    expect(down.stale).toBeGreaterThan(0)
+    // The labelled observer keeps its name while it is down.
+    expect(down.headers[0]).toBe('alpha')
+    const up = await render(true)
+    expect(up).toMatchObject({ errors: 0, down: [], stale: 0 })
     await page.close()
   })
 
@@ -274,5 +288,11 @@ describe('dashboard in headless Chromium', () => {
       expect(await cell.getAttribute('data-state')).toBe('CONNECTED')
     }
     await page.close()
+  })
+
+  it('/api/state names a labelled observer even before it ever answered', async () => {
+    const state = JSON.parse((await get('/api/state')).body) as DashboardState
+    expect(state.observers.map((o) => o.name)).toEqual(['alpha', null, null])
+    expect(state.observers.every((o) => o.connected && o.downSinceMs === null)).toBe(true)
   })
 })

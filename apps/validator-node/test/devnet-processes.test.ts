@@ -34,10 +34,16 @@ function node(name: string, script: string) {
 /** A ChildProcesses that records what it prints and every unexpected exit. */
 function recorder() {
   const printed: string[] = []
-  const exits: Array<{ name: string; exit: ExitInfo; lastLines: readonly string[] }> = []
+  const exits: Array<{
+    name: string
+    exit: ExitInfo
+    lastLines: readonly string[]
+    logPath: string
+  }> = []
   children = new ChildProcesses({
     print: (l) => printed.push(l),
-    onUnexpectedExit: (name, exit, lastLines) => exits.push({ name, exit, lastLines }),
+    onUnexpectedExit: (name, exit, lastLines, logPath) =>
+      exits.push({ name, exit, lastLines, logPath }),
     tailLines: 3,
   })
   return { children, printed, exits }
@@ -57,7 +63,7 @@ describe('ChildProcesses', () => {
     expect(exits).toHaveLength(1) // it ended on its own
   })
 
-  it('reports a child that dies on its own with its code and last lines', async () => {
+  it('reports a child that dies on its own with its code, last lines and log file', async () => {
     const { children, exits } = recorder()
     await children.start(
       node('crasher', "for (let i = 1; i <= 5; i++) console.log('line ' + i); process.exit(3)"),
@@ -68,6 +74,7 @@ describe('ChildProcesses', () => {
         name: 'crasher',
         exit: { code: 3, signal: null },
         lastLines: ['line 3', 'line 4', 'line 5'],
+        logPath: join(dir, 'crasher.log'),
       },
     ])
     expect(children.has('crasher')).toBe(false)

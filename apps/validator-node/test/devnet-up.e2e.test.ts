@@ -2,103 +2,18 @@
 // it: 4 validators come up and see each other CONNECTED, traffic moves the
 // tip, Ctrl-C (SIGINT) stops every child and exits 0, and a re-run in the
 // same directory keeps the identities.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { connectValidator, listPeers } from '../src/devnet/clients.js'
 import { isAlive } from './faults/helpers/cluster.js'
 import { runCliCapture } from './helpers/cli.js'
-
-const CLI = fileURLToPath(new URL('../dist/bin/paraloom.js', import.meta.url))
-
-interface Row {
-  name: string
-  pid: number
-  p2p: string
-  grpc: string
-}
-
-/** A running `devnet up` and everything it printed so far. */
-class DevnetProcess {
-  readonly child: ChildProcess
-  output = ''
-  readonly exited: Promise<number | null>
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, 'devnet', 'up', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    this.child.stdout!.on('data', (c: Buffer) => {
-      this.output += c.toString()
-    })
-    this.child.stderr!.on('data', (c: Buffer) => {
-      this.output += c.toString()
-    })
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
-  }
-
-  lines(): string[] {
-    return this.output.split('\n')
-  }
-
-  async waitFor(what: string, test: () => boolean, timeoutMs: number): Promise<void> {
-    const giveUpAt = Date.now() + timeoutMs
-    while (!test()) {
-      if (this.child.exitCode !== null) {
-        throw new Error(`devnet exited (${this.child.exitCode}) before ${what}:\n${this.output}`)
-      }
-      if (Date.now() > giveUpAt)
-        throw new Error(`no ${what} after ${timeoutMs} ms:\n${this.output}`)
-      await delay(100)
-    }
-  }
-
-  table(): Row[] {
-    return this.lines().flatMap((l) => {
-      const m = /^(validator-\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)$/.exec(l)
-      return m ? [{ name: m[1]!, pid: Number(m[2]), p2p: m[3]!, grpc: m[4]! }] : []
-    })
-  }
-
-  /** The pids of the registry stand-in and the monitor, from the table. */
-  servicePids(): number[] {
-    return this.lines().flatMap((l) => {
-      const m = /^(registry|monitor)\s+pid (\d+)/.exec(l)
-      return m ? [Number(m[2])] : []
-    })
-  }
-
-  /** The tip each validator's latest status line reports. */
-  tips(): Map<string, number> {
-    const tips = new Map<string, number>()
-    for (const l of this.lines()) {
-      const m = /^(validator-\d+) \| .* \| tip (\d+)/.exec(l)
-      if (m) tips.set(m[1]!, Number(m[2]))
-    }
-    return tips
-  }
-
-  /** Stops it as Ctrl-C would (it stops its children), SIGKILL if it has not exited after 15 s. */
-  async stop(): Promise<void> {
-    const { exitCode, signalCode, pid } = this.child
-    if (exitCode !== null || signalCode !== null || pid === undefined) return
-    process.kill(pid, 'SIGINT')
-    const timer = new AbortController()
-    const exited = await Promise.race([
-      this.exited.then(() => true),
-      delay(15_000, false, { signal: timer.signal }),
-    ])
-    timer.abort()
-    if (!exited) process.kill(pid, 'SIGKILL')
-  }
-}
+import { CLI, DevnetProcess, waitUntilGone } from './helpers/devnet.js'
 
 /**
  * Bound on the children's exit after the devnet is SIGKILLed: each stops as
@@ -281,16 +196,6 @@ describe('paraloom devnet up', () => {
   }, 120_000)
 })
 
-/** Gone: no such process, or a zombie nobody has reaped yet (it holds no port and runs no code). */
-function isGone(pid: number): boolean {
-  if (!isAlive(pid)) return true
-  try {
-    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''))
-  } catch {
-    return true
-  }
-}
-
 describe('paraloom devnet up killed with SIGKILL', () => {
   it('leaves no orphan: the stand-in, every validator and the monitor exit on their own', async () => {
     const killDir = await mkdtemp(join(tmpdir(), 'devnet-kill-'))
@@ -311,10 +216,9 @@ describe('paraloom devnet up killed with SIGKILL', () => {
       process.kill(devnet.child.pid!, 'SIGKILL')
       await devnet.exited
       // Each child sees its pipe from the devnet end and stops as on SIGTERM.
-      const giveUpAt = killedAt + ORPHANS_GONE_WITHIN_MS
-      while (!pids.every(isGone) && Date.now() < giveUpAt) await delay(100)
+      const left = await waitUntilGone(pids, ORPHANS_GONE_WITHIN_MS)
       console.info(`children gone ${Date.now() - killedAt} ms after SIGKILL of devnet up`)
-      expect(pids.filter((pid) => !isGone(pid))).toEqual([])
+      expect(left).toEqual([])
     } finally {
       await rm(killDir, { recursive: true, force: true })
     }

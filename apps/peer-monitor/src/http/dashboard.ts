@@ -34,6 +34,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   .none { background: #fff; color: #a0aec0; }
   .dot { display: inline-block; width: .6rem; height: .6rem; border-radius: 50%; margin-right: .3rem; }
   .err { color: #c53030; font-size: 12px; max-width: 18rem; }
+  .down { color: #fff; background: var(--offline); font-weight: 700; padding: 0 .3rem; border-radius: 3px; }
+  td.stale { opacity: .45; }
   .open { color: var(--offline); font-weight: 700; } .closed { color: #4a5568; }
   .timeline { margin-bottom: .75rem; }
   .bar { display: flex; height: 14px; width: 640px; background: #edf2f7; margin: 2px 0; }
@@ -76,7 +78,12 @@ function renderMatrix() {
   for (const o of state.observers) {
     const th = el('th', { title: (o.validator || '?') + ' at ' + o.address, 'data-observer': o.address },
       el('span', { class: 'dot ' + (o.connected ? 'CONNECTED' : 'OFFLINE') }),
-      named(o.validator || o.address), el('div', { class: 'mono' }, o.address))
+      o.name || named(o.validator || o.address), el('div', { class: 'mono' }, o.address))
+    // A node whose stream is down says so, and since when; its column is what it said last.
+    if (!o.connected) {
+      const since = o.downSinceMs == null ? '' : ' for ' + humanDuration(now() - o.downSinceMs)
+      th.append(el('div', { class: 'down', 'data-down': o.address }, 'DOWN' + since))
+    }
     // An error is news only while the stream is down; once connected it is history.
     if (o.lastError && !o.connected) th.append(el('div', { class: 'err', title: o.lastError }, o.lastError))
     head.append(th)
@@ -90,7 +97,7 @@ function renderMatrix() {
         tr.append(el('td', { class: 'cell none', 'data-validator': v, 'data-observer': o.address }, o.validator === v ? 'self' : '—'))
         continue
       }
-      const td = el('td', { class: 'cell ' + c.state, 'data-validator': v, 'data-observer': o.address, 'data-state': c.state },
+      const td = el('td', { class: 'cell ' + c.state + (o.connected ? '' : ' stale'), 'data-validator': v, 'data-observer': o.address, 'data-state': c.state },
         el('span', { class: 'state' }, c.state),
         el('span', { class: 'for' }, 'for ' + humanDuration(now() - c.sinceMs)))
       if (c.rttMs != null && c.state !== 'OFFLINE') td.append(el('div', { class: 'for' }, Math.round(c.rttMs) + ' ms'))

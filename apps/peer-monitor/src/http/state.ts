@@ -15,7 +15,10 @@ export interface DashboardState {
   nowMs: number
   quorum: number
   offlineThresholdMs: number
-  observers: Array<WatchStatus & { validator: string | null; peerId: string | null }>
+  /** Each watched node, named by its `--label` (null without one) even before it first answers. */
+  observers: Array<
+    WatchStatus & { validator: string | null; peerId: string | null; name: string | null }
+  >
   /**
    * Every validator some observer reports on: first the observers' own, in
    * the observers' order (so "self" is the diagonal of the matrix), then the
@@ -57,6 +60,7 @@ export function dashboardState(
     ...s,
     validator: rows.get(s.address)?.validator ?? null,
     peerId: rows.get(s.address)?.peerId ?? null,
+    name: labels.get(s.address) ?? null,
   }))
   const watched = new Set(observers.map((o) => o.address))
   const views = store.views().filter((v) => watched.has(v.address))

@@ -11,6 +11,7 @@ import { findPeerMonitorBin } from '../devnet/children.js'
 import { DevnetError } from '../devnet/errors.js'
 import { type Addressing, DEVNET_TIMINGS, nthIpv4 } from '../devnet/files.js'
 import { DEFAULT_PORTS, MAX_DEVNET_VALIDATORS, portPlan } from '../devnet/layout.js'
+import { DEFAULT_KEPT_LOG_RUNS, MAX_KEPT_LOG_RUNS } from '../devnet/log-rotation.js'
 import { prepareDevnet } from '../devnet/prepare.js'
 import { devnetUp } from '../devnet/up.js'
 import { watchShutdownSignals } from '../shutdown.js'
@@ -36,6 +37,8 @@ interface UpFlags {
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   monitor: boolean
   monitorBin?: string
+  exitOnFailure: boolean
+  keepLogs: string
 }
 
 interface InitFlags extends UrlFlags {
@@ -75,6 +78,16 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
     )
     .option('--no-monitor', 'do not start the peer-monitor')
     .option('--monitor-bin <file>', 'peer-monitor entry point (default: the workspace build)')
+    .option(
+      '--exit-on-failure',
+      'stop everything and exit 1 as soon as a child dies (for CI); without it a validator that dies is reported and the rest keep running',
+      false,
+    )
+    .option(
+      '--keep-logs <n>',
+      `logs of earlier runs to keep as logs/<name>.log.1 … .n (0-${MAX_KEPT_LOG_RUNS})`,
+      String(DEFAULT_KEPT_LOG_RUNS),
+    )
     .action(async (flags: UpFlags) => {
       const validators = intFlag(flags.validators, '--validators', 1, MAX_DEVNET_VALIDATORS)
       const blocksPerSecond = Number(flags.blocksPerSecond)
@@ -95,6 +108,8 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
         logLevel: flags.logLevel,
         monitorBin: flags.monitor ? findPeerMonitorBin(flags.monitorBin) : undefined,
         monitorOffReason: flags.monitor ? undefined : '--no-monitor',
+        exitOnFailure: flags.exitOnFailure,
+        keepLogs: intFlag(flags.keepLogs, '--keep-logs', 0, MAX_KEPT_LOG_RUNS),
       }
       const shutdown = watchShutdownSignals()
       try {

@@ -10,10 +10,10 @@
  * and `PARALOOM_PARENT_PIPE=1` tells it to stop when that pipe ends (see
  * `onParentExit` in @paraloom/cli-kit).
  *
- * Policy for a child that dies on its own: it is reported through
- * `onUnexpectedExit` with its exit code and last lines; the devnet then
- * stops everything and exits non-zero. A devnet that silently restarted a
- * crashing validator would hide the bug it exists to show.
+ * A child that dies on its own is reported through `onUnexpectedExit` with
+ * its exit code or signal, last lines and log file; what follows is the
+ * devnet's policy (`up.ts`). It is never restarted: a devnet that silently
+ * restarted a crashing validator would hide the bug it exists to show.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
@@ -42,8 +42,13 @@ export interface ExitInfo {
 export interface ChildProcessesInit {
   /** Receives each line of every child's output, already prefixed. */
   print(line: string): void
-  /** A child exited without being asked to, with its last lines of output. */
-  onUnexpectedExit?(name: string, exit: ExitInfo, lastLines: readonly string[]): void
+  /** A child exited without being asked to, with its last lines of output and its log file. */
+  onUnexpectedExit?(
+    name: string,
+    exit: ExitInfo,
+    lastLines: readonly string[],
+    logPath: string,
+  ): void
   /** Lines of output remembered per child for the exit report. @default 20 */
   tailLines?: number
 }
@@ -127,7 +132,9 @@ export class ChildProcesses {
         log.end()
         this.children.delete(name)
         const exit = { code, signal }
-        if (!child.stopping) this.init.onUnexpectedExit?.(name, exit, [...child.tail])
+        if (!child.stopping) {
+          this.init.onUnexpectedExit?.(name, exit, [...child.tail], child.spec.logPath)
+        }
         resolve(exit)
       })
     })

@@ -3,11 +3,14 @@
  * state (ListPeers), gossip accepted / rejected / delivered per topic
  * (`paraloom_gossip_messages_total` from /metrics, delivered from the
  * traffic generator's Subscribe streams) and the tip height it has seen.
+ * A child that died is not polled: its line says DOWN, for how long and
+ * where its log is, every round, until the devnet stops.
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { GOSSIP_KINDS, type GossipKind } from '@paraloom/p2p'
 import type { PeerMonitorClient } from '@paraloom/proto'
 import { listPeers } from './clients.js'
+import { type DeadChild, downLine } from './failures.js'
 import { fetchText, samplesOf } from './prometheus-text.js'
 import { STATE_NAMES } from './readiness.js'
 import type { ValidatorTraffic } from './traffic.js'
@@ -101,6 +104,8 @@ export interface StatusLinesInit {
   traffic?: () => readonly ValidatorTraffic[]
   /** Time between two rounds of lines, in milliseconds. @default 5000 */
   intervalMs?: number
+  /** Children that died so far, by name (validators and the others). */
+  dead?: () => ReadonlyMap<string, DeadChild>
   print(line: string): void
 }
 
@@ -119,11 +124,20 @@ export function startStatusLines(init: StatusLinesInit): { stop(): Promise<void>
       await delay(intervalMs, undefined, { signal }).catch(() => {})
       if (signal.aborted) return
       const traffic = init.traffic?.()
-      const statuses = await Promise.all(
-        init.sources.map((s, i) => collectStatus(s, traffic?.[i], { signal })),
+      const dead = init.dead?.() ?? new Map<string, DeadChild>()
+      const lines = await Promise.all(
+        init.sources.map(async (s, i) => {
+          const down = dead.get(s.name)
+          if (down !== undefined) return downLine(down, Date.now())
+          return formatStatusLine(await collectStatus(s, traffic?.[i], { signal }))
+        }),
       )
       if (signal.aborted) return
-      for (const status of statuses) init.print(formatStatusLine(status))
+      const polled = new Set(init.sources.map((s) => s.name))
+      for (const down of dead.values()) {
+        if (!polled.has(down.name)) lines.push(downLine(down, Date.now()))
+      }
+      for (const line of lines) init.print(line)
     }
   })()
   return {

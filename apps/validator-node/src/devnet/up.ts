@@ -3,16 +3,27 @@
  * the validators and the peer-monitor as child processes, waits until every
  * validator sees every other CONNECTED, prints who listens where, then runs
  * traffic and status lines until asked to stop. Stopping (Ctrl-C) stops
- * every child and resolves 0; a child that dies on its own stops the rest
- * and resolves 1 (see `processes.ts` for why it is not restarted).
+ * every child and resolves 0.
+ *
+ * A child that dies on its own is never restarted (see `processes.ts`).
+ * Before the devnet is ready it stops everything (nothing can be ready
+ * without it). Once ready, the death is reported (how it ended, its last
+ * lines, its log) and the rest keep running, the status lines saying DOWN
+ * for it every round; the run then resolves 1 when stopped. With
+ * `exitOnFailure` (for CI) the first death stops everything at once and
+ * resolves 1, naming the dead child.
+ *
+ * The logs of earlier runs are kept: `logs/<name>.log.1` is the run before.
  */
 import { mkdir } from 'node:fs/promises'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { type ChildLogLevel, monitorSpec, standInSpec, validatorSpec } from './children.js'
 import { connectValidator, type ValidatorClients } from './clients.js'
 import { DevnetError } from './errors.js'
+import { type DeadChild, deathReport, deathSummary } from './failures.js'
 import { DEVNET_TIMINGS } from './files.js'
-import { allPorts, type PortPlan } from './layout.js'
+import { allPorts, devnetLayout, type PortPlan } from './layout.js'
+import { rotateLogs } from './log-rotation.js'
 import { choosePorts } from './ports.js'
 import { type PreparedDevnet, prepareDevnet } from './prepare.js'
 import { ChildProcesses } from './processes.js'
@@ -38,6 +49,10 @@ export interface DevnetUpOptions {
   monitorBin?: string
   /** Why there is no monitorBin, as the status lines say it. @default 'peer-monitor is not built' */
   monitorOffReason?: string
+  /** Stop everything and resolve 1 as soon as a child dies, also once the devnet is ready. */
+  exitOnFailure: boolean
+  /** Earlier runs whose logs are kept (`<name>.log.1` … `.<keepLogs>`). */
+  keepLogs: number
 }
 
 const NETWORK = 'devnet'
@@ -60,6 +75,9 @@ export async function devnetUp(
   stop: AbortSignal,
 ): Promise<number> {
   const say = (line: string): void => print(`[devnet] ${line}`)
+  const { logsDir } = devnetLayout(options.dir, options.validators)
+  const kept = await rotateLogs(logsDir, options.keepLogs)
+  if (kept.length > 0) say(`logs of the previous run kept as ${kept.join(', ')} in ${logsDir}`)
   let firstOffset = 0
   for (let attempt = 0; ; attempt++) {
     const outcome = await bringUp(options, firstOffset, print, stop)
@@ -102,18 +120,26 @@ async function bringUp(
   })
   const { layout } = prepared
 
-  // Aborted by Ctrl-C or by a child that dies: either way, everything stops.
+  // Aborted by Ctrl-C, or by a child that dies when that stops the devnet: everything stops.
   const run = new AbortController()
   let failure: string | undefined
   let ready = false
   let portRace = false
+  /** Children that died once the devnet was ready, while the rest kept running. */
+  const dead = new Map<string, DeadChild>()
   const children = new ChildProcesses({
     print,
-    onUnexpectedExit(name, exit, lastLines) {
+    onUnexpectedExit(name, exit, lastLines, logPath) {
       if (failure !== undefined || run.signal.aborted) return
+      const child: DeadChild = { name, exit, atMs: Date.now(), logPath, lastLines }
+      if (ready && !options.exitOnFailure) {
+        dead.set(name, child)
+        say(deathReport(child))
+        say('the others keep running (--exit-on-failure would stop them)')
+        return
+      }
       portRace = !ready && lastLines.some((l) => l.includes('EADDRINUSE'))
-      const how = exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`
-      failure = `${name} exited unexpectedly (${how}); its last lines:\n${lastLines.map((l) => `  ${l}`).join('\n')}`
+      failure = deathReport(child)
       run.abort(new DevnetError('ChildExited', failure))
     },
   })
@@ -166,6 +192,7 @@ async function bringUp(
       })),
       traffic: traffic === undefined ? undefined : () => traffic!.stats(),
       intervalMs: options.statusIntervalMs,
+      dead: () => dead,
       print,
     })
     await new Promise<void>((resolve) => {
@@ -190,9 +217,10 @@ async function bringUp(
     )
     process.off('exit', killOnExit)
     say(`stopped every process (${allPorts(plan).length} ports released)`)
+    for (const child of dead.values()) say(`this run had a failure: ${deathSummary(child)}`)
   }
   if (portRace) return { kind: 'port-race', offset: plan.offset }
-  return { kind: 'done', code: failure === undefined ? 0 : 1 }
+  return { kind: 'done', code: failure === undefined && dead.size === 0 ? 0 : 1 }
 }
 
 async function startChildren(
