@@ -175,7 +175,7 @@ describe('paraloom devnet up', () => {
     await sigintAndCheck(devnet, pids)
   }, 180_000)
 
-  it('--no-monitor says the monitor was left out on purpose, not that it is not built', async () => {
+  it('--no-monitor says the monitor was left out on purpose, not that it is not found', async () => {
     const ownDir = await mkdtemp(join(tmpdir(), 'devnet-no-monitor-'))
     try {
       const devnet = new DevnetProcess(['--validators', '1', '--dir', ownDir, '--no-monitor'])
@@ -188,7 +188,7 @@ describe('paraloom devnet up', () => {
       started.push(...devnet.table().map((r) => r.pid), ...devnet.servicePids())
       expect(devnet.output).toContain('[devnet] running without the peer-monitor: --no-monitor')
       expect(devnet.output).toMatch(/^monitor {3}not running \(--no-monitor\)$/m)
-      expect(devnet.output).not.toContain('not built')
+      expect(devnet.output).not.toContain('not found')
       await devnet.stop()
     } finally {
       await rm(ownDir, { recursive: true, force: true })

@@ -2,8 +2,9 @@
  * The commands a devnet runs, one {@link ChildSpec} each: the same CLI
  * commands an operator (or the docker-compose services) would type.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DevnetLayout, PortPlan, ValidatorLayout } from './layout.js'
 import type { ChildSpec } from './processes.js'
@@ -16,11 +17,36 @@ export const WORKSPACE_PEER_MONITOR_BIN = fileURLToPath(
   new URL('../../../peer-monitor/dist/bin/peer-monitor.js', import.meta.url),
 )
 
-/** The peer-monitor entry point to run: `explicit` if given, else the workspace build if present. */
+/**
+ * The peer-monitor entry point to run: `explicit` if given, else the
+ * workspace build if present, else the `@paraloom/peer-monitor` package
+ * installed where this one is (both installed with `npm install -g`, or in
+ * one project).
+ */
 export function findPeerMonitorBin(explicit?: string): string | undefined {
   if (explicit !== undefined) return explicit
-  return existsSync(WORKSPACE_PEER_MONITOR_BIN) ? WORKSPACE_PEER_MONITOR_BIN : undefined
+  if (existsSync(WORKSPACE_PEER_MONITOR_BIN)) return WORKSPACE_PEER_MONITOR_BIN
+  return installedPeerMonitorBin(import.meta.url)
 }
+
+/** The `peer-monitor` bin of the `@paraloom/peer-monitor` that Node resolves from `from` (a file URL), if any. */
+export function installedPeerMonitorBin(from: string): string | undefined {
+  let manifestPath: string
+  try {
+    manifestPath = createRequire(from).resolve('@paraloom/peer-monitor/package.json')
+  } catch {
+    return undefined
+  }
+  const { bin } = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    bin?: string | Record<string, string>
+  }
+  const entry = typeof bin === 'string' ? bin : bin?.['peer-monitor']
+  return entry === undefined ? undefined : join(dirname(manifestPath), entry)
+}
+
+/** Why no peer-monitor was found, and how to get one. */
+export const PEER_MONITOR_NOT_FOUND =
+  'peer-monitor not found: install @paraloom/peer-monitor where paraloom is installed (npm install -g @paraloom/peer-monitor), build apps/peer-monitor in the workspace, or pass --monitor-bin'
 
 const logPath = (layout: DevnetLayout, name: string): string => join(layout.logsDir, `${name}.log`)
 

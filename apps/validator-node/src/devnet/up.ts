@@ -17,7 +17,13 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
-import { type ChildLogLevel, monitorSpec, standInSpec, validatorSpec } from './children.js'
+import {
+  type ChildLogLevel,
+  monitorSpec,
+  PEER_MONITOR_NOT_FOUND,
+  standInSpec,
+  validatorSpec,
+} from './children.js'
 import { connectValidator, type ValidatorClients } from './clients.js'
 import { DevnetError } from './errors.js'
 import { type DeadChild, deathReport, deathSummary } from './failures.js'
@@ -47,7 +53,7 @@ export interface DevnetUpOptions {
   logLevel: ChildLogLevel
   /** peer-monitor entry point; undefined when it is not available or not wanted. */
   monitorBin?: string
-  /** Why there is no monitorBin, as the status lines say it. @default 'peer-monitor is not built' */
+  /** Why there is no monitorBin, as the status lines say it. @default PEER_MONITOR_NOT_FOUND */
   monitorOffReason?: string
   /** Stop everything and resolve 1 as soon as a child dies, also once the devnet is ready. */
   exitOnFailure: boolean
@@ -303,8 +309,5 @@ function listenTable(
 }
 
 function monitorOffReason(options: DevnetUpOptions): string {
-  return (
-    options.monitorOffReason ??
-    'peer-monitor is not built (build apps/peer-monitor to get the dashboard)'
-  )
+  return options.monitorOffReason ?? PEER_MONITOR_NOT_FOUND
 }
