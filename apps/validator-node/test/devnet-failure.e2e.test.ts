@@ -1,17 +1,10 @@
-// `paraloom devnet up` when one of its validators dies (SIGKILL by pid, as a
-// crash or the OOM killer would): the devnet says so by name, the status
-// lines and the dashboard show it DOWN while the rest keep running; with
-// --exit-on-failure it stops everything and exits 1 naming it. A second run
-// in the same directory keeps the first run's logs.
-import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { DEVNET_TIMINGS } from '../src/devnet/files.js'
 import { isAlive } from './faults/helpers/cluster.js'
-import { CLI, DevnetProcess, waitUntilGone } from './helpers/devnet.js'
+import { type DevnetProcess, useDevnetRuns, waitUntilGone } from './helpers/devnet.js'
 
 /** Status lines every this many ms, so each wait below spans several rounds. */
 const STATUS_INTERVAL_MS = 500
@@ -31,23 +24,7 @@ const DASHBOARD_SEES_WITHIN_MS = 30_000
 /** Every child stops as on SIGTERM (validators within 2 s) plus a SIGKILL grace: room for load. */
 const STOPPED_WITHIN_MS = 60_000
 
-let dir: string
-let running: DevnetProcess | undefined
-const started: number[] = []
-
-beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package first`)
-  dir = await mkdtemp(join(tmpdir(), 'devnet-failure-'))
-})
-afterEach(async () => {
-  // A failed test must not leave a devnet running: stop it and kill whatever it started.
-  await running?.stop()
-  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-  running = undefined
-}, 30_000)
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const runs = useDevnetRuns('devnet-failure-')
 
 /** Resolves the devnet's exit code, or fails after `ms`. */
 async function exitWithin(devnet: DevnetProcess, ms: number): Promise<number | null> {
@@ -77,26 +54,25 @@ let firstRunLog: string
 
 describe('a validator killed during devnet up', () => {
   it('is reported by name in the status lines and on the dashboard while the rest keep running', async () => {
-    const devnet = new DevnetProcess([
+    const devnet = runs.start([
       '--validators',
       '2',
       '--dir',
-      dir,
+      runs.dir,
       '--status-interval-ms',
       String(STATUS_INTERVAL_MS),
     ])
-    running = devnet
     await devnet.waitForReady(READY_WITHIN_MS)
     const rows = devnet.table()
     const [one, two] = rows
     const services = devnet.servicePids()
-    started.push(...rows.map((r) => r.pid), ...services)
+    runs.track(...rows.map((r) => r.pid), ...services)
     const dashboard = devnet.dashboardUrl()
     expect(dashboard).toBeDefined()
     expect(services).toHaveLength(2)
 
     process.kill(two!.pid, 'SIGKILL')
-    const logPath = join(dir, 'logs', 'validator-2.log')
+    const logPath = join(runs.dir, 'logs', 'validator-2.log')
     await devnet.waitFor(
       'the death report',
       () =>
@@ -151,7 +127,7 @@ describe('a validator killed during devnet up', () => {
       `[devnet] this run had a failure: validator-2 exited unexpectedly (signal SIGKILL); log ${logPath}`,
     )
     expect(await waitUntilGone([one!.pid, ...services], 15_000)).toEqual([])
-    firstRunLog = await readFile(join(dir, 'logs', 'validator-1.log'), 'utf8')
+    firstRunLog = await readFile(join(runs.dir, 'logs', 'validator-1.log'), 'utf8')
     expect(firstRunLog).toContain('ready: listening on')
   }, 300_000)
 })
@@ -159,24 +135,23 @@ describe('a validator killed during devnet up', () => {
 describe('devnet up --exit-on-failure', () => {
   it('keeps the previous run’s logs, then stops everything and exits 1 naming the dead validator', async () => {
     expect(firstRunLog).toBeDefined()
-    const devnet = new DevnetProcess(['--validators', '2', '--dir', dir, '--exit-on-failure'])
-    running = devnet
+    const devnet = runs.start(['--validators', '2', '--dir', runs.dir, '--exit-on-failure'])
     await devnet.waitForReady(READY_WITHIN_MS)
     const rows = devnet.table()
     const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
-    started.push(...pids)
+    runs.track(...pids)
     expect(pids).toHaveLength(4)
 
     // The first run's logs are kept whole, as .1, next to this run's.
     expect(devnet.output).toMatch(
       /\[devnet\] logs of the previous run kept as .*validator-1\.log\.1, validator-2\.log\.1 in /,
     )
-    expect(await readFile(join(dir, 'logs', 'validator-1.log.1'), 'utf8')).toBe(firstRunLog)
+    expect(await readFile(join(runs.dir, 'logs', 'validator-1.log.1'), 'utf8')).toBe(firstRunLog)
 
     process.kill(rows[1]!.pid, 'SIGKILL')
     expect(await exitWithin(devnet, STOPPED_WITHIN_MS)).toBe(1)
     expect(devnet.output).toContain(
-      `[devnet] stopping: validator-2 exited unexpectedly (signal SIGKILL); log ${join(dir, 'logs', 'validator-2.log')}`,
+      `[devnet] stopping: validator-2 exited unexpectedly (signal SIGKILL); log ${join(runs.dir, 'logs', 'validator-2.log')}`,
     )
     expect(devnet.output).toContain('[devnet] stopped every process')
     // Every child it started has exited (by pid), not only the one that died.

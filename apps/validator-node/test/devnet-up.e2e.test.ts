@@ -1,19 +1,14 @@
-// `paraloom devnet up` as a real process, as the README's first command runs
-// it: 4 validators come up and see each other CONNECTED, traffic moves the
-// tip, Ctrl-C (SIGINT) stops every child and exits 0, and a re-run in the
-// same directory keeps the identities.
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { connectValidator, listPeers } from '../src/devnet/clients.js'
 import { isAlive } from './faults/helpers/cluster.js'
 import { runCliCapture } from './helpers/cli.js'
-import { CLI, DevnetProcess, waitUntilGone } from './helpers/devnet.js'
+import { type DevnetProcess, useDevnetRuns, waitUntilGone } from './helpers/devnet.js'
 
 /**
  * Bound on the children's exit after the devnet is SIGKILLed: each stops as
@@ -21,23 +16,7 @@ import { CLI, DevnetProcess, waitUntilGone } from './helpers/devnet.js'
  */
 const ORPHANS_GONE_WITHIN_MS = 15_000
 
-let dir: string
-let running: DevnetProcess | undefined
-const started: number[] = []
-
-beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package first`)
-  dir = await mkdtemp(join(tmpdir(), 'devnet-up-'))
-})
-afterEach(async () => {
-  // A failed test must not leave a devnet running: kill it and whatever it started.
-  await running?.stop()
-  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-  running = undefined
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+const runs = useDevnetRuns('devnet-up-')
 
 async function sigintAndCheck(devnet: DevnetProcess, pids: number[]): Promise<void> {
   const t0 = Date.now()
@@ -59,18 +38,17 @@ describe('paraloom devnet up', () => {
   let peerIds: string[] = []
 
   it('brings up 4 validators that all see each other, moves traffic, and stops on SIGINT', async () => {
-    const devnet = new DevnetProcess([
+    const devnet = runs.start([
       '--validators',
       '4',
       '--dir',
-      dir,
+      runs.dir,
       '--traffic',
       '--blocks-per-second',
       '2',
       '--status-interval-ms',
       '1000',
     ])
-    running = devnet
     const t0 = Date.now()
     await devnet.waitFor(
       'the listen table',
@@ -91,7 +69,7 @@ describe('paraloom devnet up', () => {
       'validator-4',
     ])
     const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
-    started.push(...pids)
+    runs.track(...pids)
     expect(pids.every(isAlive)).toBe(true)
     peerIds = rows.map((r) => r.p2p.split('/p2p/')[1]!)
 
@@ -138,8 +116,7 @@ describe('paraloom devnet up', () => {
 
   it('keeps the identities when re-run in the same directory, and starts over when a port is taken', async () => {
     expect(peerIds).toHaveLength(4)
-    const devnet = new DevnetProcess(['--validators', '4', '--dir', dir])
-    running = devnet
+    const devnet = runs.start(['--validators', '4', '--dir', runs.dir])
     // Take validator-4's gRPC port between the devnet's port check and its start.
     await devnet.waitFor(
       'the port plan',
@@ -171,21 +148,20 @@ describe('paraloom devnet up', () => {
     expect(rows.map((r) => r.p2p.split('/p2p/')[1])).toEqual(peerIds)
     expect(rows.map((r) => r.grpc)).not.toContain(`127.0.0.1:${grpcLast}`)
     const pids = [...rows.map((r) => r.pid), ...devnet.servicePids()]
-    started.push(...pids)
+    runs.track(...pids)
     await sigintAndCheck(devnet, pids)
   }, 180_000)
 
   it('--no-monitor says the monitor was left out on purpose, not that it is not found', async () => {
     const ownDir = await mkdtemp(join(tmpdir(), 'devnet-no-monitor-'))
     try {
-      const devnet = new DevnetProcess(['--validators', '1', '--dir', ownDir, '--no-monitor'])
-      running = devnet
+      const devnet = runs.start(['--validators', '1', '--dir', ownDir, '--no-monitor'])
       await devnet.waitFor(
         'the listen table',
         () => devnet.output.includes('[devnet] ready:'),
         90_000,
       )
-      started.push(...devnet.table().map((r) => r.pid), ...devnet.servicePids())
+      runs.track(...devnet.table().map((r) => r.pid), ...devnet.servicePids())
       expect(devnet.output).toContain('[devnet] running without the peer-monitor: --no-monitor')
       expect(devnet.output).toMatch(/^monitor {3}not running \(--no-monitor\)$/m)
       expect(devnet.output).not.toContain('not found')
@@ -200,15 +176,14 @@ describe('paraloom devnet up killed with SIGKILL', () => {
   it('leaves no orphan: the stand-in, every validator and the monitor exit on their own', async () => {
     const killDir = await mkdtemp(join(tmpdir(), 'devnet-kill-'))
     try {
-      const devnet = new DevnetProcess(['--validators', '2', '--dir', killDir])
-      running = devnet
+      const devnet = runs.start(['--validators', '2', '--dir', killDir])
       await devnet.waitFor(
         'the listen table',
         () => devnet.output.includes('[devnet] ready:'),
         120_000,
       )
       const pids = [...devnet.table().map((r) => r.pid), ...devnet.servicePids()]
-      started.push(...pids)
+      runs.track(...pids)
       expect(pids).toHaveLength(4) // 2 validators, the stand-in, the monitor
       expect(pids.every(isAlive)).toBe(true)
 

@@ -1,9 +1,13 @@
 // `paraloom devnet up` as a real process, for the e2e tests: what it printed,
 // its listen table, and stopping it as Ctrl-C would.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll } from '@jest/globals'
 import { isAlive } from '../faults/helpers/cluster.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/bin/paraloom.js', import.meta.url))
@@ -119,4 +123,49 @@ export async function waitUntilGone(pids: readonly number[], timeoutMs: number):
   const giveUpAt = Date.now() + timeoutMs
   while (!pids.every(isGone) && Date.now() < giveUpAt) await delay(100)
   return pids.filter((pid) => !isGone(pid))
+}
+
+export interface DevnetRuns {
+  /** A temporary directory for the file's tests, removed after them. */
+  readonly dir: string
+  /** Starts `devnet up` with `args`; stopped after the test if it still runs. */
+  start(args: string[]): DevnetProcess
+  /** Pids the devnet started, killed after the test if still alive. */
+  track(...pids: number[]): void
+}
+
+/**
+ * Jest hooks for a file that runs `devnet up`: a failed test must not leave
+ * a devnet running, so after each test it is stopped and every pid it
+ * started is killed.
+ */
+export function useDevnetRuns(prefix: string): DevnetRuns {
+  let dir: string | undefined
+  let running: DevnetProcess | undefined
+  const started: number[] = []
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package first`)
+    dir = await mkdtemp(join(tmpdir(), prefix))
+  })
+  afterEach(async () => {
+    await running?.stop()
+    for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+    running = undefined
+  }, 30_000)
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+  return {
+    get dir() {
+      if (dir === undefined) throw new Error('useDevnetRuns: no directory before beforeAll')
+      return dir
+    },
+    start(args) {
+      running = new DevnetProcess(args)
+      return running
+    },
+    track(...pids) {
+      started.push(...pids)
+    },
+  }
 }
