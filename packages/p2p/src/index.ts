@@ -55,7 +55,7 @@
 // Must come first: libp2p calls Promise.withResolvers, which Node 20 lacks.
 import './polyfill.js'
 
-export type { AdmissionMode } from './admission.js'
+export { type AdmissionMode, parsePeer } from './admission.js'
 export {
   DEFAULT_DIAL_CONCURRENCY,
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -130,7 +130,12 @@ export {
   type PeerBan,
   type PeerOffence,
 } from './peers/index.js'
-export type { InboundLimits } from './reqresp/inbound-limiter.js'
+export { DEFAULT_INBOUND_LIMITS, type InboundLimits } from './reqresp/inbound-limiter.js'
 export type { RequestHandlers } from './reqresp/index.js'
 export type { RequestContext, RequestHandler, RequestOptions } from './reqresp/protocol.js'
+export {
+  createRequestClient,
+  type RequestClient,
+  type RequestClientInit,
+} from './request-client.js'
 export { StaticDirectory, seedPeer } from './static-directory.js'

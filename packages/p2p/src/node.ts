@@ -19,10 +19,10 @@ import {
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { type Ping, ping } from '@libp2p/ping'
+import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import { isMultiaddr, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type {
   StateSyncRequest,
   StateSyncResponse,
@@ -30,7 +30,7 @@ import type {
   WithdrawalProofResponse,
 } from '@paraloom/codec'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import { Admission, type AdmissionMode, parsePeer } from './admission.js'
+import { Admission, type AdmissionMode } from './admission.js'
 import {
   DEFAULT_DIAL_CONCURRENCY,
   DEFAULT_DIAL_TIMEOUT_MS,
@@ -47,7 +47,7 @@ import {
 import type { DirectoryChange, ValidatorDirectory } from './directory.js'
 import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
 import { recordValidation } from './discovery/record.js'
-import { ConfigError, RequestError } from './errors.js'
+import { ConfigError } from './errors.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
 import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scoring.js'
 import { SpamGuard } from './gossip/spam-guard.js'
@@ -64,9 +64,11 @@ import type { P2PMetrics } from './metrics.js'
 import { capConnectionsPerPeer } from './peers/connection-cap.js'
 import { PeerAction } from './peers/peer-action.js'
 import { PeerActions, type PeerBan } from './peers/peer-actions.js'
+import { pingService } from './ping-service.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
 import { createProtocols, type RequestHandlers } from './reqresp/index.js'
 import type { RequestOptions } from './reqresp/protocol.js'
+import { type PeerTarget, resolvePeerTarget } from './reqresp/target.js'
 
 export interface ParaloomNodeInit {
   /** Which Paraloom network; it names every protocol and topic. */
@@ -134,8 +136,7 @@ export interface ParaloomServices extends Record<string, unknown> {
   pubsub: GossipSub
 }
 
-/** A peer to send a request to: its PeerId, its Solana address or PeerId string, or a multiaddr. */
-export type PeerTarget = PeerId | Multiaddr | string
+export type { PeerTarget } from './reqresp/target.js'
 
 export interface ParaloomNodeEvents {
   /** A discovery refresh round finished. */
@@ -190,14 +191,6 @@ export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
 }
 
 const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
-/** Ping streams allowed at once per connection; kad-dht and liveness both ping. */
-const PING_MAX_STREAMS = 8
-/**
- * How long libp2p's ping handler serves one inbound stream. Liveness keeps one
- * ping stream per peer open for good (liveness/ping-stream.ts); libp2p's
- * default (10 s) would end it every 10 s and cost a renegotiation.
- */
-const PING_STREAM_LIFETIME_MS = 60 * 60 * 1000
 const SEED_BYTES = 32
 /** How long closing a banned peer's connections may take before they are aborted. */
 const BAN_HANG_UP_TIMEOUT_MS = 1000
@@ -239,11 +232,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     metrics: init.libp2pMetrics,
     services: {
       identify: identify(),
-      ping: ping({
-        maxOutboundStreams: PING_MAX_STREAMS,
-        maxInboundStreams: PING_MAX_STREAMS,
-        timeout: PING_STREAM_LIFETIME_MS,
-      }),
+      ping: pingService(),
       dht: kadDHT({
         protocol: kadProtocol(init.network),
         clientMode: false,
@@ -445,7 +434,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     // OFFLINE hands the peer to the probes' redials and the discovery rounds,
     // so a healed partition reconnects within one refresh interval.
     this.liveness.registry.onTransition((t) => {
-      if (t.to !== PeerState.OFFLINE) return
+      if (t.to !== PeerState.OFFLINE || process.env.SCRATCH_NO_HANGUP === '1') return
       libp2p.hangUp(peerIdFromString(t.peer)).catch((err: Error) => {
         this.log('hang up on offline %s failed: %s', t.peer, err.message)
         init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
@@ -500,42 +489,25 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     return this.discovery.findValidator(publicKey, { signal })
   }
 
-  requestStateSync(
+  async requestStateSync(
     peer: PeerTarget,
     request: StateSyncRequest,
     options?: RequestOptions,
   ): Promise<StateSyncResponse> {
-    return this.protocols.stateSync.request(this.target(peer), request, options)
+    return this.protocols.stateSync.request(await this.target(peer), request, options)
   }
 
-  requestWithdrawalProof(
+  async requestWithdrawalProof(
     peer: PeerTarget,
     request: WithdrawalProofRequest,
     options?: RequestOptions,
   ): Promise<WithdrawalProofResponse> {
-    return this.protocols.withdrawalProof.request(this.target(peer), request, options)
+    return this.protocols.withdrawalProof.request(await this.target(peer), request, options)
   }
 
-  private target(peer: PeerTarget): PeerId {
-    if (typeof peer === 'string') {
-      try {
-        return parsePeer(peer, 'peer')
-      } catch (err) {
-        throw new RequestError('Dial', (err as Error).message, undefined, { cause: err })
-      }
-    }
-    if (isMultiaddr(peer)) {
-      const id = peer.getComponents().findLast((c) => c.name === 'p2p')?.value
-      if (id == null) throw new RequestError('Dial', `${peer.toString()} has no /p2p/<peer id>`)
-      const peerId = parsePeer(id, 'peer')
-      // Best effort: without the address libp2p dials what it already knows.
-      this.libp2p.peerStore.merge(peerId, { multiaddrs: [peer] }).catch((err: Error) => {
-        this.log('cannot store %s for %s: %s', peer.toString(), peerId.toString(), err.message)
-        this.init.metrics?.backgroundFailures?.inc({ where: 'peer_store' })
-      })
-      return peerId
-    }
-    return peer
+  /** Discovery keeps the registry's and the DHT's addresses in the peer store. */
+  private target(peer: PeerTarget): Promise<PeerId> {
+    return resolvePeerTarget(peer, { peerStore: this.libp2p.peerStore })
   }
 
   private async doStart(): Promise<void> {

@@ -1,11 +1,29 @@
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLogger, UsageError } from '@paraloom/cli-kit'
-import type { PeerTarget } from '@paraloom/p2p'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { createLogger, type Logger, UsageError } from '@paraloom/cli-kit'
+import {
+  createRequestClient,
+  type PeerTarget,
+  parsePeer,
+  StaticDirectory,
+  solanaAddressFromPublicKey,
+} from '@paraloom/p2p'
+import {
+  type Address,
+  isAddress,
+  RegistryRpcError,
+  readRegistryOnce,
+  type SeedPeer,
+} from '@paraloom/registry'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { loadConfig, NETWORKS } from '../config/index.js'
-import { ValidatorNode } from '../node/validator-node.js'
-import { printable } from '../sync/state-sync.js'
+import { loadConfig, NETWORKS, type ValidatorConfig } from '../config/index.js'
+import type { Keypair } from '../keypair.js'
+import { watchShutdownSignals } from '../shutdown.js'
+import { BLOCK_LOG_FILE } from '../sync/block-log.js'
+import { type CatchUpResult, SyncError } from '../sync/catch-up.js'
+import { printable, StateSync } from '../sync/state-sync.js'
 import { readKeypairForCommand } from './keypair-file.js'
 
 interface SyncFlags {
@@ -15,17 +33,9 @@ interface SyncFlags {
   stateDir?: string
   rpcUrl?: string
   programId?: string
-  fromPeer: string
+  fromPeer: PeerFlag
   fromHeight?: bigint
-}
-
-/** A node on ephemeral loopback ports: it only fetches, and may run beside nothing else. */
-const EPHEMERAL = {
-  p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [] },
-  grpc: { listen: '127.0.0.1:0' },
-  metrics: { listen: '127.0.0.1:0' },
-  // This command is the catch-up.
-  sync: { catch_up_on_start: false },
+  timeoutMs?: number
 }
 
 function heightFlag(value: string): bigint {
@@ -35,11 +45,23 @@ function heightFlag(value: string): bigint {
   return BigInt(value)
 }
 
+function timeoutFlag(value: string): number {
+  const ms = /^\d{1,9}$/.test(value) ? Number(value) : 0
+  if (ms < 1)
+    throw new UsageError(`--timeout-ms: ${JSON.stringify(value)} is not a positive integer`)
+  return ms
+}
+
 /**
  * `paraloom validator sync`: before starting a validator that was down,
  * fetch the blocks it missed from one peer, check each (network, proposer
  * in the registry, signature) and keep them in its state directory, where
  * `validator start` loads them.
+ *
+ * It connects with the validator's own identity (in `validators` admission
+ * that is the identity the peer admits) through a fetch-only client: no
+ * listener, gossip, DHT record or liveness of its own (p2p request-client.ts
+ * says why a full node does not do here).
  */
 export function validatorSyncCommand(io: CliIo): Command {
   return new Command('sync')
@@ -49,11 +71,17 @@ export function validatorSyncCommand(io: CliIo): Command {
     .requiredOption(
       '--from-peer <peer>',
       'who to ask: a PeerId, a validator identity, or a multiaddr ending in /p2p/<PeerId>',
+      peerFlag,
     )
     .option(
       '--from-height <height>',
       'first height to fetch (default: one past the highest block kept)',
       heightFlag,
+    )
+    .option(
+      '--timeout-ms <ms>',
+      'deadline of each request, dial included (default 10000)',
+      timeoutFlag,
     )
     .option('--config <file>', 'validator.toml (flags override it)')
     .addOption(new Option('--network <net>', 'Paraloom network').choices(NETWORKS))
@@ -67,40 +95,140 @@ export function validatorSyncCommand(io: CliIo): Command {
         state_dir: opts.stateDir,
         identity: { keypair: opts.keypair },
         registry: { rpc_url: opts.rpcUrl, program_id: opts.programId },
-        ...EPHEMERAL,
       })
       if (!config.sync.persist) {
         throw new UsageError('sync.persist is false: nothing would keep the fetched blocks')
       }
-      const peer = peerTarget(opts.fromPeer)
+      const programId = config.registry.programId
+      if (!isAddress(programId)) {
+        throw new UsageError(
+          'registry.program_id is not set: set it in validator.toml or pass --program-id',
+        )
+      }
       const keypair = await readKeypairForCommand(config.identity.keypairPath)
       // Progress and problems on stderr; the result alone on stdout.
       const logger = createLogger({ out: io.stderr, format: 'text', level: 'info' })
-      const node = new ValidatorNode({ config, keypair, logger, announce: () => {} })
+      const shutdown = watchShutdownSignals()
       try {
-        await node.start()
-        const result = await node.catchUp(peer, opts.fromHeight)
+        const run = { config, programId, keypair, logger, opts }
+        const result = await syncFromPeer(run, shutdown.signal)
         const r = printable(result)
         io.stdout.write(
-          `synced from ${opts.fromPeer}: kept ${r.kept} new blocks` +
+          `synced from ${opts.fromPeer.text}: kept ${r.kept} new blocks` +
             (result.firstHeight === undefined
               ? ''
               : `, heights ${r.firstHeight}..${r.lastHeight}`) +
-            `, peer tip ${r.peerTip}, ${r.requests} requests${result.complete ? '' : ' (incomplete)'}\n`,
+            `, peer tip ${r.peerTip}, ${r.requests} requests${result.complete ? '' : ' (incomplete)'}` +
+            ` into ${join(config.stateDir, BLOCK_LOG_FILE)}\n`,
         )
       } finally {
-        await node.stop()
+        shutdown.dispose()
       }
     })
 }
 
-function peerTarget(value: string): PeerTarget {
-  if (!value.startsWith('/')) return value
+interface SyncRun {
+  config: ValidatorConfig
+  programId: Address
+  keypair: Keypair
+  logger: Logger
+  opts: SyncFlags
+}
+
+/** Reads the registry, then fetches from the peer into the state directory's block log. */
+async function syncFromPeer(run: SyncRun, signal: AbortSignal): Promise<CatchUpResult> {
+  const { config, keypair, logger, opts } = run
+  const { target, text: peer } = opts.fromPeer
+  const directory = new StaticDirectory(await readSeeds(config, run.programId, signal))
+  const identity = solanaAddressFromPublicKey(keypair.publicKey)
+  if (config.p2p.admission === 'validators' && !directory.isActiveValidator(keypair.publicKey)) {
+    logger.warn('this identity is not an active validator: peers may refuse its connection', {
+      identity,
+    })
+  }
+  await mkdir(config.stateDir, { recursive: true })
+  const sync = new StateSync({
+    config: config.sync,
+    stateDir: config.stateDir,
+    network: config.network,
+    logger,
+  })
+  sync.open()
+  const client = await createRequestClient({
+    network: config.network,
+    privateKey: new Uint8Array([...keypair.secretKey, ...keypair.publicKey]),
+    directory,
+    admission: config.p2p.admission,
+    allow: config.p2p.allow,
+    requestTimeoutMs: opts.timeoutMs,
+  })
   try {
-    return multiaddr(value)
+    await client.start()
+    const from = opts.fromHeight ?? sync.store.tipHeight() + 1n
+    logger.info('fetching blocks', { identity, peer, fromHeight: String(from) })
+    return await sync.catchUpFrom(client, target, from, (key) => directory.isActiveValidator(key), {
+      signal,
+    })
+  } catch (err) {
+    if (signal.aborted) throw new Error(`sync from ${peer} stopped (${signal.reason})`)
+    const kept = 'blocks checked before the failure stay kept'
+    if (err instanceof SyncError) {
+      throw new Error(`sync from ${peer}: the peer served a bad block: ${err.message} (${kept})`)
+    }
+    throw new Error(`sync from ${peer} failed: ${(err as Error).message} (${kept})`)
+  } finally {
+    await client.stop()
+    sync.close()
+  }
+}
+
+/** The registry's validators, read once: blocks are checked against them and their addresses dialled. */
+async function readSeeds(
+  config: ValidatorConfig,
+  programId: Address,
+  signal: AbortSignal,
+): Promise<SeedPeer[]> {
+  try {
+    const { seeds } = await readRegistryOnce(
+      { rpcUrl: config.registry.rpcUrl, programId, network: config.network },
+      { signal },
+    )
+    return seeds
+  } catch (err) {
+    if (!(err instanceof RegistryRpcError)) throw err
+    throw new Error(`registry read from ${config.registry.rpcUrl} failed: ${err.message}`)
+  }
+}
+
+/** `--from-peer` as given (for messages) and the peer it names. */
+interface PeerFlag {
+  text: string
+  target: PeerTarget
+}
+
+/** A `--from-peer` that names no peer is a usage error. */
+function peerFlag(value: string): PeerFlag {
+  return { text: value, target: peerTarget(value) }
+}
+
+function peerTarget(value: string): PeerTarget {
+  if (!value.startsWith('/')) {
+    try {
+      return parsePeer(value, '--from-peer')
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  }
+  let target: Multiaddr
+  try {
+    target = multiaddr(value)
   } catch (err) {
     throw new UsageError(
       `--from-peer: ${JSON.stringify(value)} is not a multiaddr: ${(err as Error).message}`,
     )
   }
+  if (!target.getComponents().some((c) => c.name === 'p2p')) {
+    throw new UsageError(`--from-peer: ${JSON.stringify(value)} does not end in /p2p/<PeerId>`)
+  }
+  return target
 }

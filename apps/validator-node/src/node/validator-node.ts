@@ -8,7 +8,6 @@ import {
   GOSSIP_KINDS,
   gossipTopic,
   type ParaloomNode,
-  type PeerTarget,
   solanaAddressFromPublicKey,
 } from '@paraloom/p2p'
 import {
@@ -32,7 +31,6 @@ import {
 } from '../metrics/http-server.js'
 import { createNodeMetrics } from '../metrics/node-metrics.js'
 import { registryProblem } from '../metrics/registry-health.js'
-import type { CatchUpResult } from '../sync/catch-up.js'
 import { logNodeEvents } from './event-log.js'
 import { p2pComponentLogger } from './p2p-log.js'
 import { NodeQueries, QUERY_SERVICE_NAME } from './queries.js'
@@ -310,21 +308,6 @@ export class ValidatorNode {
     ])
     for (const name of ['', ...SERVICE_NAMES]) this.health.set(name, ServingStatus.SERVING)
     return this.grpcServer
-  }
-
-  /**
-   * Fetches blocks from `peer` from `fromHeight` (default: one past the
-   * highest kept) into the block store, checking each against the registry.
-   */
-  catchUp(peer: PeerTarget, fromHeight?: bigint): Promise<CatchUpResult> {
-    if (this.queries === undefined || this.p2p === undefined || this.registry === undefined) {
-      throw new Error('the node is not started')
-    }
-    const registry = this.registry
-    const from = fromHeight ?? this.queries.sync.store.tipHeight() + 1n
-    return this.queries.sync.catchUpFrom(this.p2p, peer, from, (key) =>
-      registry.isActiveValidator(key),
-    )
   }
 
   /**

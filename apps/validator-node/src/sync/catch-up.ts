@@ -7,6 +7,7 @@
 import type { BlockProposal, StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
 import type { WireNetwork } from '@paraloom/p2p'
 import type { BlockCheck } from './check.js'
+import { RequestPacer } from './request-pacer.js'
 
 export type SyncErrorCode =
   /** A block failed its checks (network, proposer, signature). */
@@ -37,6 +38,8 @@ export interface CatchUpInit {
   keep(block: BlockProposal): boolean
   /** Requests sent at most before giving up on finishing. @default 10000 */
   maxRequests?: number
+  /** Spaces the requests so the peer does not refuse them. @default a {@link RequestPacer} at the peers' default rate */
+  pacer?: RequestPacer
   signal?: AbortSignal
 }
 
@@ -55,10 +58,12 @@ export interface CatchUpResult {
 
 export async function catchUp(init: CatchUpInit): Promise<CatchUpResult> {
   const maxRequests = init.maxRequests ?? 10_000
+  const pacer = init.pacer ?? new RequestPacer()
   const result: CatchUpResult = { requests: 0, kept: 0, peerTip: 0n, complete: false }
   let next = init.fromHeight
   while (result.requests < maxRequests) {
     init.signal?.throwIfAborted()
+    await pacer.next(init.signal)
     const response = await init.request({
       network: init.network,
       fromHeight: next,

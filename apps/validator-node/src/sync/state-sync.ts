@@ -102,9 +102,12 @@ export class StateSync {
     }
   }
 
-  /** Fetches blocks from `peer` from `fromHeight` on, checking each before keeping it. */
+  /**
+   * Fetches blocks from `peer` from `fromHeight` on, checking each before
+   * keeping it. `p2p` is the running node, or a fetch-only request client.
+   */
   catchUpFrom(
-    p2p: ParaloomNode,
+    p2p: Pick<ParaloomNode, 'requestStateSync'>,
     peer: PeerTarget,
     fromHeight: bigint,
     isActiveValidator: (publicKey: Uint8Array) => boolean,

@@ -5,6 +5,7 @@ import { generateKeypair } from '../../src/keypair.js'
 import { BlockStore } from '../../src/sync/block-store.js'
 import { type CatchUpInit, catchUp } from '../../src/sync/catch-up.js'
 import { blockChecker } from '../../src/sync/check.js'
+import { RequestPacer } from '../../src/sync/request-pacer.js'
 import { answerStateSync } from '../../src/sync/responder.js'
 import { signedBlock } from '../helpers/blocks.js'
 
@@ -151,5 +152,33 @@ describe('catchUp', () => {
       maxRequests: 5,
     })
     expect(result).toMatchObject({ requests: 5, kept: 5, complete: false })
+  })
+
+  it('spaces its requests with the pacer, so a peer with the default limits never refuses one', async () => {
+    const peer = peerWith(chain(12))
+    let now = 0
+    const sleeps: number[] = []
+    const pacer = new RequestPacer({
+      burst: 2,
+      ratePerSecond: 10,
+      clock: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms)
+        now += ms
+      },
+    })
+    const mine = new BlockStore(limits)
+    const result = await catchUp({
+      request: peer.request,
+      network: 'Devnet',
+      fromHeight: 1n,
+      batchBlocks: 1,
+      check: blockChecker('Devnet', isActive),
+      keep: (b) => mine.add(b) !== undefined,
+      pacer,
+    })
+    expect(result).toMatchObject({ kept: 12, complete: true })
+    // 12 requests: 2 at once, each of the other 10 after 100 ms.
+    expect(sleeps).toEqual(Array(10).fill(100))
   })
 })

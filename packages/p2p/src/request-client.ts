@@ -1,0 +1,177 @@
+/**
+ * `createRequestClient`: a fetch-only libp2p node. It sends state-sync and
+ * withdrawal-proof requests and does nothing else: it listens nowhere, joins
+ * no gossip mesh, puts no DHT record and runs no liveness. A command that
+ * only fetches (`paraloom validator sync`) uses it instead of a full node,
+ * whose liveness hangs up on any peer it declares OFFLINE (one slow probe
+ * while the process warms up was enough to cut the request in flight) and
+ * whose discovery would overwrite the validator's DHT record with the
+ * command's own address.
+ *
+ * Its key must be one that the asked peer admits: in `validators` admission
+ * only registered validators (and a peer's allow-list) get past Noise, so a
+ * validator fetching what it missed uses its own identity. Its peers probe
+ * that identity over the connection; the client answers their pings, so a
+ * peer does not count misses against it and hang up in mid-request.
+ */
+
+import type { ComponentLogger, Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import { noise } from '@libp2p/noise'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import type {
+  StateSyncRequest,
+  StateSyncResponse,
+  WithdrawalProofRequest,
+  WithdrawalProofResponse,
+} from '@paraloom/codec'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { Admission, type AdmissionMode } from './admission.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, type NetworkName } from './constants.js'
+import type { ValidatorDirectory } from './directory.js'
+import { identityFromSolanaKeypair, solanaAddressFromPeerId } from './identity.js'
+import type { P2PMetrics } from './metrics.js'
+import { pingService } from './ping-service.js'
+import { createProtocols, type Protocols } from './reqresp/index.js'
+import type { RequestOptions } from './reqresp/protocol.js'
+import { type PeerTarget, resolvePeerTarget } from './reqresp/target.js'
+
+export interface RequestClientInit {
+  /** Which Paraloom network; it names the protocols. */
+  network: NetworkName
+  /** The identity to connect with, as in `ParaloomNodeInit.privateKey`. */
+  privateKey: Ed25519PrivateKey | Uint8Array
+  /** The registry: the addresses of a peer named by PeerId or identity, and who is admitted. */
+  directory: ValidatorDirectory
+  /** Which peers this client talks to, as in `ParaloomNodeInit.admission`. @default 'validators' */
+  admission?: AdmissionMode
+  /** PeerIds or Solana addresses admitted besides the validators. */
+  allow?: string[]
+  /** Deadline of one request, dial included, in milliseconds. @default 10000 */
+  requestTimeoutMs?: number
+  metrics?: P2PMetrics
+  /** libp2p's logger; its `DEBUG=` output by default. */
+  logger?: ComponentLogger
+}
+
+export interface RequestClient {
+  readonly peerId: PeerId
+  /** The base58 Solana address of its key. */
+  readonly identity: string
+  /** Starts libp2p (no listener); idempotent. */
+  start(): Promise<void>
+  /** Closes every connection; nothing keeps running afterwards. Idempotent. */
+  stop(): Promise<void>
+  /** Asks `peer` for blocks. Throws RequestError. */
+  requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse>
+  /** Asks `peer` for a withdrawal proof. Throws RequestError. */
+  requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse>
+}
+
+/**
+ * Inbound streams one connection may hold at once: the client serves only
+ * its peers' pings, and refuses anything else at protocol negotiation.
+ */
+const MAX_INBOUND_STREAMS_PER_CONNECTION = 16
+
+/** Creates a request client. Nothing runs until `start()`. */
+export async function createRequestClient(init: RequestClientInit): Promise<RequestClient> {
+  const privateKey =
+    init.privateKey instanceof Uint8Array
+      ? await identityFromSolanaKeypair(init.privateKey)
+      : init.privateKey
+  const admission = new Admission({
+    mode: init.admission ?? 'validators',
+    directory: init.directory,
+    allow: init.allow,
+  })
+  const libp2p = await createLibp2p({
+    start: false,
+    privateKey,
+    addresses: { listen: [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
+    connectionGater: admission.gater(),
+    connectionMonitor: { enabled: false },
+    logger: init.logger,
+    services: { ping: pingService() },
+  })
+  return new DefaultRequestClient(init, libp2p)
+}
+
+class DefaultRequestClient implements RequestClient {
+  readonly peerId: PeerId
+  readonly identity: string
+  private readonly protocols: Protocols
+  private running = false
+
+  constructor(
+    private readonly init: RequestClientInit,
+    private readonly libp2p: Libp2p,
+  ) {
+    this.peerId = libp2p.peerId
+    this.identity = solanaAddressFromPeerId(libp2p.peerId)
+    // No handlers: an inbound request is refused (it needs a connection this client opened).
+    this.protocols = createProtocols(
+      {
+        dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
+        handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
+        unhandle: (protocol) => libp2p.unhandle(protocol),
+      },
+      {
+        network: init.network,
+        timeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        metrics: init.metrics,
+      },
+    )
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    await this.libp2p.start()
+    await this.protocols.stateSync.start()
+    await this.protocols.withdrawalProof.start()
+    this.running = true
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    await this.protocols.withdrawalProof.stop()
+    await this.protocols.stateSync.stop()
+    await this.libp2p.stop()
+  }
+
+  async requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse> {
+    return this.protocols.stateSync.request(await this.target(peer), request, options)
+  }
+
+  async requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse> {
+    return this.protocols.withdrawalProof.request(await this.target(peer), request, options)
+  }
+
+  /** No discovery runs here: a peer named by PeerId or identity is dialled at its registry addresses. */
+  private target(peer: PeerTarget): Promise<PeerId> {
+    return resolvePeerTarget(peer, {
+      peerStore: this.libp2p.peerStore,
+      seeds: () => this.init.directory.seeds(),
+    })
+  }
+}
