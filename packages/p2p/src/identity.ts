@@ -13,6 +13,11 @@ import { IdentityError } from './errors.js'
 const SEED_BYTES = 32
 const KEYPAIR_BYTES = 64
 
+/** A node's `privateKey` option as the libp2p key: a key as it is, keypair bytes converted. */
+export function privateKeyOption(key: Ed25519PrivateKey | Uint8Array): Promise<Ed25519PrivateKey> {
+  return key instanceof Uint8Array ? identityFromSolanaKeypair(key) : Promise.resolve(key)
+}
+
 /**
  * Turns a Solana keypair (the 64 bytes `seed || pubkey` of a keypair file) or
  * its 32-byte seed into the libp2p Ed25519 private key. With 64 bytes the

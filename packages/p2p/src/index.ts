@@ -131,7 +131,7 @@ export {
   type PeerOffence,
 } from './peers/index.js'
 export { DEFAULT_INBOUND_LIMITS, type InboundLimits } from './reqresp/inbound-limiter.js'
-export type { RequestHandlers } from './reqresp/index.js'
+export type { PeerRequests, RequestHandlers } from './reqresp/index.js'
 export type { RequestContext, RequestHandler, RequestOptions } from './reqresp/protocol.js'
 export {
   createRequestClient,

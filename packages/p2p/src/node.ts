@@ -23,12 +23,6 @@ import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import type {
-  StateSyncRequest,
-  StateSyncResponse,
-  WithdrawalProofRequest,
-  WithdrawalProofResponse,
-} from '@paraloom/codec'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
 import {
@@ -53,8 +47,8 @@ import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scorin
 import { SpamGuard } from './gossip/spam-guard.js'
 import { messageIdFn } from './gossip/topics.js'
 import {
-  identityFromSolanaKeypair,
   peerIdFromSolanaAddress,
+  privateKeyOption,
   publicKeyFromSolanaAddress,
   solanaAddressFromPeerId,
 } from './identity.js'
@@ -66,9 +60,13 @@ import { PeerAction } from './peers/peer-action.js'
 import { PeerActions, type PeerBan } from './peers/peer-actions.js'
 import { pingService } from './ping-service.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
-import { createProtocols, type RequestHandlers } from './reqresp/index.js'
-import type { RequestOptions } from './reqresp/protocol.js'
-import { type PeerTarget, resolvePeerTarget } from './reqresp/target.js'
+import {
+  type PeerRequests,
+  type RequestHandlers,
+  RequestProtocols,
+  reqRespComponents,
+} from './reqresp/index.js'
+import { resolvePeerTarget } from './reqresp/target.js'
 
 export interface ParaloomNodeInit {
   /** Which Paraloom network; it names every protocol and topic. */
@@ -150,7 +148,7 @@ export interface ParaloomNodeEvents {
   'peer:banned': CustomEvent<PeerBan & { score: number }>
 }
 
-export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
+export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents>, PeerRequests {
   readonly network: NetworkName
   readonly peerId: PeerId
   /** This validator's base58 Solana address. */
@@ -176,18 +174,6 @@ export interface ParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> {
     validator: Uint8Array | string,
     options?: { signal?: AbortSignal },
   ): Promise<ValidatorLocation>
-  /** Asks `peer` for blocks. Throws RequestError. */
-  requestStateSync(
-    peer: PeerTarget,
-    request: StateSyncRequest,
-    options?: RequestOptions,
-  ): Promise<StateSyncResponse>
-  /** Asks `peer` for a withdrawal proof. Throws RequestError. */
-  requestWithdrawalProof(
-    peer: PeerTarget,
-    request: WithdrawalProofRequest,
-    options?: RequestOptions,
-  ): Promise<WithdrawalProofResponse>
 }
 
 const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
@@ -200,10 +186,7 @@ const MAX_INBOUND_STREAMS_PER_CONNECTION = 256
 /** Creates a Paraloom node. Nothing listens or runs until `start()`. */
 export async function createParaloomNode(init: ParaloomNodeInit): Promise<ParaloomNode> {
   checkInit(init)
-  const privateKey =
-    init.privateKey instanceof Uint8Array
-      ? await identityFromSolanaKeypair(init.privateKey)
-      : init.privateKey
+  const privateKey = await privateKeyOption(init.privateKey)
   const admission = new Admission({
     mode: init.admission ?? 'validators',
     directory: init.directory,
@@ -304,7 +287,9 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   private readonly discovery: Discovery
   private readonly spamGuard: SpamGuard
   private readonly peerActions: PeerActions
-  private readonly protocols: ReturnType<typeof createProtocols>
+  private readonly protocols: RequestProtocols
+  readonly requestStateSync: PeerRequests['requestStateSync']
+  readonly requestWithdrawalProof: PeerRequests['requestWithdrawalProof']
   private readonly pingStreams: PingStreams
   /** Undoes the sign-of-life listeners of `start`. */
   private unwatchSignsOfLife?: () => void
@@ -352,12 +337,8 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         },
       },
     )
-    this.protocols = createProtocols(
-      {
-        dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
-        handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
-        unhandle: (protocol) => libp2p.unhandle(protocol),
-      },
+    this.protocols = new RequestProtocols(
+      reqRespComponents(libp2p),
       {
         network: init.network,
         timeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -366,7 +347,11 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         metrics: init.metrics,
         onPeerAction: (peer, action, offence) => this.peerActions.apply(peer, action, offence),
       },
+      // Discovery keeps the registry's and the DHT's addresses in the peer store.
+      (peer) => resolvePeerTarget(peer, { peerStore: libp2p.peerStore }),
     )
+    this.requestStateSync = this.protocols.requestStateSync.bind(this.protocols)
+    this.requestWithdrawalProof = this.protocols.requestWithdrawalProof.bind(this.protocols)
     this.gossip = new Gossip(
       { pubsub: services.pubsub, peerId: this.peerId, log: this.log.newScope('gossip') },
       {
@@ -489,27 +474,6 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     return this.discovery.findValidator(publicKey, { signal })
   }
 
-  async requestStateSync(
-    peer: PeerTarget,
-    request: StateSyncRequest,
-    options?: RequestOptions,
-  ): Promise<StateSyncResponse> {
-    return this.protocols.stateSync.request(await this.target(peer), request, options)
-  }
-
-  async requestWithdrawalProof(
-    peer: PeerTarget,
-    request: WithdrawalProofRequest,
-    options?: RequestOptions,
-  ): Promise<WithdrawalProofResponse> {
-    return this.protocols.withdrawalProof.request(await this.target(peer), request, options)
-  }
-
-  /** Discovery keeps the registry's and the DHT's addresses in the peer store. */
-  private target(peer: PeerTarget): Promise<PeerId> {
-    return resolvePeerTarget(peer, { peerStore: this.libp2p.peerStore })
-  }
-
   private async doStart(): Promise<void> {
     if (this.running) return
     // Set first, so a step that fails is rolled back by doStop: every part's
@@ -529,8 +493,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
           excessConnections: this.init.metrics?.excessConnections,
         },
       )
-      await this.protocols.stateSync.start()
-      await this.protocols.withdrawalProof.start()
+      await this.protocols.start()
       this.gossip.start()
       this.spamGuard.start()
       await this.discovery.start()
@@ -555,8 +518,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     await this.discovery.stop()
     this.spamGuard.stop()
     this.gossip.stop()
-    await this.protocols.withdrawalProof.stop()
-    await this.protocols.stateSync.stop()
+    await this.protocols.stop()
     await this.libp2p.stop()
   }
 

@@ -19,22 +19,15 @@ import type { ComponentLogger, Ed25519PrivateKey, PeerId } from '@libp2p/interfa
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import type {
-  StateSyncRequest,
-  StateSyncResponse,
-  WithdrawalProofRequest,
-  WithdrawalProofResponse,
-} from '@paraloom/codec'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
 import { DEFAULT_REQUEST_TIMEOUT_MS, type NetworkName } from './constants.js'
 import type { ValidatorDirectory } from './directory.js'
-import { identityFromSolanaKeypair, solanaAddressFromPeerId } from './identity.js'
+import { privateKeyOption, solanaAddressFromPeerId } from './identity.js'
 import type { P2PMetrics } from './metrics.js'
 import { pingService } from './ping-service.js'
-import { createProtocols, type Protocols } from './reqresp/index.js'
-import type { RequestOptions } from './reqresp/protocol.js'
-import { type PeerTarget, resolvePeerTarget } from './reqresp/target.js'
+import { type PeerRequests, RequestProtocols, reqRespComponents } from './reqresp/index.js'
+import { resolvePeerTarget } from './reqresp/target.js'
 
 export interface RequestClientInit {
   /** Which Paraloom network; it names the protocols. */
@@ -54,7 +47,7 @@ export interface RequestClientInit {
   logger?: ComponentLogger
 }
 
-export interface RequestClient {
+export interface RequestClient extends PeerRequests {
   readonly peerId: PeerId
   /** The base58 Solana address of its key. */
   readonly identity: string
@@ -62,18 +55,6 @@ export interface RequestClient {
   start(): Promise<void>
   /** Closes every connection; nothing keeps running afterwards. Idempotent. */
   stop(): Promise<void>
-  /** Asks `peer` for blocks. Throws RequestError. */
-  requestStateSync(
-    peer: PeerTarget,
-    request: StateSyncRequest,
-    options?: RequestOptions,
-  ): Promise<StateSyncResponse>
-  /** Asks `peer` for a withdrawal proof. Throws RequestError. */
-  requestWithdrawalProof(
-    peer: PeerTarget,
-    request: WithdrawalProofRequest,
-    options?: RequestOptions,
-  ): Promise<WithdrawalProofResponse>
 }
 
 /**
@@ -84,10 +65,7 @@ const MAX_INBOUND_STREAMS_PER_CONNECTION = 16
 
 /** Creates a request client. Nothing runs until `start()`. */
 export async function createRequestClient(init: RequestClientInit): Promise<RequestClient> {
-  const privateKey =
-    init.privateKey instanceof Uint8Array
-      ? await identityFromSolanaKeypair(init.privateKey)
-      : init.privateKey
+  const privateKey = await privateKeyOption(init.privateKey)
   const admission = new Admission({
     mode: init.admission ?? 'validators',
     directory: init.directory,
@@ -111,67 +89,53 @@ export async function createRequestClient(init: RequestClientInit): Promise<Requ
 class DefaultRequestClient implements RequestClient {
   readonly peerId: PeerId
   readonly identity: string
-  private readonly protocols: Protocols
+  private readonly protocols: RequestProtocols
+  readonly requestStateSync: PeerRequests['requestStateSync']
+  readonly requestWithdrawalProof: PeerRequests['requestWithdrawalProof']
   private running = false
 
   constructor(
-    private readonly init: RequestClientInit,
+    init: RequestClientInit,
     private readonly libp2p: Libp2p,
   ) {
     this.peerId = libp2p.peerId
     this.identity = solanaAddressFromPeerId(libp2p.peerId)
     // No handlers: an inbound request is refused (it needs a connection this client opened).
-    this.protocols = createProtocols(
-      {
-        dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
-        handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
-        unhandle: (protocol) => libp2p.unhandle(protocol),
-      },
+    this.protocols = new RequestProtocols(
+      reqRespComponents(libp2p),
       {
         network: init.network,
         timeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         metrics: init.metrics,
       },
+      // No discovery runs here: a peer named by PeerId or identity is dialled at its registry addresses.
+      (peer) =>
+        resolvePeerTarget(peer, {
+          peerStore: libp2p.peerStore,
+          seeds: () => init.directory.seeds(),
+        }),
     )
+    this.requestStateSync = this.protocols.requestStateSync.bind(this.protocols)
+    this.requestWithdrawalProof = this.protocols.requestWithdrawalProof.bind(this.protocols)
   }
 
   async start(): Promise<void> {
     if (this.running) return
-    await this.libp2p.start()
-    await this.protocols.stateSync.start()
-    await this.protocols.withdrawalProof.start()
+    // Set first, so a step that fails is rolled back by stop (a part never started stops as a no-op).
     this.running = true
+    try {
+      await this.libp2p.start()
+      await this.protocols.start()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
-    await this.protocols.withdrawalProof.stop()
-    await this.protocols.stateSync.stop()
+    await this.protocols.stop()
     await this.libp2p.stop()
-  }
-
-  async requestStateSync(
-    peer: PeerTarget,
-    request: StateSyncRequest,
-    options?: RequestOptions,
-  ): Promise<StateSyncResponse> {
-    return this.protocols.stateSync.request(await this.target(peer), request, options)
-  }
-
-  async requestWithdrawalProof(
-    peer: PeerTarget,
-    request: WithdrawalProofRequest,
-    options?: RequestOptions,
-  ): Promise<WithdrawalProofResponse> {
-    return this.protocols.withdrawalProof.request(await this.target(peer), request, options)
-  }
-
-  /** No discovery runs here: a peer named by PeerId or identity is dialled at its registry addresses. */
-  private target(peer: PeerTarget): Promise<PeerId> {
-    return resolvePeerTarget(peer, {
-      peerStore: this.libp2p.peerStore,
-      seeds: () => this.init.directory.seeds(),
-    })
   }
 }

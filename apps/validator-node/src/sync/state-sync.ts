@@ -10,6 +10,7 @@ import {
   type ParaloomGossip,
   type ParaloomNode,
   type PeerRegistry,
+  type PeerRequests,
   type PeerTarget,
   type RequestOptions,
   WIRE_NETWORK,
@@ -107,7 +108,7 @@ export class StateSync {
    * keeping it. `p2p` is the running node, or a fetch-only request client.
    */
   catchUpFrom(
-    p2p: Pick<ParaloomNode, 'requestStateSync'>,
+    p2p: Pick<PeerRequests, 'requestStateSync'>,
     peer: PeerTarget,
     fromHeight: bigint,
     isActiveValidator: (publicKey: Uint8Array) => boolean,

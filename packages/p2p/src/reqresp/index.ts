@@ -3,7 +3,7 @@
  * proofs, with the wire types and caps of wire.md.
  */
 
-import type { PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import {
   StateSyncRequest,
   StateSyncResponse,
@@ -20,7 +20,13 @@ import {
 import type { P2PMetrics } from '../metrics.js'
 import type { PeerAction, PeerOffence } from '../peers/peer-action.js'
 import type { InboundLimits } from './inbound-limiter.js'
-import { type ReqRespComponents, ReqRespProtocol, type RequestHandler } from './protocol.js'
+import {
+  type ReqRespComponents,
+  ReqRespProtocol,
+  type RequestHandler,
+  type RequestOptions,
+} from './protocol.js'
+import type { PeerTarget } from './target.js'
 
 /** Answers that the embedder supplies: the node has no chain of its own. */
 export interface RequestHandlers {
@@ -38,33 +44,93 @@ export interface ReqRespInit {
   onPeerAction?(peer: PeerId, action: PeerAction, offence: PeerOffence): void
 }
 
-export interface Protocols {
-  stateSync: ReqRespProtocol<StateSyncRequest, StateSyncResponse>
-  withdrawalProof: ReqRespProtocol<WithdrawalProofRequest, WithdrawalProofResponse>
+/** Direct requests to one peer, as the node and the fetch-only client both send them. */
+export interface PeerRequests {
+  /** Asks `peer` for blocks. Throws RequestError. */
+  requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse>
+  /** Asks `peer` for a withdrawal proof. Throws RequestError. */
+  requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse>
 }
 
-export function createProtocols(components: ReqRespComponents, init: ReqRespInit): Protocols {
-  const common = <Req, Res>(protocol: string, handler?: RequestHandler<Req, Res>) => ({
-    protocol,
-    requestMaxBytes: REQUEST_MAX_BYTES,
-    responseMaxBytes: RESPONSE_MAX_BYTES,
-    timeoutMs: init.timeoutMs,
-    inbound: init.inbound,
-    handler,
-    onOutcome: (direction: string, outcome: string) =>
-      init.metrics?.requests?.inc({ protocol, direction, outcome }),
-    onPeerAction: init.onPeerAction,
-  })
+/** The libp2p calls the protocols make, taken from a libp2p node. */
+export function reqRespComponents(
+  libp2p: Pick<Libp2p, 'dialProtocol' | 'handle' | 'unhandle'>,
+): ReqRespComponents {
   return {
-    stateSync: new ReqRespProtocol(components, {
+    dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
+    handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
+    unhandle: (protocol) => libp2p.unhandle(protocol),
+  }
+}
+
+/**
+ * Both protocols, started and stopped together, asked by {@link PeerTarget}:
+ * the node and the fetch-only client share them, and differ only in how a
+ * target is resolved to the PeerId to dial.
+ */
+export class RequestProtocols implements PeerRequests {
+  private readonly stateSync: ReqRespProtocol<StateSyncRequest, StateSyncResponse>
+  private readonly withdrawalProof: ReqRespProtocol<WithdrawalProofRequest, WithdrawalProofResponse>
+
+  constructor(
+    components: ReqRespComponents,
+    init: ReqRespInit,
+    private readonly resolve: (peer: PeerTarget) => Promise<PeerId>,
+  ) {
+    const common = <Req, Res>(protocol: string, handler?: RequestHandler<Req, Res>) => ({
+      protocol,
+      requestMaxBytes: REQUEST_MAX_BYTES,
+      responseMaxBytes: RESPONSE_MAX_BYTES,
+      timeoutMs: init.timeoutMs,
+      inbound: init.inbound,
+      handler,
+      onOutcome: (direction: string, outcome: string) =>
+        init.metrics?.requests?.inc({ protocol, direction, outcome }),
+      onPeerAction: init.onPeerAction,
+    })
+    this.stateSync = new ReqRespProtocol(components, {
       ...common(stateSyncProtocol(init.network), init.handlers?.stateSync),
       request: StateSyncRequest,
       response: StateSyncResponse,
-    }),
-    withdrawalProof: new ReqRespProtocol(components, {
+    })
+    this.withdrawalProof = new ReqRespProtocol(components, {
       ...common(withdrawalProofProtocol(init.network), init.handlers?.withdrawalProof),
       request: WithdrawalProofRequest,
       response: WithdrawalProofResponse,
-    }),
+    })
+  }
+
+  async start(): Promise<void> {
+    await this.stateSync.start()
+    await this.withdrawalProof.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.withdrawalProof.stop()
+    await this.stateSync.stop()
+  }
+
+  async requestStateSync(
+    peer: PeerTarget,
+    request: StateSyncRequest,
+    options?: RequestOptions,
+  ): Promise<StateSyncResponse> {
+    return this.stateSync.request(await this.resolve(peer), request, options)
+  }
+
+  async requestWithdrawalProof(
+    peer: PeerTarget,
+    request: WithdrawalProofRequest,
+    options?: RequestOptions,
+  ): Promise<WithdrawalProofResponse> {
+    return this.withdrawalProof.request(await this.resolve(peer), request, options)
   }
 }
