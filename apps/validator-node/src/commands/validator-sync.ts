@@ -146,14 +146,6 @@ async function syncFromPeer(run: SyncRun, signal: AbortSignal): Promise<CatchUpR
       identity,
     })
   }
-  await mkdir(config.stateDir, { recursive: true })
-  const sync = new StateSync({
-    config: config.sync,
-    stateDir: config.stateDir,
-    network: config.network,
-    logger,
-  })
-  sync.open()
   const client = await createRequestClient({
     network: config.network,
     privateKey: new Uint8Array([...keypair.secretKey, ...keypair.publicKey]),
@@ -162,7 +154,15 @@ async function syncFromPeer(run: SyncRun, signal: AbortSignal): Promise<CatchUpR
     allow: config.p2p.allow,
     requestTimeoutMs: opts.timeoutMs,
   })
+  await mkdir(config.stateDir, { recursive: true })
+  const sync = new StateSync({
+    config: config.sync,
+    stateDir: config.stateDir,
+    network: config.network,
+    logger,
+  })
   try {
+    sync.open()
     await client.start()
     const from = opts.fromHeight ?? sync.store.tipHeight() + 1n
     logger.info('fetching blocks', { identity, peer, fromHeight: String(from) })
