@@ -52,8 +52,10 @@ export type RequestErrorCode =
   /** The frame does not decode as the expected wire type. */
   | 'Decode'
   /**
-   * Outbound: the responder closed the stream without answering (refused,
-   * e.g. rate-limited or no handler). Inbound: refused for want of a handler.
+   * Outbound: the stream ended without an answer: the responder refused
+   * (e.g. rate-limited or no handler), or a connection close ended it (a
+   * hang-up on either side ends its streams the same way). Inbound: refused
+   * for want of a handler, or the requester's stream ended without a frame.
    */
   | 'Refused'
   /** The responder reset the stream (its handler failed). */

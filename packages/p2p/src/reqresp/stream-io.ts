@@ -42,7 +42,8 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 /**
  * Reads exactly one frame of at most `maxBytes` from `stream`. Resolves with
  * the body; rejects with a RequestError: `TooLarge`/`Malformed` from the
- * decoder, `Refused` when the remote closed without sending anything,
+ * decoder, `Refused` when the stream ended without a frame (the remote refused,
+ * or a connection close on either side ended it),
  * `Reset` when it reset the stream, `Timeout`/`Aborted` from the signal.
  */
 export function readFrame(
@@ -115,8 +116,14 @@ function readUntil<T>(
     }
     try {
       decoder.end()
+      // A graceful end: the remote refused, or a connection close (either side's: a hang-up
+      // on this side ends the stream the same way) took the stream with it.
       finish({
-        error: new RequestError('Refused', 'remote closed the stream without a frame', protocol),
+        error: new RequestError(
+          'Refused',
+          'the stream ended without a frame (the remote refused, or the connection was closed)',
+          protocol,
+        ),
       })
     } catch (error) {
       finish({ error })
