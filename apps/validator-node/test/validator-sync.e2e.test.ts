@@ -2,7 +2,9 @@
 // against running validators: a validator that was down fetches the blocks
 // it missed into its state directory's block log, byte for byte as the peer
 // serves them; a peer that is not running and a peer that never answers end
-// it with an error naming the peer, within the request deadline.
+// it with an error naming the peer, within the request deadline. An
+// unreadable registry and a SIGTERM end it too, with a line saying which.
+import { spawn } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -11,11 +13,12 @@ import { stateSyncProtocol } from '@paraloom/p2p'
 import { Topic } from '@paraloom/proto'
 import { BLOCK_LOG_FILE } from '../src/sync/block-log.js'
 import { blockBytes, signedBlock } from './helpers/blocks.js'
-import { type CliResult, spawnCli } from './helpers/cli.js'
+import { builtCliPath, type CliResult, spawnCli } from './helpers/cli.js'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
+import { eventually, within } from './helpers/wait.js'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(120_000)
@@ -34,6 +37,12 @@ const suite = useCluster({
 })
 /** Deadline of each request in the error cases; the CLI must end within it plus its start-up. */
 const REQUEST_TIMEOUT_MS = 3000
+/**
+ * How long a signalled sync may take to exit: it stops its client and closes
+ * its block log, nothing more (a node's own bound for a stop is 2 s), far
+ * within the request deadline it is given.
+ */
+const STOP_BOUND_MS = 10_000
 /** What a CLI process may take to load and read the registry on a busy machine, on top of its deadlines. */
 const CLI_START_ALLOWANCE_MS = 45_000
 
@@ -145,6 +154,54 @@ describe('paraloom validator sync --from-peer, when the peer does not answer', (
     expect(res.stderr).toMatch(/deadline passed/)
     expect(accepted.length).toBeGreaterThan(0)
     expect(res.stdout).toBe('')
+  })
+
+  it('SIGTERM while a request waits: it stops at once and says so', async () => {
+    const port = (silent.address() as { port: number }).port
+    const connections = accepted.length
+    const child = spawn(
+      process.execPath,
+      [
+        builtCliPath,
+        'validator',
+        'sync',
+        '--config',
+        down.configPath,
+        '--from-peer',
+        multiaddrOf(validators[0]!, port),
+        '--timeout-ms',
+        String(6 * STOP_BOUND_MS),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+    })
+    const exited = new Promise<number | null>((resolve) =>
+      // 'close': after its output is read to the end.
+      child.once('close', (code) => resolve(code)),
+    )
+    try {
+      // Its request is under way once the silent peer has its connection.
+      await eventually(
+        'the sync to dial the silent peer',
+        () => (accepted.length > connections ? true : undefined),
+        { timeoutMs: CLI_START_ALLOWANCE_MS },
+      )
+      process.kill(child.pid!, 'SIGTERM')
+      expect(await within('the sync to exit', STOP_BOUND_MS, exited)).toBe(1)
+      expect(stderr).toMatch(/sync from .* stopped \(SIGTERM\)/)
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('a registry that cannot be read: an error naming its URL', async () => {
+    const rpc = 'http://127.0.0.1:1'
+    const res = await sync('--from-peer', multiaddrOf(validators[0]!), '--rpc-url', rpc)
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain(`paraloom: registry read from ${rpc} failed: `)
   })
 
   it('a peer that is not running: an error naming it, whether named by multiaddr or identity', async () => {
