@@ -22,15 +22,35 @@ export const CONSUMER_ALLOW_SCRIPTS: Readonly<Record<string, boolean>> = {
  */
 const INSTALL_TIMEOUT_MS = 10 * 60_000
 
+/** Where npm installs from: a registry (the local one) and a cache of its own. */
+export interface NpmSource {
+  /** `--registry` URL. */
+  registry: string
+  /** `--cache` directory: an empty one proves nothing came from an earlier download. */
+  cache: string
+}
+
+/** npm's flags for `source`, and no audit, funding or update check (each would reach out). */
+export function npmFlags(source: NpmSource): string[] {
+  return [
+    `--registry=${source.registry}`,
+    `--cache=${source.cache}`,
+    '--no-audit',
+    '--no-fund',
+    '--no-update-notifier',
+    '--fetch-retries=0',
+  ]
+}
+
 /**
  * Makes `dir` (empty, outside any workspace) a project that depends on the
  * tarballs, all at once so their dependencies on each other resolve to them,
- * and runs a plain `npm install` there. Everything else comes from the
- * registry npm is configured with.
+ * and runs a plain `npm install` there, everything else coming from `source`.
  */
 export async function installTarballs(
   dir: string,
   packed: readonly PackedPackage[],
+  source: NpmSource,
   options?: { signal?: AbortSignal },
 ): Promise<void> {
   const manifest = {
@@ -41,8 +61,30 @@ export async function installTarballs(
     allowScripts: CONSUMER_ALLOW_SCRIPTS,
   }
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+  await runCommand('npm', ['install', ...npmFlags(source)], {
     cwd: dir,
+    env: userEnv(),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+    signal: options?.signal,
+  })
+}
+
+/**
+ * `npm install -g --prefix <prefix>` of the tarballs, everything else from
+ * `source`, as a user installs the CLIs: each lands in
+ * `<prefix>/lib/node_modules` with its own tree and a link in `<prefix>/bin`.
+ */
+export async function installGlobally(
+  prefix: string,
+  tarballs: readonly string[],
+  source: NpmSource,
+  options?: { signal?: AbortSignal },
+): Promise<void> {
+  // As npm advises for a global install whose dependencies have install scripts.
+  const allowed = Object.keys(CONSUMER_ALLOW_SCRIPTS).filter((name) => CONSUMER_ALLOW_SCRIPTS[name])
+  const args = ['install', '--global', `--prefix=${prefix}`, `--allow-scripts=${allowed.join(',')}`]
+  await runCommand('npm', [...args, ...npmFlags(source), ...tarballs], {
+    cwd: prefix,
     env: userEnv(),
     timeoutMs: INSTALL_TIMEOUT_MS,
     signal: options?.signal,

@@ -1,15 +1,26 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { installTarballs } from '../src/consumer.js'
+import semver from 'semver'
+import { installGlobally, installTarballs, type NpmSource } from '../src/consumer.js'
+import { dependencyEngines, intersectRanges, sameVersions } from '../src/engines.js'
 import { userEnv } from '../src/env.js'
 import { undeclaredImports } from '../src/imports.js'
+import {
+  type LocalRegistry,
+  packedPackages,
+  startLocalRegistry,
+  storePackages,
+} from '../src/local-registry.js'
 import { type PackedPackage, packPackages } from '../src/pack.js'
 import { readmeExample, typecheckExamples } from '../src/readme-examples.js'
 import { runCommand } from '../src/run.js'
-import { type PublishablePackage, publishablePackages } from '../src/workspace.js'
+import { type PublishablePackage, publishablePackages, repoRoot } from '../src/workspace.js'
 
 type Report = Record<string, unknown>
 
@@ -122,28 +133,56 @@ function allowedFile(name: string, path: string): boolean {
   return /^(package\.json|README\.md|CHANGELOG\.md|LICEN[CS]E(\.\w+)?|dist\/.+)$/.test(path)
 }
 
+/**
+ * The Node versions our own code runs on: the workspace root's
+ * `engines.node` (20.18+, with the `Promise.withResolvers` polyfill). A
+ * package declares this narrowed by what its dependencies declare.
+ */
+async function ownNodeFloor(): Promise<string> {
+  const root = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'))
+  return root.engines.node as string
+}
+
 /** Whole-run deadline for one plain-node check or CLI call. */
 const RUN_TIMEOUT_MS = 60_000
 
+let work: string
+let packages: PublishablePackage[]
+let packed: PackedPackage[]
+let registry: LocalRegistry | undefined
+let source: NpmSource
+
+/**
+ * Packs every publishable package and serves the tarballs, with every other
+ * package of the workspace's own install, from a registry on 127.0.0.1: the
+ * installs below reach no network, and an empty npm cache of their own
+ * proves nothing came from an earlier download.
+ */
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'paraloom-pack-smoke-'))
+  await mkdir(join(work, 'tarballs'))
+  packages = await publishablePackages()
+  packed = await packPackages(packages, join(work, 'tarballs'))
+  registry = await startLocalRegistry([
+    ...(await packedPackages(packed)),
+    ...(await storePackages()),
+  ])
+  source = { registry: registry.url, cache: join(work, 'npm-cache') }
+}, 5 * 60_000)
+
+afterAll(async () => {
+  await registry?.stop()
+  if (work !== undefined) await rm(work, { recursive: true, force: true })
+})
+
 describe('packed tarballs installed in an empty project', () => {
-  let work: string
   let project: string
-  let packages: PublishablePackage[]
-  let packed: PackedPackage[]
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'paraloom-pack-smoke-'))
     project = join(work, 'project')
-    await mkdir(join(work, 'tarballs'))
     await mkdir(project)
-    packages = await publishablePackages()
-    packed = await packPackages(packages, join(work, 'tarballs'))
-    await installTarballs(project, packed)
+    await installTarballs(project, packed, source)
   }, 15 * 60_000)
-
-  afterAll(async () => {
-    if (work !== undefined) await rm(work, { recursive: true, force: true })
-  })
 
   const installed = (name: string): string => join(project, 'node_modules', name)
   const manifestOf = async (name: string): Promise<Record<string, unknown>> =>
@@ -187,6 +226,22 @@ describe('packed tarballs installed in an empty project', () => {
     for (const [, target] of targets.matchAll(/"\.\/([^"*]+)"/g)) {
       await expect(stat(join(installed(name), target!))).resolves.toBeDefined()
     }
+  })
+
+  it.each(
+    PUBLISHED,
+  )('%s: engines.node accepts exactly the Node versions its installed dependencies accept', async (name) => {
+    const declared = ((await manifestOf(name)).engines as { node: string }).node
+    const needs = await dependencyEngines(installed(name))
+    const floor = await ownNodeFloor()
+    const needed = intersectRanges([floor, ...needs.map((n) => n.range)])
+    // The dependencies that narrow it, named when the declaration is wrong.
+    const why = needs.filter((n) => !semver.subset(floor, n.range))
+    expect(
+      sameVersions(declared, needed)
+        ? 'the same versions'
+        : `${name} declares engines.node "${declared}" but its code and dependencies accept "${new semver.Range(needed).range}"; narrowed by ${why.map((n) => `${n.id} (${n.range})`).join(', ')}`,
+    ).toBe('the same versions')
   })
 
   it.each(
@@ -238,3 +293,96 @@ describe('packed tarballs installed in an empty project', () => {
     await typecheckExamples(project, examples)
   })
 })
+
+/** A devnet of one validator from a global install: its start-up is dominated by module loading on a busy machine. */
+const DEVNET_READY_WITHIN_MS = 180_000
+/** SIGINT stops every child (SIGTERM, SIGKILL after 10 s each): room for load. */
+const DEVNET_STOPS_WITHIN_MS = 60_000
+
+describe('npm install -g of the CLI tarballs', () => {
+  let prefix: string
+  const tarballOf = (name: string) => packed.find((p) => p.name === name)!.tarball
+
+  beforeAll(async () => {
+    prefix = join(work, 'global')
+    await mkdir(prefix)
+    await installGlobally(
+      prefix,
+      [tarballOf('paraloom'), tarballOf('@paraloom/peer-monitor')],
+      source,
+    )
+  }, 15 * 60_000)
+
+  it('<prefix>/bin/paraloom devnet up runs the installed peer-monitor: the dashboard answers over HTTP', async () => {
+    const dir = join(work, 'devnet')
+    // PATH without <prefix>/bin: paraloom must find peer-monitor where npm installed it, not on PATH.
+    const devnet = spawn(
+      join(prefix, 'bin', 'paraloom'),
+      ['devnet', 'up', '--validators', '1', '--dir', dir, '--status-interval-ms', '1000'],
+      { cwd: work, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    for (const stream of [devnet.stdout, devnet.stderr]) {
+      stream.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+    }
+    const exited = new Promise<number | null>((resolve) => devnet.once('exit', resolve))
+    const pidsInTable = () =>
+      [...output.matchAll(/^(?:validator-\d+\s+|registry\s+pid |monitor\s+pid )(\d+)/gm)].map((m) =>
+        Number(m[1]),
+      )
+    try {
+      const giveUpAt = Date.now() + DEVNET_READY_WITHIN_MS
+      while (!output.includes('[devnet] ready:')) {
+        if (devnet.exitCode !== null) throw new Error(`devnet up exited:\n${output}`)
+        if (Date.now() > giveUpAt) throw new Error(`devnet up not ready:\n${output}`)
+        await delay(200)
+      }
+      const dashboard = /^monitor\s+pid (\d+)\s+dashboard (\S+)$/m.exec(output)
+      expect(dashboard).not.toBeNull()
+      // The monitor that runs is the one npm installed beside paraloom.
+      const monitorCommand = readFileSync(`/proc/${dashboard![1]}/cmdline`, 'utf8').split('\0')
+      expect(monitorCommand[1]).toBe(
+        join(
+          await realpath(join(prefix, 'lib', 'node_modules', '@paraloom', 'peer-monitor')),
+          'dist',
+          'bin',
+          'peer-monitor.js',
+        ),
+      )
+      const page = await fetch(dashboard![2]!, { signal: AbortSignal.timeout(10_000) })
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('<title>Paraloom peer monitor</title>')
+      const state = (await (
+        await fetch(`${dashboard![2]}/api/state`, { signal: AbortSignal.timeout(10_000) })
+      ).json()) as { observers: Array<{ name: string | null }> }
+      expect(state.observers.map((o) => o.name)).toEqual(['validator-1'])
+
+      const children = pidsInTable()
+      expect(children).toHaveLength(3) // the validator, the registry stand-in, the monitor
+      devnet.kill('SIGINT')
+      const timer = new AbortController()
+      const code = await Promise.race([
+        exited,
+        delay(DEVNET_STOPS_WITHIN_MS, 'timeout' as const, { signal: timer.signal }),
+      ])
+      timer.abort()
+      expect(code).toBe(0)
+      expect(children.filter(isRunning)).toEqual([])
+    } finally {
+      // Whatever happened, nothing this test started keeps running.
+      for (const pid of [devnet.pid!, ...pidsInTable()])
+        if (isRunning(pid)) process.kill(pid, 'SIGKILL')
+    }
+  })
+})
+
+/** Running: it exists and is not a zombie waiting to be reaped. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
