@@ -92,7 +92,11 @@ export function intersectRanges(ranges: readonly string[]): string {
   return sets.length === 0 ? '<0.0.0-0' : sets.join(' || ')
 }
 
-/** Whether two ranges accept exactly the same versions. */
+/**
+ * Whether two ranges accept exactly the same versions. semver's `subset`
+ * matches comparator sets one to one, so write a union as the dependencies
+ * do (`22.x || 23.x`, not `>=22 <24`).
+ */
 export function sameVersions(a: string, b: string): boolean {
   return semver.subset(a, b) && semver.subset(b, a)
 }

@@ -22,8 +22,6 @@ interface Served {
 export interface LocalRegistry {
   /** `http://127.0.0.1:<port>/`, for npm's `--registry`. */
   url: string
-  /** Names npm asked for that it does not hold (optional platform builds, mostly). */
-  missing(): string[]
   stop(): Promise<void>
 }
 
@@ -87,7 +85,6 @@ export async function startLocalRegistry(packages: readonly Served[]): Promise<L
     versions.set(p.manifest.version, p)
     byName.set(p.manifest.name, versions)
   }
-  const missing = new Set<string>()
   let base = ''
 
   const packument = (name: string, versions: Map<string, Served>) => {
@@ -144,7 +141,6 @@ export async function startLocalRegistry(packages: readonly Served[]): Promise<L
     const name = path.slice(1)
     const versions = byName.get(name)
     if (versions === undefined) {
-      missing.add(name)
       notFound(res)
       return
     }
@@ -160,7 +156,6 @@ export async function startLocalRegistry(packages: readonly Served[]): Promise<L
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
   return {
     url: base,
-    missing: () => [...missing].sort(),
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
