@@ -7,8 +7,8 @@ import { runCommand } from './run.js'
 /**
  * Install scripts the consumer allows: npm runs no dependency's install script
  * unless the project's `allowScripts` lists it. better-sqlite3 (peer-monitor's
- * store) must build or fetch its native addon; protobufjs's postinstall only
- * prints a notice.
+ * store) must build its native addon; protobufjs's postinstall only prints a
+ * notice.
  */
 export const CONSUMER_ALLOW_SCRIPTS: Readonly<Record<string, boolean>> = {
   'better-sqlite3': true,
@@ -28,6 +28,15 @@ export interface NpmSource {
   registry: string
   /** `--cache` directory: an empty one proves nothing came from an earlier download. */
   cache: string
+}
+
+/**
+ * The environment of an install: a user's shell, and better-sqlite3's
+ * prebuild-install told to build from source rather than try to download a
+ * prebuilt addon (the install reaches no network).
+ */
+function installEnv(): NodeJS.ProcessEnv {
+  return { ...userEnv(), npm_config_build_from_source: 'true' }
 }
 
 /** npm's flags for `source`, and no audit, funding or update check (each would reach out). */
@@ -63,7 +72,7 @@ export async function installTarballs(
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   await runCommand('npm', ['install', ...npmFlags(source)], {
     cwd: dir,
-    env: userEnv(),
+    env: installEnv(),
     timeoutMs: INSTALL_TIMEOUT_MS,
     signal: options?.signal,
   })
@@ -85,7 +94,7 @@ export async function installGlobally(
   const args = ['install', '--global', `--prefix=${prefix}`, `--allow-scripts=${allowed.join(',')}`]
   await runCommand('npm', [...args, ...npmFlags(source), ...tarballs], {
     cwd: prefix,
-    env: userEnv(),
+    env: installEnv(),
     timeoutMs: INSTALL_TIMEOUT_MS,
     signal: options?.signal,
   })
