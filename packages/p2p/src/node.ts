@@ -36,7 +36,9 @@ import {
   kadProtocol,
   NETWORKS,
   type NetworkName,
+  stateSyncProtocol,
   VALIDATOR_RECORD_NAMESPACE,
+  withdrawalProofProtocol,
 } from './constants.js'
 import type { DirectoryChange, ValidatorDirectory } from './directory.js'
 import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
@@ -53,6 +55,7 @@ import {
   solanaAddressFromPeerId,
 } from './identity.js'
 import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
+import { hangUpOffline } from './liveness/offline-hang-up.js'
 import { PingStreams } from './liveness/ping-stream.js'
 import type { P2PMetrics } from './metrics.js'
 import { capConnectionsPerPeer } from './peers/connection-cap.js'
@@ -66,6 +69,7 @@ import {
   RequestProtocols,
   reqRespComponents,
 } from './reqresp/index.js'
+import { STREAM_DEADLINE_GRACE_MS } from './reqresp/protocol.js'
 import { resolvePeerTarget } from './reqresp/target.js'
 
 export interface ParaloomNodeInit {
@@ -414,16 +418,30 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         isConnected,
       },
     )
-    // A connection across a network partition is black-holed, not closed: it
-    // would stay open, pinged forever and never redialled. Hanging up on
-    // OFFLINE hands the peer to the probes' redials and the discovery rounds,
-    // so a healed partition reconnects within one refresh interval.
+    const requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const exchangeProtocols = new Set([
+      stateSyncProtocol(init.network),
+      withdrawalProofProtocol(init.network),
+    ])
     this.liveness.registry.onTransition((t) => {
-      if (t.to !== PeerState.OFFLINE || process.env.SCRATCH_NO_HANGUP === '1') return
-      libp2p.hangUp(peerIdFromString(t.peer)).catch((err: Error) => {
-        this.log('hang up on offline %s failed: %s', t.peer, err.message)
-        init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
-      })
+      if (t.to !== PeerState.OFFLINE) return
+      void hangUpOffline(
+        peerIdFromString(t.peer),
+        {
+          connections: (peer) => libp2p.getConnections(peer),
+          isOffline: (peer) =>
+            this.liveness.registry.get(peer.toString())?.state === PeerState.OFFLINE,
+          onCloseFailed: (peer, err) => {
+            this.log('hang up on offline %s failed: %s', peer.toString(), err.message)
+            init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
+          },
+        },
+        {
+          exchangeProtocols,
+          maxWaitMs: requestTimeoutMs + STREAM_DEADLINE_GRACE_MS,
+          closeTimeoutMs: BAN_HANG_UP_TIMEOUT_MS,
+        },
+      )
     })
   }
 

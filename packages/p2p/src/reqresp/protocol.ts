@@ -95,7 +95,7 @@ const REFUSE_PEEK_TIMEOUT_MS = 1000
  * first with a typed error; this ends what it leaves behind (a peer that never
  * closes its side).
  */
-const STREAM_DEADLINE_GRACE_MS = 1000
+export const STREAM_DEADLINE_GRACE_MS = 1000
 
 /** What each inbound request error costs the peer that caused it; unlisted codes cost nothing. */
 const INBOUND_PENALTIES: Partial<Record<RequestError['code'], [PeerAction, PeerOffence]>> = {
