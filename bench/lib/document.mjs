@@ -120,7 +120,9 @@ figures before and after measured side by side in one run:
 - [docs/perf/liveness.md](perf/liveness.md): the one-round-trip probe, the jitter soak, discovery
   and idle cost.
 - [docs/scaling.md](scaling.md) and [docs/perf/scale.svg](perf/scale.svg): \`pnpm bench scale\`, per-validator
-  cost against N.`
+  cost against N.
+- [docs/perf/memory.md](perf/memory.md): one validator's memory under request and gossip floods,
+  and what it holds a minute later.`
 
 /** The whole report. `run`: { quick, durationMs, loadAtStart, loadAtEnd, failures }. */
 export function benchmarksDocument(lines, machine, run) {
