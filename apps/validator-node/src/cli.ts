@@ -1,17 +1,10 @@
-import { ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
 import { peersCommand } from './commands/peers.js'
 import { registryCommand } from './commands/registry.js'
 import { validatorCommand } from './commands/validator.js'
-
-/** Where a command reads and writes; tests pass their own. */
-export interface CliIo {
-  stdin: NodeJS.ReadableStream
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-}
 
 export const processIo: CliIo = {
   stdin: process.stdin,

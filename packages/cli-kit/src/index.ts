@@ -32,6 +32,7 @@ export {
 } from './logger.js'
 export { onParentExit, PARENT_PIPE_ENV, type ParentPipeIo } from './parent.js'
 export {
+  type CliIo,
   type CommandOutput,
   ExitCode,
   integerFlag,

@@ -55,6 +55,11 @@ export interface CommandOutput {
   stderr: NodeJS.WritableStream
 }
 
+/** Where a command reads and writes: the process's own streams, or a test's in-memory ones. */
+export interface CliIo extends CommandOutput {
+  stdin: NodeJS.ReadableStream
+}
+
 /**
  * Makes `program` and every subcommand throw instead of exiting the process
  * (so a usage error becomes {@link ExitCode.usage} in the caller) and write

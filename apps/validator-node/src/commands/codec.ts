@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events'
 import { StringDecoder } from 'node:string_decoder'
-import { ExitCode, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, UsageError } from '@paraloom/cli-kit'
 import {
   CodecError,
   fromHex,
@@ -15,7 +15,6 @@ import {
   wireTypes,
 } from '@paraloom/codec'
 import { Command } from 'commander'
-import type { CliIo } from '../cli.js'
 
 /** Largest `--max-bytes` accepted, in bytes; a decode line may then hold twice as many hex digits. */
 const MAX_BYTES_LIMIT = 64 * 1024 * 1024

@@ -4,9 +4,8 @@
  * docker-compose's one-shot genesis service).
  */
 
-import { ExitCode, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, UsageError } from '@paraloom/cli-kit'
 import { Command, Option } from 'commander'
-import type { CliIo } from '../cli.js'
 import { findPeerMonitorBin } from '../devnet/children.js'
 import { DevnetError } from '../devnet/errors.js'
 import { type Addressing, DEVNET_TIMINGS, nthIpv4 } from '../devnet/files.js'

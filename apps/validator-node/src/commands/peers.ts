@@ -4,10 +4,9 @@
  * transition until Ctrl-C, across disconnects and node restarts.
  */
 import { type ServiceError, status } from '@grpc/grpc-js'
-import { ExitCode, integerFlag, parseHostPort } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, integerFlag, parseHostPort } from '@paraloom/cli-kit'
 import type { PeerEvent } from '@paraloom/proto'
 import { Command, Option } from 'commander'
-import type { CliIo } from '../cli.js'
 import { loadConfig } from '../config/index.js'
 import { connectValidator, listPeers } from '../devnet/clients.js'
 import { followPeers } from '../peers/follow.js'

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ExitCode, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, UsageError } from '@paraloom/cli-kit'
 import {
   type Address,
   buildGenesisAccounts,
@@ -21,7 +21,6 @@ import {
   writeGenesisFiles,
 } from '@paraloom/registry'
 import { Command } from 'commander'
-import type { CliIo } from '../cli.js'
 import { loadConfig } from '../config/index.js'
 import { KeypairFileError, readKeypairFile } from '../keypair.js'
 import { watchShutdownSignals } from '../shutdown.js'

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { createLogger, type Logger, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, createLogger, type Logger, UsageError } from '@paraloom/cli-kit'
 import {
   createRequestClient,
   type PeerTarget,
@@ -17,7 +17,6 @@ import {
   type SeedPeer,
 } from '@paraloom/registry'
 import { Command, Option } from 'commander'
-import type { CliIo } from '../cli.js'
 import { loadConfig, NETWORKS, type ValidatorConfig } from '../config/index.js'
 import type { Keypair } from '../keypair.js'
 import { watchShutdownSignals } from '../shutdown.js'

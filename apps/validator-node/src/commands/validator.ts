@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { createLogger, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, createLogger, UsageError } from '@paraloom/cli-kit'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
-import type { CliIo } from '../cli.js'
 import {
   type ConfigOverrides,
   loadConfig,
