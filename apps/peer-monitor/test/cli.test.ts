@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -9,18 +8,19 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { runCli } from '../src/cli.js'
 import type { EvidenceRecord } from '../src/engine/evidence-engine.js'
 import { openStore } from '../src/store/store.js'
-import { drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
+import { drive, startTestNode, type TestNode } from './helpers/node.js'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 
 const BIN = fileURLToPath(new URL('../dist/bin/peer-monitor.js', import.meta.url))
 
 let dir: string
 let nodes: TestNode[] = []
-let children: ChildProcess[] = []
+let children: TestProcess[] = []
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'peer-monitor-cli-'))
 })
 afterEach(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  for (const c of children) c.signal('SIGKILL')
   children = []
   await Promise.all(nodes.map((n) => n.stop()))
   nodes = []
@@ -179,37 +179,30 @@ describe('peer-monitor CLI (in process)', () => {
   })
 })
 
-/** Starts the built CLI; resolves once a JSON log line matches `ready`. */
+/** Starts the built CLI; `matched` resolves once its log (stderr) matches `ready`. */
 function startBin(args: string[], ready: RegExp) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = TestProcess.node(BIN, args, { name: 'peer-monitor' })
   children.push(child)
-  let stderr = ''
-  const matched = new Promise<RegExpExecArray>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString()
-      const m = ready.exec(stderr)
-      if (m) resolve(m)
-    })
-    child.once('exit', (code) => reject(new Error(`peer-monitor exited ${code}: ${stderr}`)))
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+  const matched = child.until(
+    `a log line matching ${ready}`,
+    () => {
+      const m = ready.exec(child.stderr)
+      if (m === null && !child.running) throw new Error(`peer-monitor exited: ${child.stderr}`)
+      return m ?? undefined
+    },
+    60_000,
   )
-  return { child, matched, exited, stderr: () => stderr }
+  return { child, matched, exited: child.exited.then((status) => status.code) }
 }
 
 describe('peer-monitor process', () => {
   it('--version prints the package version', async () => {
-    const run = spawn(process.execPath, [BIN, '--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const run = TestProcess.node(BIN, ['--version'])
     children.push(run)
-    let out = ''
-    run.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-    })
-    const code = await new Promise((resolve) => run.once('close', resolve))
+    const { code } = await run.exit(60_000)
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     expect(code).toBe(0)
-    expect(out).toBe(`${pkg.version}\n`)
+    expect(run.lines).toEqual([pkg.version])
   })
 
   it('a busy --http port is one line naming the flag, exit 1, no stack trace', async () => {
@@ -225,11 +218,11 @@ describe('peer-monitor process', () => {
       )
       run.matched.catch(() => {})
       expect(await run.exited).toBe(1)
-      const last = run.stderr().trim().split('\n').at(-1)!
+      const last = run.child.stderr.trim().split('\n').at(-1)!
       expect(last).toBe(
         `peer-monitor: --http 127.0.0.1:${port}: the address is already in use (another process listens there)`,
       )
-      expect(run.stderr()).not.toMatch(/^\s+at /m)
+      expect(run.child.stderr).not.toMatch(/^\s+at /m)
     } finally {
       await new Promise((resolve) => squatter.close(resolve))
     }
@@ -248,7 +241,7 @@ describe('peer-monitor process', () => {
     expect(await (await fetch(url!)).text()).toContain('<title>Paraloom peer monitor</title>')
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
-    for (const line of run.stderr().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow()
+    for (const line of run.child.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow()
   })
 
   it('SIGKILLed mid-stream and restarted: every transition stored exactly once', async () => {

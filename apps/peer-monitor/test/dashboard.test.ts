@@ -8,7 +8,8 @@ import { createHttpServer, type HttpServer } from '../src/http/server.js'
 import type { DashboardState } from '../src/http/state.js'
 import { createMonitor, type Monitor } from '../src/monitor.js'
 import { type MonitorStore, openStore } from '../src/store/store.js'
-import { drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
+import { drive, startTestNode, type TestNode } from './helpers/node.js'
+import { waitFor } from '@paraloom/test-utils'
 
 const HOSTILE = '<img src=x onerror="window.pwned=1">'
 /** How often the monitor asks each node's ListPeers for current RTTs. */

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createMonitor, type Monitor, type MonitorInit } from '../src/monitor.js'
 import { type MonitorStore, openStore } from '../src/store/store.js'
-import { drive, startTestNode, type TestNode, waitFor } from './helpers/node.js'
+import { drive, startTestNode, type TestNode } from './helpers/node.js'
+import { waitFor } from '@paraloom/test-utils'
 
 let dir: string
 let nodes: TestNode[] = []

@@ -3,7 +3,6 @@
 // evidence record naming it with the three others as observers; bring it back
 // → the record closes; SIGKILL the monitor mid-stream and restart it → every
 // transition stored exactly once, compared with each node's own history.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -11,12 +10,12 @@ import type { PeerEvent } from '@paraloom/proto'
 import { Cluster } from '../../validator-node/test/helpers/cluster.js'
 import { clientsOf, transitionOf, waitForFullMesh } from '../../validator-node/test/helpers/grpc.js'
 import { openStore } from '../src/store/store.js'
-import { waitFor } from './helpers/node.js'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 
 const BIN = fileURLToPath(new URL('../dist/bin/peer-monitor.js', import.meta.url))
 
 let cluster: Cluster
-let monitor: ChildProcess | undefined
+let monitor: TestProcess | undefined
 let db: string
 
 beforeAll(async () => {
@@ -26,19 +25,17 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  if (monitor?.exitCode === null && monitor.signalCode === null) monitor.kill('SIGKILL')
+  monitor?.signal('SIGKILL')
   await cluster?.stop()
 }, 60_000)
 
-function startMonitor(): ChildProcess {
+function startMonitor(): TestProcess {
   const args = cluster.validators.flatMap((v) => ['--validator', v.grpcAddress])
-  const child = spawn(
-    process.execPath,
-    [BIN, ...args, '--db', db, '--offline-threshold-ms', '1500', '--quorum', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+  return TestProcess.node(
+    BIN,
+    [...args, '--db', db, '--offline-threshold-ms', '1500', '--quorum', '2'],
+    { name: 'peer-monitor' },
   )
-  child.stderr!.resume()
-  return child
 }
 
 /** Reads the store (read-only, next to the running monitor) and closes it again. */
@@ -102,7 +99,7 @@ describe('peer-monitor with four real validators', () => {
 
     // Kill the monitor mid-stream, bring the victim back, restart the monitor.
     monitor.kill('SIGKILL')
-    await new Promise((r) => monitor!.once('exit', r))
+    await monitor.exited
     await victim.start()
     monitor = startMonitor()
     await waitFor(
@@ -137,6 +134,6 @@ describe('peer-monitor with four real validators', () => {
       expect(toOffline.length).toBeGreaterThanOrEqual(1)
     }
     monitor.kill('SIGTERM')
-    expect(await new Promise((r) => monitor!.once('exit', r))).toBe(0)
+    expect((await monitor.exited).code).toBe(0)
   }, 180_000)
 })

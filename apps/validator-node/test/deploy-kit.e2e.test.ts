@@ -2,16 +2,15 @@
 // config and alert rules and runs their unit tests; a real Prometheus
 // scrapes a real cluster, a validator is killed, and the alerts fire. The
 // Grafana dashboard queries only metrics that exist.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import { parse, stringify } from 'yaml'
 import { Cluster } from './helpers/cluster.js'
-import { ChangeSignal, eventually } from './helpers/wait.js'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 
 jest.setTimeout(300_000)
 
@@ -99,11 +98,10 @@ describe('deploy/grafana', () => {
 
 describe('a real Prometheus against a real cluster', () => {
   let cluster: Cluster | undefined
-  let prometheus: ChildProcess | undefined
+  let prometheus: TestProcess | undefined
   let dir: string | undefined
   afterAll(async () => {
-    if (prometheus?.pid !== undefined && prometheus.exitCode === null)
-      process.kill(prometheus.pid, 'SIGKILL')
+    prometheus?.signal('SIGKILL')
     await cluster?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
@@ -128,29 +126,18 @@ describe('a real Prometheus against a real cluster', () => {
     ]
     await writeFile(join(dir, 'prometheus.yml'), stringify(config))
 
-    const child = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        '--web.listen-address=127.0.0.1:0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const child = TestProcess.start('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      '--web.listen-address=127.0.0.1:0',
+    ])
     prometheus = child
-    const logs: string[] = []
-    const changed = new ChangeSignal()
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (l) => {
-        logs.push(l)
-        changed.notify()
-      })
-    }
-    const port = await changed.until(
+    // Prometheus logs to stderr.
+    const port = await child.until(
       'prometheus to listen',
       () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${logs.join('\n')}`)
-        const line = logs.find((l) => l.includes('msg="Listening on"'))
+        if (!child.running) throw new Error(`prometheus exited: ${child.stderr}`)
+        const line = child.stderr.split('\n').find((l) => l.includes('msg="Listening on"'))
         return line === undefined ? undefined : Number(/address=\S+:(\d+)/.exec(line)?.[1])
       },
       60_000,

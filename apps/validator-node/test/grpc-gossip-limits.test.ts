@@ -4,6 +4,7 @@
 
 import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { sleep } from '@paraloom/test-utils'
 import { createParaloomNode, type ParaloomNode, StaticDirectory } from '@paraloom/p2p'
 import { GossipClient, GossipService, type PublishResponse, Topic } from '@paraloom/proto'
 import { createGossipService } from '../src/grpc/gossip.js'
@@ -54,7 +55,7 @@ describe('Gossip limits', () => {
   it('refuses one subscriber more than maxSubscribers with RESOURCE_EXHAUSTED', async () => {
     const first = client.subscribe({ topics: [] })
     const firstEnded = ended(first)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await sleep(200)
     const second = await ended(client.subscribe({ topics: [Topic.TOPIC_VOTES] }))
     expect(second?.code).toBe(status.RESOURCE_EXHAUSTED)
     expect(second?.details).toMatch(/at most 1 subscribers/)
@@ -63,7 +64,7 @@ describe('Gossip limits', () => {
   })
 
   it('refuses an unknown topic on Subscribe and on Publish', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200)) // the cancelled subscriber is gone
+    await sleep(200) // the cancelled subscriber is gone
     const sub = await ended(client.subscribe({ topics: [Topic.TOPIC_UNSPECIFIED] }))
     expect(sub?.code).toBe(status.INVALID_ARGUMENT)
     const publish = await new Promise<ServiceError | null>((resolve) =>

@@ -5,6 +5,7 @@
 
 import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { sleep } from '@paraloom/test-utils'
 import { silentLogger } from '@paraloom/cli-kit'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
 import { type PeerEvent, PeerMonitorClient, PeerMonitorService, PeerState } from '@paraloom/proto'
@@ -112,7 +113,7 @@ describe('PeerMonitor resumes and shutdown', () => {
     registry.recordReply('peer-1', 5)
     const repliedAt = registry.snapshot().peers[0]!.lastSeenAt!
     registry.recordMiss('peer-1', 'timeout')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await sleep(200)
     watch.cancel()
     const transitions = (await got).events.flatMap((e) =>
       e.event?.$case === 'transition' ? [e.event.value] : [],

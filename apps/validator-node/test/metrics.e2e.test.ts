@@ -8,7 +8,7 @@ import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed } from './helpers/grpc.js'
 import { type MetricFamily, parseExposition, sampleValue } from './helpers/prometheus.js'
 import { signedVote } from './helpers/votes.js'
-import { eventually } from './helpers/wait.js'
+import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

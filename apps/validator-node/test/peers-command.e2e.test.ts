@@ -2,13 +2,11 @@
 // the table, --json, --config, and --watch following a validator going
 // OFFLINE and the watched node restarting under it. And what the validator's
 // own log says meanwhile.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
-import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { builtCliPath, spawnCli } from './helpers/cli.js'
 import { Cluster } from './helpers/cluster.js'
-import { ChangeSignal, eventually } from './helpers/wait.js'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 
 jest.setTimeout(300_000)
 
@@ -199,45 +197,33 @@ describe("the validator's log tells the story at info", () => {
   })
 })
 
-/** A `paraloom peers --watch` child, its stdout lines and stderr, killed by pid. */
+/** A `paraloom peers --watch` child: its JSON lines and stderr, signalled by pid. */
 class WatchProcess {
-  readonly child: ChildProcess
-  readonly lines: string[] = []
-  stderr = ''
-  private readonly changed = new ChangeSignal()
-  private readonly exited: Promise<number | null>
+  readonly process: TestProcess
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [builtCliPath, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    createInterface({ input: this.child.stdout! }).on('line', (l) => {
-      this.lines.push(l)
-      this.changed.notify()
-    })
-    this.child.stderr!.on('data', (c: Buffer) => {
-      this.stderr += c.toString()
-      this.changed.notify()
-    })
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
+    this.process = TestProcess.node(builtCliPath, args, { name: 'paraloom peers --watch' })
+  }
+
+  get stderr(): string {
+    return this.process.stderr
   }
 
   objects(): Record<string, unknown>[] {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    return this.process.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
   }
 
   until<T>(what: string, check: () => T | undefined): Promise<T> {
-    return this.changed.until(what, check, 120_000)
+    return this.process.until(what, check, 120_000)
   }
 
   /** Ctrl-C; resolves with the exit code. */
   async interrupt(): Promise<number | null> {
-    process.kill(this.child.pid!, 'SIGINT')
-    return this.exited
+    this.process.kill('SIGINT')
+    return (await this.process.exited).code
   }
 
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null)
-      process.kill(this.child.pid!, 'SIGKILL')
+    this.process.signal('SIGKILL')
   }
 }

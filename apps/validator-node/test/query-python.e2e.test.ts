@@ -18,7 +18,7 @@ import { useCluster } from './helpers/cluster-suite.js'
 import { unary } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
 import { generateStubs, PYTHON, PythonProcess, tool } from './helpers/python.js'
-import { eventually, within } from './helpers/wait.js'
+import { eventually, within } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

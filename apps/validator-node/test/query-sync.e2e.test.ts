@@ -12,7 +12,7 @@ import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed, unary } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually } from './helpers/wait.js'
+import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(90_000)

@@ -10,7 +10,7 @@ import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { connectedValidators } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually } from './helpers/wait.js'
+import { eventually } from '@paraloom/test-utils'
 
 jest.setTimeout(120_000)
 

@@ -5,9 +5,8 @@ import { type GossipMessage, type PeerEvent, PeerState, Topic } from '@paraloom/
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publish, publishWhenMeshed, StreamReader, waitForFullMesh } from './helpers/grpc.js'
-import { probePort } from './helpers/ports.js'
 import { signedVote } from './helpers/votes.js'
-import { eventually } from './helpers/wait.js'
+import { eventually, probePort } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

@@ -14,7 +14,7 @@ import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { ValidatorNode } from '../src/node/validator-node.js'
 import { PROGRAM_ID, TestValidator } from './helpers/cluster.js'
 import { loneValidatorToml } from './helpers/lone-validator.js'
-import { probePort } from './helpers/ports.js'
+import { probePort } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: loading the CLI alone can take seconds.
 jest.setTimeout(90_000)

@@ -12,7 +12,7 @@ import {
   transitionOf,
   waitForFullMesh,
 } from './helpers/grpc.js'
-import { eventually } from './helpers/wait.js'
+import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

@@ -4,7 +4,6 @@
 // serves them; a peer that is not running and a peer that never answers end
 // it with an error naming the peer, within the request deadline. An
 // unreadable registry and a SIGTERM end it too, with a line saying which.
-import { spawn } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
@@ -18,7 +17,7 @@ import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually, within } from './helpers/wait.js'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(120_000)
@@ -159,29 +158,16 @@ describe('paraloom validator sync --from-peer, when the peer does not answer', (
   it('SIGTERM while a request waits: it stops at once and says so', async () => {
     const port = (silent.address() as { port: number }).port
     const connections = accepted.length
-    const child = spawn(
-      process.execPath,
-      [
-        builtCliPath,
-        'validator',
-        'sync',
-        '--config',
-        down.configPath,
-        '--from-peer',
-        multiaddrOf(validators[0]!, port),
-        '--timeout-ms',
-        String(6 * STOP_BOUND_MS),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8')
-    })
-    const exited = new Promise<number | null>((resolve) =>
-      // 'close': after its output is read to the end.
-      child.once('close', (code) => resolve(code)),
-    )
+    const child = TestProcess.node(builtCliPath, [
+      'validator',
+      'sync',
+      '--config',
+      down.configPath,
+      '--from-peer',
+      multiaddrOf(validators[0]!, port),
+      '--timeout-ms',
+      String(6 * STOP_BOUND_MS),
+    ])
     try {
       // Its request is under way once the silent peer has its connection.
       await eventually(
@@ -189,11 +175,11 @@ describe('paraloom validator sync --from-peer, when the peer does not answer', (
         () => (accepted.length > connections ? true : undefined),
         { timeoutMs: CLI_START_ALLOWANCE_MS },
       )
-      process.kill(child.pid!, 'SIGTERM')
-      expect(await within('the sync to exit', STOP_BOUND_MS, exited)).toBe(1)
-      expect(stderr).toMatch(/sync from .* stopped \(SIGTERM\)/)
+      child.kill('SIGTERM')
+      expect((await child.exit(STOP_BOUND_MS)).code).toBe(1)
+      expect(child.stderr).toMatch(/sync from .* stopped \(SIGTERM\)/)
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      child.signal('SIGKILL')
     }
   })
 

@@ -7,7 +7,8 @@
 // and nothing answers (a hung or vanished host).
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
-import { nowMs, sleep, waitUntil } from './lib/clock.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
+import { nowMs } from './lib/clock.js'
 import { closeWorkers } from './lib/cluster.js'
 import { startLivenessCluster } from './lib/liveness-cluster.js'
 
@@ -41,8 +42,9 @@ async function killRound(victim, survivors, signal, { seen, detectTimeoutMs }) {
     ['monitor', victim.plainPeerId],
   ]) {
     const all = () => survivors.every(noticed(kind, peer))
-    await waitUntil(`${kind} detection`, all, {
+    await waitFor(`${kind} detection`, all, {
       timeoutMs: detectTimeoutMs[kind] - (nowMs() - killedAt),
+      intervalMs: 50,
     }).catch(() => {})
     const times = seen.filter((e) => e.kind === kind && e.peer === peer).map((e) => e.at - killedAt)
     result[kind] = all() ? Math.max(...times) : Number.POSITIVE_INFINITY

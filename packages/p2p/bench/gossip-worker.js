@@ -5,7 +5,8 @@
 // number into `round`, so nothing but the vote itself crosses between nodes.
 // Blocks (when asked, beside the votes) carry the same in their header.
 import { BlockProposal, sign } from '@paraloom/codec'
-import { nowMs, sleep, waitUntil } from './lib/clock.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
+import { nowMs } from './lib/clock.js'
 import { serveParent } from './lib/ipc.js'
 import { createNodes, stopAll } from './lib/nodes.js'
 import { timedVote, voteAgeMs } from './lib/votes.js'
@@ -160,12 +161,12 @@ const handlers = {
   start: () => node.start(),
   /** Resolves once every other validator subscribes and the votes mesh has `meshPeers` peers. */
   async ready({ subscribers, meshPeers, timeoutMs }) {
-    await waitUntil(
+    await waitFor(
       'gossip subscribers and mesh',
       () =>
         node.gossip.subscribers('votes').length >= subscribers &&
         node.gossip.meshPeers('votes').length >= meshPeers,
-      { timeoutMs },
+      { timeoutMs, intervalMs: 50 },
     )
   },
   publish,

@@ -7,7 +7,7 @@
 // garbage the GC has not collected yet counts against us.
 import { fileURLToPath } from 'node:url'
 import { goal, log } from '../../../bench/lib/emit.mjs'
-import { sleep } from './lib/clock.js'
+import { sleep } from '@paraloom/test-utils'
 import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
 import { startWorker } from './lib/ipc.js'
 import { seedList, validatorKeys } from './lib/keys.js'

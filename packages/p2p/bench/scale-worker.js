@@ -5,7 +5,8 @@
 // and liveness probes; then the publish-to-delivery latency of signed votes
 // at the rate the parent asks for (the publisher writes its publish time in
 // µs into the vote's `height`).
-import { nowMs, sleep, waitUntil } from './lib/clock.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
+import { nowMs } from './lib/clock.js'
 import { serveParent } from './lib/ipc.js'
 import { createNodes, stopAll } from './lib/nodes.js'
 import { timedVote, voteAgeMs } from './lib/votes.js'
@@ -62,7 +63,7 @@ async function settled({ others, timeoutMs }) {
       .snapshot()
       .peers.filter((p) => p.state === 'CONNECTED' || p.state === 'SLOW').length
   const fewest = () => Math.min(...nodes.map(up))
-  await waitUntil('every peer up', () => fewest() >= others, { timeoutMs, everyMs: 200 }).catch(
+  await waitFor('every peer up', () => fewest() >= others, { timeoutMs, intervalMs: 200 }).catch(
     () => {},
   )
   return fewest()
@@ -94,9 +95,9 @@ async function idle({ windowMs }) {
 /** Waits until every node has `subscribers` votes subscribers; the fewest any node has at the end. */
 async function gossipReady({ subscribers, timeoutMs }) {
   const fewest = () => Math.min(...nodes.map((n) => n.gossip.subscribers('votes').length))
-  await waitUntil('votes subscribers', () => fewest() >= subscribers, {
+  await waitFor('votes subscribers', () => fewest() >= subscribers, {
     timeoutMs,
-    everyMs: 200,
+    intervalMs: 200,
   }).catch(() => {})
   return fewest()
 }

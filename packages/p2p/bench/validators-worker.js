@@ -2,7 +2,7 @@
 // (memory benchmark), honest validators (its peers; the gRPC benchmark's too),
 // or attacking validators that flood a target (lib/flood.js).
 import { peerIdFromString } from '@libp2p/peer-id'
-import { sleep, waitUntil } from './lib/clock.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import { floodFrames, floodGossip } from './lib/flood.js'
 import { serveParent } from './lib/ipc.js'
 import { connectedPeerCount, createNodes, stopAll } from './lib/nodes.js'
@@ -33,7 +33,7 @@ serveParent(
         connectedPeerCount(node) >= count &&
         node.liveness.registry.snapshot().peers.filter((p) => p.state === 'CONNECTED').length >=
           count
-      await waitUntil(`${count} connected peers`, up, { timeoutMs, everyMs: 200 }).catch(() => {})
+      await waitFor(`${count} connected peers`, up, { timeoutMs, intervalMs: 200 }).catch(() => {})
       return connectedPeerCount(node)
     },
     memory,

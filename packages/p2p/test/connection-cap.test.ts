@@ -4,7 +4,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import type { Connection } from '@libp2p/interface'
 import { DEFAULT_MAX_CONNECTIONS_PER_PEER } from '../src/index.js'
-import { CountingCounter, startCluster, stopAll, waitFor } from './helpers/nodes.js'
+import { CountingCounter, startCluster, stopAll } from './helpers/nodes.js'
+import { waitFor } from '@paraloom/test-utils'
 
 afterAll(stopAll)
 

@@ -5,15 +5,8 @@
 // never connect or mesh.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { StaticDirectory, seedPeer } from '../src/index.js'
-import {
-  connected,
-  makeValidator,
-  seedOf,
-  startCluster,
-  startNode,
-  stopAll,
-  waitFor,
-} from './helpers/nodes.js'
+import { connected, makeValidator, seedOf, startCluster, startNode, stopAll } from './helpers/nodes.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 
 afterAll(stopAll)
 
@@ -70,7 +63,7 @@ describe('discovery', () => {
       rest.every((n) => !connected(n, gone!)),
     )
     // and it stays out: refresh rounds do not redial it, and its own dials are refused.
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await sleep(1500)
     expect(rest.some((n) => connected(n, gone!))).toBe(false)
     expect(rest.every((n) => !n.isAdmitted(gone!.peerId))).toBe(true)
   })
@@ -89,7 +82,7 @@ describe('discovery', () => {
     // them after Noise, so a dial may be in flight on the dialer's side but no
     // connection ever opens on the refusing side, and nothing meshes.
     for (let sample = 0; sample < 15; sample++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sleep(100)
       for (const b of dev.nodes) for (const a of local.nodes) expect(connected(b, a)).toBe(false)
     }
     for (const a of local.nodes) {

@@ -15,19 +15,8 @@ import {
   peerIdFromPublicKeyBytes,
   StaticDirectory,
 } from '../src/index.js'
-import {
-  type Cluster,
-  CountingCounter,
-  connected,
-  makeValidator,
-  seedOf,
-  signedVote,
-  sleep,
-  startCluster,
-  startNode,
-  stopAll,
-  waitFor,
-} from './helpers/nodes.js'
+import { type Cluster, CountingCounter, connected, makeValidator, seedOf, signedVote, startCluster, startNode, stopAll } from './helpers/nodes.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 
 const VOTES = gossipTopic('localnet', 'votes')
 const LINE = 5

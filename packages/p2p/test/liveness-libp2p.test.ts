@@ -7,14 +7,8 @@ import {
   PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
-import {
-  componentsFor,
-  createPingNode,
-  type PingNode,
-  type TestKey,
-  testKey,
-  waitFor,
-} from './fixtures/liveness-helpers.js'
+import { componentsFor, createPingNode, type PingNode, type TestKey, testKey } from './fixtures/liveness-helpers.js'
+import { waitFor } from '@paraloom/test-utils'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 

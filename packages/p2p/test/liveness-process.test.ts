@@ -1,9 +1,6 @@
 // Liveness against a validator in another process: SIGSTOP, SIGCONT, SIGKILL
 // and a restart with the same keypair on the same port. Timings are short:
 // interval 300 ms, timeout 1000 ms, slow 500 ms, N = 3.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -13,56 +10,32 @@ import {
   PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
-import {
-  componentsFor,
-  createPingNode,
-  type PingNode,
-  type TestKey,
-  testKey,
-  waitFor,
-} from './fixtures/liveness-helpers.js'
+import { componentsFor, createPingNode, type PingNode, type TestKey, testKey } from './fixtures/liveness-helpers.js'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/liveness-node.mjs', import.meta.url))
 const N = 3
 const STATE_TIMEOUT_MS = 10_000
 
-const children: ChildProcess[] = []
+const children: TestProcess[] = []
 
 /** Spawns the fixture node and resolves with its listening multiaddr once it prints it. */
-async function spawnNode(
-  key: TestKey,
-  port: number,
-): Promise<{ child: ChildProcess; addr: string }> {
-  const env = { ...process.env }
-  delete env.NODE_OPTIONS // jest's --experimental-vm-modules is not for the child
-  const child = spawn(process.execPath, [FIXTURE, key.seedHex, String(port)], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+async function spawnNode(key: TestKey, port: number): Promise<{ child: TestProcess; addr: string }> {
+  const child = TestProcess.node(FIXTURE, [key.seedHex, String(port)], { name: 'fixture node' })
   children.push(child)
-  const lines = createInterface({ input: child.stdout! })
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`fixture node exited with ${String(code)} before listening`)
-  })
-  const [line] = (await Promise.race([once(lines, 'line'), exited])) as [string]
-  lines.close()
-  const info = JSON.parse(line) as { peerId: string; multiaddrs: string[] }
+  const info = JSON.parse(await child.waitForLine(/^\{/, STATE_TIMEOUT_MS)) as {
+    peerId: string
+    multiaddrs: string[]
+  }
   expect(info.peerId).toBe(key.peerId.toString())
   return { child, addr: info.multiaddrs[0]! }
-}
-
-/** Sends `signal` to the child by pid, unless it has already exited. */
-function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, signal)
-  }
 }
 
 describe('liveness against a validator in another process', () => {
   let watcher: PingNode
   let liveness: Liveness
   let target: TestKey
-  let child: ChildProcess
+  let child: TestProcess
   let port: number
   const transitions: PeerTransition[] = []
 
@@ -107,8 +80,8 @@ describe('liveness against a validator in another process', () => {
     await liveness?.stop()
     await watcher?.stop()
     for (const c of children) {
-      signalChild(c, 'SIGCONT')
-      signalChild(c, 'SIGKILL')
+      c.signal('SIGCONT')
+      c.signal('SIGKILL')
     }
   })
 
@@ -119,7 +92,7 @@ describe('liveness against a validator in another process', () => {
 
   it('SIGSTOP: a stopped process never replies, so every probe times out and it is OFFLINE (never SLOW)', async () => {
     const from = last()
-    signalChild(child, 'SIGSTOP')
+    child.signal('SIGSTOP')
     const offline = await next(PeerState.OFFLINE, from)
     expect(offline).toMatchObject({
       from: PeerState.CONNECTED,
@@ -135,7 +108,7 @@ describe('liveness against a validator in another process', () => {
 
   it('SIGCONT: it replies again and is CONNECTED', async () => {
     const from = last()
-    signalChild(child, 'SIGCONT')
+    child.signal('SIGCONT')
     const back = await next(PeerState.CONNECTED, from)
     // the first reply decides: a backlog-delayed first echo may pass through SLOW first
     const path = transitions.filter((t) => t.sequence > from && t.sequence <= back.sequence)
@@ -146,8 +119,8 @@ describe('liveness against a validator in another process', () => {
   it('SIGKILL: OFFLINE after exactly N misses, straight from CONNECTED', async () => {
     const from = last()
     expect(transitions.at(-1)?.to).toBe(PeerState.CONNECTED)
-    signalChild(child, 'SIGKILL')
-    await once(child, 'exit').catch(() => {})
+    child.signal('SIGKILL')
+    await child.exited
     const offline = await next(PeerState.OFFLINE, from)
     expect(offline.consecutiveMisses).toBe(N)
     expect(offline.from).toBe(PeerState.CONNECTED)

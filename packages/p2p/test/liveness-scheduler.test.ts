@@ -8,7 +8,8 @@ import {
   PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
-import { sleep, type TestKey, testKey, waitFor } from './fixtures/liveness-helpers.js'
+import { type TestKey, testKey } from './fixtures/liveness-helpers.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 
 /** Scripted components: each peer's behaviour is a function, every call is counted. */
 class StubComponents implements LivenessComponents {

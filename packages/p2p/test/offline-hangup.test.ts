@@ -4,7 +4,8 @@
 // connection carrying a request is closed only once the request has ended.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { type ParaloomNode, PeerState } from '../src/index.js'
-import { startCluster, stopAll, waitFor } from './helpers/nodes.js'
+import { startCluster, stopAll } from './helpers/nodes.js'
+import { waitFor } from '@paraloom/test-utils'
 
 afterAll(stopAll)
 

@@ -12,6 +12,7 @@ import { once } from 'node:events'
 import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { childEnv } from '@paraloom/test-utils'
 import type { Stream } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
@@ -92,8 +93,6 @@ async function startTarget(
   handler: boolean,
   attackers: { validator: Validator; node: ParaloomNode }[],
 ): Promise<{ target: Target; address: Multiaddr; identity: string }> {
-  const env = { ...process.env }
-  delete env.NODE_OPTIONS // jest's flags are not for the child
   const peers = attackers.map(({ validator, node }) => ({
     publicKeyHex: Buffer.from(validator.publicKey).toString('hex'),
     multiaddrs: node.getMultiaddrs().map(String),
@@ -102,7 +101,7 @@ async function startTarget(
     process.execPath,
     ['--expose-gc', FIXTURE, JSON.stringify({ handler, peers })],
     {
-      env,
+      env: childEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   )

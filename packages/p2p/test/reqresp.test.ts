@@ -15,17 +15,8 @@ import {
   withdrawalProofProtocol,
 } from '../src/index.js'
 import { encodeFrame, encodeVarint } from '../src/reqresp/frame.js'
-import {
-  CountingCounter,
-  connected,
-  makeValidator,
-  seedOf,
-  sleep,
-  startNode,
-  stopAll,
-  type Validator,
-  waitFor,
-} from './helpers/nodes.js'
+import { CountingCounter, connected, makeValidator, seedOf, startNode, stopAll, type Validator } from './helpers/nodes.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 
 const SYNC = stateSyncProtocol('localnet')
 const request = { network: 'Localnet' as const, fromHeight: 1n, maxBlocks: 1 }

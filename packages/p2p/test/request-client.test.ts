@@ -14,7 +14,8 @@ import {
   seedPeer,
   solanaAddressFromPublicKey,
 } from '../src/index.js'
-import { makeValidator, seedOf, sleep, startNode, stopAll, waitFor } from './helpers/nodes.js'
+import { makeValidator, seedOf, startNode, stopAll } from './helpers/nodes.js'
+import { sleep, waitFor } from '@paraloom/test-utils'
 
 /**
  * The server's liveness: an identity that does not answer pings is OFFLINE

@@ -1,27 +1,9 @@
 // A start that fails half-way is rolled back: what already started (libp2p
 // and its listening socket among them) is stopped again before start() rejects.
-import { connect } from 'node:net'
 import { describe, expect, it } from '@jest/globals'
+import { probePort } from '@paraloom/test-utils'
 import { createParaloomNode, StaticDirectory } from '../src/index.js'
 import { makeValidator } from './helpers/nodes.js'
-
-/** How a TCP connect to `host:port` ends. */
-function probe(host: string, port: number): Promise<'accepted' | 'refused'> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(5000, () => {
-      socket.destroy()
-      reject(new Error(`connect to ${host}:${port} neither succeeded nor failed in 5 s`))
-    })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve('accepted')
-    })
-    socket.once('error', (err: NodeJS.ErrnoException) =>
-      err.code === 'ECONNREFUSED' ? resolve('refused') : reject(err),
-    )
-  })
-}
 
 /** A registry whose change feed cannot be subscribed to: the node's start fails after libp2p listens. */
 class BrokenDirectory extends StaticDirectory {
@@ -46,7 +28,7 @@ describe('a start that fails half-way', () => {
     expect(port).toBeGreaterThan(0)
     expect(node.isStarted()).toBe(false)
     expect(node.libp2p.status).toBe('stopped')
-    expect(await probe('127.0.0.1', port!)).toBe('refused')
+    expect(await probePort(port!)).toBe('refused')
     // And a stop after the failed start is a no-op, not a second teardown.
     await node.stop()
   })

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import { CACHE_FILE_NAME } from '../src/cache.js'
 import { RegistryClient, type RegistryClientInit } from '../src/client.js'
 import { buildGenesisAccounts, type ValidatorSpec } from '../src/genesis.js'
@@ -83,15 +84,6 @@ function makeClient(init: Partial<RegistryClientInit> & { rpcUrl: string }): Har
   return { client, warnings, logs, debug, changes }
 }
 
-/** Polls `predicate` every 10 ms until it holds or `withinMs` passes. */
-async function waitFor(predicate: () => boolean, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs} ms`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe('RegistryClient against the stand-in', () => {
   it('snapshots exactly the valid validators and warns once per skipped account', async () => {
     const good = [spec(), spec({ multiaddrs: ['/ip4/127.0.0.1/tcp/9002', 'garbage'] })]
@@ -130,18 +122,18 @@ describe('RegistryClient against the stand-in', () => {
       refreshIntervalMs: 60_000,
     })
     await h.client.start()
-    await waitFor(() => h.client.status().subscription === 'connected', 2_000)
+    await waitFor('the subscription', () => h.client.status().subscription === 'connected', 2_000)
 
     const added = spec()
     await standIn.upsertValidator(added)
-    await waitFor(() => h.client.isActiveValidator(added.identity), 1_000)
+    await waitFor('the added validator', () => h.client.isActiveValidator(added.identity), 1_000)
     expect(h.changes.at(-1)?.added.map((p) => p.publicKey)).toEqual([added.identity])
 
     await standIn.upsertValidator({ ...added, stake: 555n })
-    await waitFor(() => h.changes.at(-1)?.updated[0]?.stake === 555n, 1_000)
+    await waitFor('the new stake', () => h.changes.at(-1)?.updated[0]?.stake === 555n, 1_000)
 
     await standIn.deactivate(first.identity)
-    await waitFor(() => !h.client.isActiveValidator(first.identity), 1_000)
+    await waitFor('the deactivation', () => !h.client.isActiveValidator(first.identity), 1_000)
     expect(h.changes.at(-1)?.removed.map((p) => p.publicKey)).toEqual([first.identity])
   })
 
@@ -149,17 +141,17 @@ describe('RegistryClient against the stand-in', () => {
     const standIn = await startStandIn([spec()])
     const h = makeClient({ rpcUrl: standIn.rpcUrl, wsUrl: standIn.wsUrl, refreshIntervalMs: 400 })
     await h.client.start()
-    await waitFor(() => h.client.status().subscription === 'connected', 2_000)
+    await waitFor('the subscription', () => h.client.status().subscription === 'connected', 2_000)
     standIn.dropWebsocketClients({ accepting: false })
-    await waitFor(() => h.client.status().subscription === 'reconnecting', 2_000)
+    await waitFor('reconnecting', () => h.client.status().subscription === 'reconnecting', 2_000)
     const late = spec()
     await standIn.upsertValidator(late)
-    await waitFor(() => h.client.isActiveValidator(late.identity), 1_000)
+    await waitFor('the late validator', () => h.client.isActiveValidator(late.identity), 1_000)
     standIn.acceptWebsockets()
-    await waitFor(() => h.client.status().subscription === 'connected', 3_000)
+    await waitFor('the subscription', () => h.client.status().subscription === 'connected', 3_000)
     const viaWs = spec()
     await standIn.upsertValidator(viaWs)
-    await waitFor(() => h.client.isActiveValidator(viaWs.identity), 1_000)
+    await waitFor('the validator added over the websocket', () => h.client.isActiveValidator(viaWs.identity), 1_000)
   })
 
   it('serves the cached snapshot after a restart with the RPC down', async () => {
@@ -392,7 +384,7 @@ describe('RegistryClient counts RPC errors', () => {
     })
     const { debug } = h
     await h.client.start()
-    await waitFor(() => h.client.status().subscription === 'connected', 5_000)
+    await waitFor('the subscription', () => h.client.status().subscription === 'connected', 5_000)
     expect(rpcErrors.calls).toEqual([])
 
     standIn.setHttpFault('status-500')
@@ -404,6 +396,7 @@ describe('RegistryClient counts RPC errors', () => {
 
     standIn.dropWebsocketClients({ accepting: false })
     await waitFor(
+      'two subscription errors',
       () => rpcErrors.calls.filter((c) => c.round === 'subscription').length >= 2,
       5_000,
     )
@@ -435,14 +428,14 @@ describe('RegistryClient start with an abort signal', () => {
     const h = makeClient({ rpcUrl: rpc.url, wsUrl: null, requestTimeoutMs: 60_000 })
     const abort = new AbortController()
     const started = h.client.start({ signal: abort.signal })
-    await waitFor(() => rpc.requests() > 0, 10_000)
+    await waitFor('a request', () => rpc.requests() > 0, 10_000)
     abort.abort()
     // Resolves without waiting for the 60 s timeout (jest's own timeout would fail it).
     await started
     expect(h.client.status().subscription).toBe('off')
     // Stopped: no retry is scheduled after the aborted read.
     const seen = rpc.requests()
-    await new Promise((r) => setTimeout(r, 3 * 200)) // three of the longest retry delays (retryMaxMs)
+    await sleep(3 * 200) // three of the longest retry delays (retryMaxMs)
     expect(rpc.requests()).toBe(seen)
   })
 

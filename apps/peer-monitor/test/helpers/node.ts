@@ -71,17 +71,3 @@ export function drive(
   else if (to === 'SLOW') for (let i = 0; i < 5; i++) registry.recordReply(peer, 2000)
   else for (let i = 0; i < 3; i++) registry.recordMiss(peer, 'timeout')
 }
-
-/** Polls `check` every 20 ms until it returns true or `timeoutMs` passes. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

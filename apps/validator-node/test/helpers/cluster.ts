@@ -1,17 +1,14 @@
 // A local Paraloom cluster for end-to-end tests: N real `paraloom validator
 // start` processes (the built CLI) on loopback, registered in genesis
 // accounts served by the in-process registry stand-in.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { address, buildGenesisAccounts, LocalRpcStandIn } from '@paraloom/registry'
 import { generateKeypair, type Keypair, writeKeypairFile } from '../../src/keypair.js'
 import { builtCliPath } from './cli.js'
-import { freePorts } from './ports.js'
-import { ChangeSignal, within } from './wait.js'
+import { type ExitStatus, freePorts, TestProcess } from '@paraloom/test-utils'
 
 /** Any base58 address serves as the registry program id for the stand-in. */
 export const PROGRAM_ID = 'Para1oomRegistry111111111111111111111111111'
@@ -41,24 +38,6 @@ function registration(keypair: Keypair, p2pPort: number) {
   }
 }
 
-/** Every child still running, killed if the test process exits without a teardown. */
-const live = new Set<ChildProcess>()
-let exitHookInstalled = false
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true
-    process.once('exit', () => {
-      for (const c of live) if (c.pid !== undefined) c.kill('SIGKILL')
-    })
-  }
-  live.add(child)
-}
-
-export interface ExitStatus {
-  code: number | null
-  signal: NodeJS.Signals | null
-}
-
 export interface ValidatorPorts {
   p2p: number
   grpc: number
@@ -69,13 +48,8 @@ export interface ValidatorPorts {
 export class TestValidator {
   readonly identity: string
   readonly peerId: string
-  /** Standard output lines of the current (or last) run, in order. */
-  lines: string[] = []
-  /** Standard error of the current (or last) run. */
-  stderr = ''
-  private child: ChildProcess | undefined
-  private exited: Promise<ExitStatus> | undefined
-  private readonly changed = new ChangeSignal()
+  /** The current (or last) run. */
+  private process: TestProcess | undefined
 
   /**
    * The ports it listens on. Port 0 in its config means the OS picks: they
@@ -102,10 +76,18 @@ export class TestValidator {
     return `http://127.0.0.1:${this.ports.metrics}/metrics`
   }
 
+  /** Standard output lines of the current (or last) run, in order. */
+  get lines(): string[] {
+    return this.process?.lines ?? []
+  }
+
+  /** Standard error of the current (or last) run. */
+  get stderr(): string {
+    return this.process?.stderr ?? ''
+  }
+
   get running(): boolean {
-    return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-    )
+    return this.process?.running ?? false
   }
 
   /**
@@ -126,29 +108,11 @@ export class TestValidator {
   /** Spawns `paraloom validator start --config …` without waiting for anything. */
   launch(): void {
     if (this.running) throw new Error(`validator ${this.index} is already running`)
-    this.lines = []
-    this.stderr = ''
-    const child = spawn(
-      process.execPath,
-      [builtCliPath, 'validator', 'start', '--config', this.configPath],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    this.process = TestProcess.node(
+      builtCliPath,
+      ['validator', 'start', '--config', this.configPath],
+      { name: `validator ${this.index}` },
     )
-    track(child)
-    this.child = child
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        live.delete(child)
-        resolve({ code, signal })
-        this.changed.notify()
-      })
-    })
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      this.lines.push(line)
-      this.changed.notify()
-    })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8')
-    })
   }
 
   /**
@@ -156,44 +120,27 @@ export class TestValidator {
    * the process exits or `timeoutMs` passes first, quoting its stderr.
    */
   waitForLine(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-    return this.changed.until(
-      `validator ${this.index} to print a line matching ${pattern}`,
-      () => {
-        const line = this.lines.find((l) => pattern.test(l))
-        if (line === undefined && !this.running) {
-          throw new Error(`validator ${this.index} exited before ${pattern}: ${this.stderr}`)
-        }
-        return line
-      },
-      timeoutMs,
-    )
+    return this.current().waitForLine(pattern, timeoutMs)
   }
 
   /** Sends `signal` to the process (by its pid). */
   kill(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid
-    if (pid === undefined || !this.running)
-      throw new Error(`validator ${this.index} is not running`)
-    process.kill(pid, signal)
+    this.current().kill(signal)
   }
 
   /** How the current run ended; rejects if it is still running after `timeoutMs`. */
   exit(timeoutMs: number): Promise<ExitStatus> {
-    const exited = this.exited
-    if (exited === undefined) throw new Error(`validator ${this.index} was never started`)
-    return within(`validator ${this.index} to exit`, timeoutMs, exited)
+    return this.current().exit(timeoutMs)
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   async stop(graceMs = 5000): Promise<void> {
-    if (!this.running) return
-    this.kill('SIGTERM')
-    try {
-      await this.exit(graceMs)
-    } catch {
-      if (this.running) this.kill('SIGKILL')
-      await this.exit(graceMs)
-    }
+    if (this.running) await this.current().stop(graceMs)
+  }
+
+  private current(): TestProcess {
+    if (this.process === undefined) throw new Error(`validator ${this.index} was never started`)
+    return this.process
   }
 }
 

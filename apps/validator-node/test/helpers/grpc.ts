@@ -23,7 +23,7 @@ import {
   type WatchPeersRequest,
 } from '@paraloom/proto'
 import type { TestValidator } from './cluster.js'
-import { ChangeSignal, eventually } from './wait.js'
+import { ChangeSignal, eventually } from '@paraloom/test-utils'
 
 type UnaryMethod<Req, Res> = (
   request: Req,

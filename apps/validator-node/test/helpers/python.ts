@@ -1,12 +1,11 @@
 // Python's grpcio (Debian's python3-grpcio) as a gRPC client that is not
 // ours: stubs generated at test time by protoc from the repo's .proto files.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { ChangeSignal, within } from './wait.js'
+import { TestProcess } from '@paraloom/test-utils'
 
 // Debian's python3-grpcio installs for the system interpreter, whatever `python3` is on PATH.
 export const PYTHON = '/usr/bin/python3'
@@ -66,59 +65,27 @@ export async function generateStubs(dir: string): Promise<string> {
  * lines. `stop()` ends it by its pid.
  */
 export class PythonProcess {
-  /** Parsed stdout lines, in order. */
-  readonly lines: Record<string, unknown>[] = []
-  stderr = ''
-  private readonly changed = new ChangeSignal()
-  private exited = false
-
-  private constructor(private readonly child: ChildProcess) {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      this.lines.push(JSON.parse(line) as Record<string, unknown>)
-      this.changed.notify()
-    })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8')
-    })
-    child.once('exit', () => {
-      this.exited = true
-      this.changed.notify()
-    })
-  }
+  private constructor(private readonly process: TestProcess) {}
 
   static spawn(args: string[]): PythonProcess {
-    return new PythonProcess(spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
+    return new PythonProcess(TestProcess.start(PYTHON, args, { name: 'python' }))
   }
 
   /** The first line `match` accepts; rejects when the script exits first or after `timeoutMs`. */
-  waitFor(
+  async waitFor(
     what: string,
     match: (line: Record<string, unknown>) => boolean,
     timeoutMs = 30_000,
   ): Promise<Record<string, unknown>> {
-    return this.changed.until(
-      what,
-      () => {
-        const line = this.lines.find(match)
-        if (line === undefined && this.exited) {
-          throw new Error(`python exited before ${what}: ${this.stderr}`)
-        }
-        return line
-      },
+    const line = await this.process.waitForLine(
+      (l) => match(JSON.parse(l) as Record<string, unknown>),
       timeoutMs,
     )
+    return JSON.parse(line) as Record<string, unknown>
   }
 
-  /** SIGTERM by pid; resolves once it has exited. */
+  /** SIGTERM by pid, SIGKILL if it lingers; resolves once it has exited. */
   async stop(): Promise<void> {
-    if (this.exited || this.child.pid === undefined) return
-    const gone = new Promise((resolve) => this.child.once('exit', resolve))
-    try {
-      process.kill(this.child.pid, 'SIGTERM')
-    } catch (err) {
-      // Exited on its own, and its 'exit' event is still on its way.
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-    }
-    await within('python to exit', 10_000, gone)
+    await this.process.stop(10_000)
   }
 }

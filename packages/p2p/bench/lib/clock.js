@@ -6,19 +6,3 @@
 export function nowMs() {
   return performance.timeOrigin + performance.now()
 }
-
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Polls `predicate` every `everyMs` until it is truthy; throws after `timeoutMs` naming `what`. */
-export async function waitUntil(what, predicate, { timeoutMs, everyMs = 50 }) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await predicate()
-    if (value) return value
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(everyMs)
-  }
-}

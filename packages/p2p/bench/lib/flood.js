@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { gossipTopic, stateSyncProtocol, withdrawalProofProtocol } from '../../dist/index.js'
 // The node's own frame encoder (internal to the package, so imported from its module).
 import { encodeFrame as frame, encodeVarint as varint } from '../../dist/reqresp/frame.js'
-import { sleep } from './clock.js'
+import { sleep } from '@paraloom/test-utils'
 import { NETWORK } from './nodes.js'
 
 const KiB = 1024

@@ -1,5 +1,5 @@
 // Real Paraloom nodes on 127.0.0.1 for the p2p tests: validator keys, a
-// shared StaticDirectory, start/stop of N nodes, polling waits, signed votes.
+// shared StaticDirectory, start/stop of N nodes, signed votes.
 import { randomBytes } from 'node:crypto'
 import { publicKeyFromSecret, sign, Vote } from '@paraloom/codec'
 import {
@@ -89,28 +89,6 @@ export async function stopAll(): Promise<void> {
   const nodes = [...running]
   running.clear()
   await Promise.all(nodes.map((n) => n.stop()))
-}
-
-/**
- * Polls `predicate` every 25 ms until true, or throws naming `what` after
- * `timeoutMs`: a bound for a hang, not a speed check (CI runs every package's
- * tests at once, and nodes then take several refresh rounds longer).
- */
-export async function waitFor(
-  what: string,
-  predicate: () => boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(25)
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 const WIRE: Record<NetworkName, Vote['network']> = {

@@ -1,13 +1,13 @@
 // Loopback ports for tests: free ones to configure, and a check that a
 // stopped process left nothing listening.
-
-import type { AddressInfo } from 'node:net'
-import { connect, createServer, type Server } from 'node:net'
+import { type AddressInfo, connect, createServer, type Server } from 'node:net'
 
 /**
  * `count` distinct ports that were free on 127.0.0.1 a moment ago: each is
  * bound with port 0 (the OS chooses) and all are held until every one is
- * known, so no two are the same.
+ * known, so no two are the same. Only for a port that must be known before
+ * the process that binds it starts (one registered on chain, say): anything
+ * else binds port 0 and reports what it bound.
  */
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = []
@@ -26,18 +26,28 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+export interface ProbePortOptions {
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 5000 */
+  timeoutMs?: number
+}
+
 /**
- * How a TCP connect to 127.0.0.1:`port` ends: `refused` when nothing
- * listens, `accepted` when something does. Bounded by `timeoutMs`.
+ * How a TCP connect to `host:port` ends: `refused` when nothing listens,
+ * `accepted` when something does. Rejects on any other error, or when the
+ * connect neither succeeds nor fails within `timeoutMs`.
  */
-export function probePort(port: number, timeoutMs = 2000): Promise<'refused' | 'accepted'> {
+export function probePort(
+  port: number,
+  options: ProbePortOptions = {},
+): Promise<'refused' | 'accepted'> {
+  const { host = '127.0.0.1', timeoutMs = 5000 } = options
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket = connect({ host, port })
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(
-        new Error(`connect to 127.0.0.1:${port} neither succeeded nor failed in ${timeoutMs} ms`),
-      )
+      reject(new Error(`connect to ${host}:${port} neither succeeded nor failed in ${timeoutMs} ms`))
     }, timeoutMs)
     socket.once('connect', () => {
       clearTimeout(timer)
