@@ -4,118 +4,12 @@
 // failed put each bring back exactly the work they call for. The start
 // dials nobody one by one: unconnected seeds are not pushed into the
 // routing table (kad-dht would ping each before adding it).
-import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Logger, PeerId } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
-import { type DhtLike, Discovery, type DiscoveryRound } from '../src/discovery/discovery.js'
-import { peerIdFromPublicKeyBytes } from '../src/identity.js'
-import { StaticDirectory, seedPeer } from '../src/index.js'
-import { makeValidator, waitFor } from './helpers/nodes.js'
+import { describe, expect, it } from '@jest/globals'
+import { waitFor } from '@paraloom/test-utils'
+import { seedPeer } from '../src/index.js'
+import { stubDiscovery } from './helpers/stub-discovery.js'
 
-function validator() {
-  const v = makeValidator()
-  return { ...v, peerId: peerIdFromPublicKeyBytes(v.publicKey) }
-}
-
-const REFRESH_MS = 20
-
-class StubDht implements DhtLike {
-  puts = 0
-  refreshes = 0
-  failPuts = false
-  readonly table = new Set<string>()
-  routingTable = {
-    size: 0,
-    add: async (peer: PeerId) => {
-      this.table.add(peer.toString())
-      this.routingTable.size = this.table.size
-    },
-    remove: async (peer: PeerId) => {
-      this.table.delete(peer.toString())
-      this.routingTable.size = this.table.size
-    },
-    find: async (peer: PeerId) => (this.table.has(peer.toString()) ? peer : undefined),
-  }
-  async *put(): AsyncIterable<unknown> {
-    this.puts++
-    if (this.failPuts) throw new Error('no peer took it')
-    yield { name: 'PEER_RESPONSE' }
-  }
-  async *get(): AsyncIterable<{ name: string; value?: Uint8Array }> {}
-  async refreshRoutingTable(): Promise<void> {
-    this.refreshes++
-  }
-}
-
-const log = Object.assign(() => {}, {
-  error: () => {},
-  trace: () => {},
-  enabled: false,
-  newScope: () => log,
-}) as unknown as Logger
-
-const running: Discovery[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((d) => d.stop()))
-})
-
-async function setup(seedCount = 4) {
-  const self = validator()
-  const others = Array.from({ length: seedCount }, () => validator())
-  const directory = new StaticDirectory(
-    [self, ...others].map((v, i) => seedPeer(v.publicKey, [`/ip4/127.0.0.1/tcp/${20_000 + i}`])),
-  )
-  const dht = new StubDht()
-  const connected = new Set<string>()
-  const unreachable = new Set<string>()
-  const merges: string[] = []
-  const rounds: DiscoveryRound[] = []
-  let announce = '/ip4/127.0.0.1/tcp/20000'
-  const discovery = new Discovery(
-    {
-      peerId: self.peerId,
-      peerStore: {
-        merge: async (peer: PeerId) => {
-          merges.push(peer.toString())
-          return undefined as never
-        },
-      },
-      dht,
-      dial: async (peer) => {
-        if (unreachable.has(peer.toString())) throw new Error('connection refused')
-        connected.add(peer.toString())
-      },
-      hangUp: async () => {},
-      isConnected: (peer) => connected.has(peer.toString()),
-      isAdmitted: () => true,
-      announceAddrs: () => [multiaddr(announce)],
-      log,
-    },
-    {
-      network: 'localnet',
-      directory,
-      secretKey: self.secretKey,
-      refreshIntervalMs: REFRESH_MS,
-      dialConcurrency: 8,
-      dialTimeoutMs: 1000,
-      onRound: (r) => rounds.push(r),
-    },
-  )
-  running.push(discovery)
-  return {
-    discovery,
-    dht,
-    directory,
-    others,
-    connected,
-    unreachable,
-    merges,
-    rounds,
-    setAnnounce: (a: string) => {
-      announce = a
-    },
-  }
-}
+const setup = (seedCount = 4) => stubDiscovery({ seedCount, isAdmitted: () => true })
 
 describe('discovery rounds when nothing changes', () => {
   it('start merges every seed once, dials none one by one, and leaves the table to connections', async () => {
