@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 import { runCli } from '../src/cli.js'
 import type { EvidenceRecord } from '../src/engine/evidence-engine.js'
 import { openStore } from '../src/store/store.js'
 import { drive, startTestNode, type TestNode } from './helpers/node.js'
-import { TestProcess, waitFor } from '@paraloom/test-utils'
 
 const BIN = fileURLToPath(new URL('../dist/bin/peer-monitor.js', import.meta.url))
 
@@ -241,7 +241,8 @@ describe('peer-monitor process', () => {
     expect(await (await fetch(url!)).text()).toContain('<title>Paraloom peer monitor</title>')
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
-    for (const line of run.child.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow()
+    for (const line of run.child.stderr.trim().split('\n'))
+      expect(() => JSON.parse(line)).not.toThrow()
   })
 
   it('SIGKILLed mid-stream and restarted: every transition stored exactly once', async () => {

@@ -19,12 +19,12 @@ import {
   TransitionReason,
   type WatchPeersRequest,
 } from '@paraloom/proto'
+import { waitFor } from '@paraloom/test-utils'
 import { createMonitor, type Monitor } from '../src/monitor.js'
 import { type MonitorStore, openStore } from '../src/store/store.js'
 import { checkEvent, defaultEventLimits } from '../src/watch/event-check.js'
 import type { WatcherInit } from '../src/watch/watcher.js'
 import { bind, drive, startTestNode, type TestNode } from './helpers/node.js'
-import { waitFor } from '@paraloom/test-utils'
 
 const observer = { peerId: 'peerG', validator: 'G', incarnation: 'inc', network: 'localnet' }
 const snapshot = (lastSequence = 0n): PeerEvent => ({

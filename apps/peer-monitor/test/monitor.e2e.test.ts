@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { waitFor } from '@paraloom/test-utils'
 import { createMonitor, type Monitor, type MonitorInit } from '../src/monitor.js'
 import { type MonitorStore, openStore } from '../src/store/store.js'
 import { drive, startTestNode, type TestNode } from './helpers/node.js'
-import { waitFor } from '@paraloom/test-utils'
 
 let dir: string
 let nodes: TestNode[] = []

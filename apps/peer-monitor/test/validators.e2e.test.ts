@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { PeerEvent } from '@paraloom/proto'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 import { Cluster } from '../../validator-node/test/helpers/cluster.js'
 import { clientsOf, transitionOf, waitForFullMesh } from '../../validator-node/test/helpers/grpc.js'
 import { openStore } from '../src/store/store.js'
-import { TestProcess, waitFor } from '@paraloom/test-utils'
 
 const BIN = fileURLToPath(new URL('../dist/bin/peer-monitor.js', import.meta.url))
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 import { parse, stringify } from 'yaml'
 import { Cluster } from './helpers/cluster.js'
-import { eventually, TestProcess } from '@paraloom/test-utils'
 
 jest.setTimeout(300_000)
 

@@ -4,9 +4,9 @@
 
 import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { sleep } from '@paraloom/test-utils'
 import { createParaloomNode, type ParaloomNode, StaticDirectory } from '@paraloom/p2p'
 import { GossipClient, GossipService, type PublishResponse, Topic } from '@paraloom/proto'
+import { sleep } from '@paraloom/test-utils'
 import { createGossipService } from '../src/grpc/gossip.js'
 import { type GrpcServerHandle, startGrpcServer } from '../src/grpc/server.js'
 import { generateKeypair } from '../src/keypair.js'

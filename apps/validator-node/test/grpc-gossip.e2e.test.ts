@@ -5,11 +5,11 @@ import { type ServiceError, status } from '@grpc/grpc-js'
 import { describe, expect, it, jest } from '@jest/globals'
 import { Vote } from '@paraloom/codec'
 import { type GossipMessage, type PublishResponse, Topic } from '@paraloom/proto'
+import { eventually } from '@paraloom/test-utils'
 import { GRPC_MAX_RECEIVE_BYTES } from '../src/grpc/server.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publish, publishWhenMeshed, StreamReader } from './helpers/grpc.js'
 import { signedVote } from './helpers/votes.js'
-import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

@@ -5,10 +5,10 @@
 
 import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { sleep } from '@paraloom/test-utils'
 import { silentLogger } from '@paraloom/cli-kit'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
 import { type PeerEvent, PeerMonitorClient, PeerMonitorService, PeerState } from '@paraloom/proto'
+import { sleep } from '@paraloom/test-utils'
 import { createPeerMonitorService } from '../src/grpc/peer-monitor.js'
 import { type GrpcServerHandle, startGrpcServer } from '../src/grpc/server.js'
 

@@ -3,12 +3,12 @@
 // ListPeers, before and after a peer dies.
 import { describe, expect, it, jest } from '@jest/globals'
 import { type ListPeersResponse, PeerState, Topic } from '@paraloom/proto'
+import { eventually } from '@paraloom/test-utils'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed } from './helpers/grpc.js'
 import { type MetricFamily, parseExposition, sampleValue } from './helpers/prometheus.js'
 import { signedVote } from './helpers/votes.js'
-import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

@@ -10,10 +10,10 @@ import {
   LocalRpcStandIn,
   type ValidatorSpec,
 } from '@paraloom/registry'
+import { eventually } from '@paraloom/test-utils'
 import { generateKeypair } from '../src/keypair.js'
 import { PROGRAM_ID } from './helpers/cluster.js'
 import { healthz, type LoneValidator, startLoneValidator } from './helpers/lone-validator.js'
-import { eventually } from '@paraloom/test-utils'
 
 /** A valid address that owns no registry account on the stand-in. */
 const OTHER_PROGRAM_ID = solanaAddressFromPublicKey(generateKeypair().publicKey)

@@ -4,9 +4,9 @@
 // own log says meanwhile.
 import { createServer, type Server } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 import { builtCliPath, spawnCli } from './helpers/cli.js'
 import { Cluster } from './helpers/cluster.js'
-import { eventually, TestProcess } from '@paraloom/test-utils'
 
 jest.setTimeout(300_000)
 

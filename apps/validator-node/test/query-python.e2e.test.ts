@@ -12,13 +12,13 @@ import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { QueryClient, type QueryWithdrawalProofResponse } from '@paraloom/proto'
+import { eventually, within } from '@paraloom/test-utils'
 import { generateKeypair } from '../src/keypair.js'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { unary } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
 import { generateStubs, PYTHON, PythonProcess, tool } from './helpers/python.js'
-import { eventually, within } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

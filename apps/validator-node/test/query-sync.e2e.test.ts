@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { BlockProposal } from '@paraloom/codec'
 import { stateSyncProtocol } from '@paraloom/p2p'
 import { QueryClient, type QueryStateSyncResponse, Topic } from '@paraloom/proto'
+import { eventually } from '@paraloom/test-utils'
 import { blockBytes, signedBlock } from './helpers/blocks.js'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed, unary } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(90_000)

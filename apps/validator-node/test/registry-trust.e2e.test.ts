@@ -5,12 +5,12 @@
 // than a few refresh intervals, and ok again when the RPC answers sensibly.
 // A real RPC failure (HTTP 500) moves paraloom_registry_rpc_errors_total.
 import { describe, expect, it, jest } from '@jest/globals'
+import { eventually } from '@paraloom/test-utils'
 import { STALE_AFTER_REFRESHES } from '../src/metrics/registry-health.js'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { connectedValidators } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually } from '@paraloom/test-utils'
 
 jest.setTimeout(120_000)
 

@@ -2,11 +2,11 @@
 // open streams and scrapes exits 0 within 5 s and leaves nothing listening.
 import { describe, expect, it, jest } from '@jest/globals'
 import { type GossipMessage, type PeerEvent, PeerState, Topic } from '@paraloom/proto'
+import { eventually, probePort } from '@paraloom/test-utils'
 import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publish, publishWhenMeshed, StreamReader, waitForFullMesh } from './helpers/grpc.js'
 import { signedVote } from './helpers/votes.js'
-import { eventually, probePort } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

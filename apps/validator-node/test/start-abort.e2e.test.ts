@@ -9,12 +9,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { silentLogger } from '@paraloom/cli-kit'
 import { address, buildGenesisAccounts, LocalRpcStandIn } from '@paraloom/registry'
+import { probePort } from '@paraloom/test-utils'
 import { loadConfig, type ValidatorConfig } from '../src/config/index.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
 import { ValidatorNode } from '../src/node/validator-node.js'
 import { PROGRAM_ID, TestValidator } from './helpers/cluster.js'
 import { loneValidatorToml } from './helpers/lone-validator.js'
-import { probePort } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: loading the CLI alone can take seconds.
 jest.setTimeout(90_000)

@@ -3,6 +3,7 @@
 // restart, a resume with after_sequence and both kinds of history gap.
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { type PeerEvent, PeerState, type PeerTransition } from '@paraloom/proto'
+import { eventually } from '@paraloom/test-utils'
 import { useCluster } from './helpers/cluster-suite.js'
 import {
   gapOf,
@@ -12,7 +13,6 @@ import {
   transitionOf,
   waitForFullMesh,
 } from './helpers/grpc.js'
-import { eventually } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(60_000)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { stateSyncProtocol } from '@paraloom/p2p'
 import { Topic } from '@paraloom/proto'
+import { eventually, TestProcess } from '@paraloom/test-utils'
 import { BLOCK_LOG_FILE } from '../src/sync/block-log.js'
 import { blockBytes, signedBlock } from './helpers/blocks.js'
 import { builtCliPath, type CliResult, spawnCli } from './helpers/cli.js'
@@ -17,7 +18,6 @@ import type { TestValidator } from './helpers/cluster.js'
 import { useCluster } from './helpers/cluster-suite.js'
 import { publishWhenMeshed } from './helpers/grpc.js'
 import { parseExposition, sampleValue } from './helpers/prometheus.js'
-import { eventually, TestProcess } from '@paraloom/test-utils'
 
 // Real processes on a shared, loaded machine: every test and hook gets a generous bound.
 jest.setTimeout(120_000)

@@ -5,9 +5,10 @@
 // plain node of each survivor drops the victim. SIGKILL: the kernel closes
 // the victim's sockets (a crashed process). SIGSTOP: the sockets stay open
 // and nothing answers (a hung or vanished host).
+
+import { sleep, waitFor } from '@paraloom/test-utils'
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
-import { sleep, waitFor } from '@paraloom/test-utils'
 import { nowMs } from './lib/clock.js'
 import { closeWorkers } from './lib/cluster.js'
 import { startLivenessCluster } from './lib/liveness-cluster.js'

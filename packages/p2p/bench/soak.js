@@ -5,10 +5,10 @@
 // every OFFLINE transition is false; beside it, the disconnects libp2p's
 // connection monitor (defaults) caused on the plain nodes.
 import { fileURLToPath } from 'node:url'
+import { sleep } from '@paraloom/test-utils'
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
 import { LIVENESS } from './failure.js'
-import { sleep } from '@paraloom/test-utils'
 import { callAll, closeWorkers } from './lib/cluster.js'
 import { startWorker } from './lib/ipc.js'
 import { startLivenessCluster } from './lib/liveness-cluster.js'

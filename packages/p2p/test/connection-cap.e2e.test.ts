@@ -3,9 +3,9 @@
 // connections within the cap keep working.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import type { Connection } from '@libp2p/interface'
+import { waitFor } from '@paraloom/test-utils'
 import { DEFAULT_MAX_CONNECTIONS_PER_PEER } from '../src/index.js'
 import { CountingCounter, startCluster, stopAll } from './helpers/nodes.js'
-import { waitFor } from '@paraloom/test-utils'
 
 afterAll(stopAll)
 

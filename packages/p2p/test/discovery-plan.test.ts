@@ -90,7 +90,9 @@ describe('dialAll', () => {
 
   it('bounds each dial by its deadline, and the whole by the signal', async () => {
     const hang = (_: PeerId, { signal }: { signal: AbortSignal }) =>
-      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      )
     expect(
       await dialAll(peers.slice(0, 2), hang, {
         concurrency: 2,

@@ -4,9 +4,16 @@
 // dials a new validator and disconnects a deactivated one; two networks
 // never connect or mesh.
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { StaticDirectory, seedPeer } from '../src/index.js'
-import { connected, makeValidator, seedOf, startCluster, startNode, stopAll } from './helpers/nodes.js'
 import { sleep, waitFor } from '@paraloom/test-utils'
+import { StaticDirectory, seedPeer } from '../src/index.js'
+import {
+  connected,
+  makeValidator,
+  seedOf,
+  startCluster,
+  startNode,
+  stopAll,
+} from './helpers/nodes.js'
 
 afterAll(stopAll)
 

@@ -58,14 +58,20 @@ class StubPubSub extends EventTarget {
   }
 }
 
-function setup(isActiveValidator = (key: Uint8Array) => active.has(Buffer.from(key).toString('hex'))) {
+function setup(
+  isActiveValidator = (key: Uint8Array) => active.has(Buffer.from(key).toString('hex')),
+) {
   const pubsub = new StubPubSub()
   const counter = new CountingCounter()
   const violations: string[] = []
   const malformed: string[] = []
   const log = stubLogger()
   const gossip = new Gossip(
-    { pubsub: pubsub as unknown as GossipSub, peerId: peerIdFromPublicKeyBytes(self.publicKey), log },
+    {
+      pubsub: pubsub as unknown as GossipSub,
+      peerId: peerIdFromPublicKeyBytes(self.publicKey),
+      log,
+    },
     {
       network: 'localnet',
       isActiveValidator,
@@ -184,7 +190,10 @@ describe('publishing on a stub pubsub', () => {
     ).rejects.toMatchObject({ code: 'TooLarge' })
     const bytes = vote(self, 7n)
     const sent = await gossip.publishEncoded('votes', bytes)
-    expect(sent).toEqual({ recipients: 1, id: Buffer.from(messageIdOf(TOPIC, bytes)).toString('hex') })
+    expect(sent).toEqual({
+      recipients: 1,
+      id: Buffer.from(messageIdOf(TOPIC, bytes)).toString('hex'),
+    })
     expect(pubsub.published[0]!.data).toBe(bytes)
   })
 

@@ -5,6 +5,7 @@
 // its gossip.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { BlockProposal, ComputeJobResult, sign, Vote } from '@paraloom/codec'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   GOSSIP_MAX_BYTES,
   type GossipMessage,
@@ -15,8 +16,17 @@ import {
   peerIdFromPublicKeyBytes,
   StaticDirectory,
 } from '../src/index.js'
-import { type Cluster, CountingCounter, connected, makeValidator, seedOf, signedVote, startCluster, startNode, stopAll } from './helpers/nodes.js'
-import { sleep, waitFor } from '@paraloom/test-utils'
+import {
+  type Cluster,
+  CountingCounter,
+  connected,
+  makeValidator,
+  seedOf,
+  signedVote,
+  startCluster,
+  startNode,
+  stopAll,
+} from './helpers/nodes.js'
 
 const VOTES = gossipTopic('localnet', 'votes')
 const LINE = 5

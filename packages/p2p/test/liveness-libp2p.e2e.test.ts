@@ -1,14 +1,20 @@
 // Real libp2p nodes over TCP on 127.0.0.1, in this process: the liveness
 // service drives a real watcher node's ping and dial.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { waitFor } from '@paraloom/test-utils'
 import {
   createLiveness,
   type Liveness,
   PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
-import { componentsFor, createPingNode, type PingNode, type TestKey, testKey } from './fixtures/liveness-helpers.js'
-import { waitFor } from '@paraloom/test-utils'
+import {
+  componentsFor,
+  createPingNode,
+  type PingNode,
+  type TestKey,
+  testKey,
+} from './fixtures/liveness-helpers.js'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 

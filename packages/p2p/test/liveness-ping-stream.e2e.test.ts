@@ -4,9 +4,9 @@
 // echoes garbage, one that ends the stream after each echo.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { PeerId, Stream } from '@libp2p/interface'
+import { waitFor } from '@paraloom/test-utils'
 import { PING_LENGTH, PING_PROTOCOL, PingStreams } from '../src/liveness/ping-stream.js'
 import { createPingNode, type PingNode, testKey } from './fixtures/liveness-helpers.js'
-import { waitFor } from '@paraloom/test-utils'
 
 describe('PingStreams', () => {
   let watcher: PingNode

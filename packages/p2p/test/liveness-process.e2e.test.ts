@@ -4,14 +4,20 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { multiaddr } from '@multiformats/multiaddr'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 import {
   createLiveness,
   type Liveness,
   PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
-import { componentsFor, createPingNode, type PingNode, type TestKey, testKey } from './fixtures/liveness-helpers.js'
-import { TestProcess, waitFor } from '@paraloom/test-utils'
+import {
+  componentsFor,
+  createPingNode,
+  type PingNode,
+  type TestKey,
+  testKey,
+} from './fixtures/liveness-helpers.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/liveness-node.mjs', import.meta.url))
 const N = 3
@@ -20,7 +26,10 @@ const STATE_TIMEOUT_MS = 10_000
 const children: TestProcess[] = []
 
 /** Spawns the fixture node and resolves with its listening multiaddr once it prints it. */
-async function spawnNode(key: TestKey, port: number): Promise<{ child: TestProcess; addr: string }> {
+async function spawnNode(
+  key: TestKey,
+  port: number,
+): Promise<{ child: TestProcess; addr: string }> {
   const child = TestProcess.node(FIXTURE, [key.seedHex, String(port)], { name: 'fixture node' })
   children.push(child)
   const info = JSON.parse(await child.waitForLine(/^\{/, STATE_TIMEOUT_MS)) as {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { PeerId } from '@libp2p/interface'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   createLiveness,
   type Liveness,
@@ -9,7 +10,6 @@ import {
   type PeerTransition,
 } from '../src/liveness/index.js'
 import { type TestKey, testKey } from './fixtures/liveness-helpers.js'
-import { sleep, waitFor } from '@paraloom/test-utils'
 
 /** Scripted components: each peer's behaviour is a function, every call is counted. */
 class StubComponents implements LivenessComponents {

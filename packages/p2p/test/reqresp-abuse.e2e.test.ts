@@ -12,9 +12,9 @@ import { once } from 'node:events'
 import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { childEnv } from '@paraloom/test-utils'
 import type { Stream } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { childEnv } from '@paraloom/test-utils'
 import {
   type ParaloomNode,
   publicKeyFromSolanaAddress,

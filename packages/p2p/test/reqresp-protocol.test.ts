@@ -101,17 +101,18 @@ async function harness(init: Init = {}): Promise<Harness> {
   )
   await protocol.start()
   running.push(protocol)
+  const accept = (stream: Stream): void => {
+    if (handler === undefined) throw new Error('the protocol did not register a handler')
+    void handler(stream, { remotePeer: PEER } as unknown as Connection)
+  }
   return {
     protocol,
     outcomes,
     actions,
-    accept(stream) {
-      if (handler === undefined) throw new Error('the protocol did not register a handler')
-      void handler(stream, { remotePeer: PEER } as unknown as Connection)
-    },
+    accept,
     async inbound() {
       const [peerEnd, nodeEnd] = await streamPair()
-      this.accept(nodeEnd)
+      accept(nodeEnd)
       return peerEnd
     },
     respondWith(fn) {
@@ -318,7 +319,9 @@ describe('ReqRespProtocol, outbound (the client side)', () => {
   it.each([
     [
       'declares a response over the cap',
-      (s: Stream) => void s.send(encodeVarint(RESPONSE_MAX_BYTES + 1)),
+      (s: Stream) => {
+        s.send(encodeVarint(RESPONSE_MAX_BYTES + 1))
+      },
       'TooLarge',
     ],
     [
@@ -331,13 +334,21 @@ describe('ReqRespProtocol, outbound (the client side)', () => {
     ],
     [
       'answers what does not decode',
-      (s: Stream) => writeFrame(s, Uint8Array.of(0xff), { signal: AbortSignal.timeout(1000), protocol: PROTOCOL }),
+      (s: Stream) =>
+        writeFrame(s, Uint8Array.of(0xff), {
+          signal: AbortSignal.timeout(1000),
+          protocol: PROTOCOL,
+        }),
       'Decode',
     ],
-    ['resets the stream', (s: Stream) => void s.abort(new Error('handler failed')), 'Reset'],
+    ['resets the stream', (s: Stream) => s.abort(new Error('handler failed')), 'Reset'],
     ['ends the stream without a frame', (s: Stream) => s.close(), 'Refused'],
     ['never answers', () => {}, 'Timeout'],
-  ] as const)('a responder that %s: a typed error within the deadline', async (_, act, code) => {
+  ] as [
+    string,
+    (s: Stream) => void | Promise<void>,
+    string,
+  ][])('a responder that %s: a typed error within the deadline', async (_, act, code) => {
     const h = await harness()
     h.respondWith(responder(act))
     const started = Date.now()
@@ -356,7 +367,9 @@ describe('ReqRespProtocol, outbound (the client side)', () => {
       code: 'Dial',
     })
     h.failDial('hang')
-    await expect(h.protocol.request(PEER, Uint8Array.of(1), { timeoutMs: 50 })).rejects.toMatchObject({
+    await expect(
+      h.protocol.request(PEER, Uint8Array.of(1), { timeoutMs: 50 }),
+    ).rejects.toMatchObject({
       code: 'Timeout',
     })
     expect(h.outcomes).toEqual(['outbound Dial', 'outbound Timeout'])

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Stream } from '@libp2p/interface'
 import { StateSyncResponse } from '@paraloom/codec'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   type ParaloomNode,
   REQUEST_MAX_BYTES,
@@ -15,8 +16,15 @@ import {
   withdrawalProofProtocol,
 } from '../src/index.js'
 import { encodeFrame, encodeVarint } from '../src/reqresp/frame.js'
-import { CountingCounter, connected, makeValidator, seedOf, startNode, stopAll, type Validator } from './helpers/nodes.js'
-import { sleep, waitFor } from '@paraloom/test-utils'
+import {
+  CountingCounter,
+  connected,
+  makeValidator,
+  seedOf,
+  startNode,
+  stopAll,
+  type Validator,
+} from './helpers/nodes.js'
 
 const SYNC = stateSyncProtocol('localnet')
 const request = { network: 'Localnet' as const, fromHeight: 1n, maxBlocks: 1 }

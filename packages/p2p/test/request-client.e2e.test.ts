@@ -5,6 +5,7 @@
 // outlasts the peer's OFFLINE threshold is not cut by the peer's hang-up.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { StateSyncRequest } from '@paraloom/codec'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   createRequestClient,
   type ParaloomNode,
@@ -15,7 +16,6 @@ import {
   solanaAddressFromPublicKey,
 } from '../src/index.js'
 import { makeValidator, seedOf, startNode, stopAll } from './helpers/nodes.js'
-import { sleep, waitFor } from '@paraloom/test-utils'
 
 /**
  * The server's liveness: an identity that does not answer pings is OFFLINE

@@ -151,7 +151,11 @@ describe('RegistryClient against the stand-in', () => {
     await waitFor('the subscription', () => h.client.status().subscription === 'connected', 3_000)
     const viaWs = spec()
     await standIn.upsertValidator(viaWs)
-    await waitFor('the validator added over the websocket', () => h.client.isActiveValidator(viaWs.identity), 1_000)
+    await waitFor(
+      'the validator added over the websocket',
+      () => h.client.isActiveValidator(viaWs.identity),
+      1_000,
+    )
   })
 
   it('serves the cached snapshot after a restart with the RPC down', async () => {

@@ -47,7 +47,9 @@ export function probePort(
     const socket = connect({ host, port })
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new Error(`connect to ${host}:${port} neither succeeded nor failed in ${timeoutMs} ms`))
+      reject(
+        new Error(`connect to ${host}:${port} neither succeeded nor failed in ${timeoutMs} ms`),
+      )
     }, timeoutMs)
     socket.once('connect', () => {
       clearTimeout(timer)

@@ -117,7 +117,12 @@ export class TestProcess {
       env: childEnv(options.env),
       stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     })
-    const name = options.name ?? [command, args[0]].filter((a) => a !== undefined).map((a) => basename(a)).join(' ')
+    const name =
+      options.name ??
+      [command, args[0]]
+        .filter((a) => a !== undefined)
+        .map((a) => basename(a))
+        .join(' ')
     return new TestProcess(child, name)
   }
 
@@ -146,17 +151,21 @@ export class TestProcess {
 
   /**
    * The first stdout line matching `pattern`. Rejects when the process exits
-   * first (quoting its stderr) or `timeoutMs` passes.
+   * first (quoting its stderr) or `timeoutMs` passes, naming `what`.
    */
-  waitForLine(pattern: RegExp | ((line: string) => boolean), timeoutMs = 20_000): Promise<string> {
+  waitForLine(
+    pattern: RegExp | ((line: string) => boolean),
+    timeoutMs = 20_000,
+    what = `a line matching ${pattern}`,
+  ): Promise<string> {
     const matches = typeof pattern === 'function' ? pattern : (l: string) => pattern.test(l)
     return this.until(
-      `a line matching ${pattern}`,
+      what,
       () => {
         const line = this.lines.find(matches)
         // Only once its output is read to the end: the line may still be in the pipe.
         if (line === undefined && this.ended) {
-          throw new Error(`${this.name} exited before printing ${pattern}: ${this.stderr}`)
+          throw new Error(`${this.name} exited before ${what}: ${this.stderr}`)
         }
         return line
       },

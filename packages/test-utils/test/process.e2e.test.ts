@@ -6,7 +6,9 @@ const script = (source: string) => TestProcess.start(process.execPath, ['-e', so
 
 describe('TestProcess', () => {
   it('keeps stdout lines and stderr, and reports the exit', async () => {
-    const child = script("console.log('one'); console.log('two'); console.error('oops'); process.exit(3)")
+    const child = script(
+      "console.log('one'); console.log('two'); console.error('oops'); process.exit(3)",
+    )
     expect(await child.waitForLine(/^two$/)).toBe('two')
     expect(await child.exit(10_000)).toEqual({ code: 3, signal: null })
     expect(child.lines).toEqual(['one', 'two'])
@@ -16,7 +18,9 @@ describe('TestProcess', () => {
 
   it('waitForLine rejects when the process exits first, quoting its stderr', async () => {
     const child = script("console.error('no config'); process.exit(2)")
-    await expect(child.waitForLine(/^ready/)).rejects.toThrow(/exited before printing .*no config/s)
+    await expect(child.waitForLine(/^ready/)).rejects.toThrow(
+      /exited before a line matching .*no config/s,
+    )
   })
 
   it('stop: SIGTERM, then SIGKILL for a process that ignores it', async () => {

@@ -8,9 +8,9 @@ describe('waitFor', () => {
   })
 
   it('names what it waited for when the time is up', async () => {
-    await expect(waitFor('the moon', () => false, { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow(
-      'timed out after 20 ms waiting for the moon',
-    )
+    await expect(
+      waitFor('the moon', () => false, { timeoutMs: 20, intervalMs: 5 }),
+    ).rejects.toThrow('timed out after 20 ms waiting for the moon')
   })
 
   it('takes the timeout alone, and rejects at once when the probe throws', async () => {

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { address, buildGenesisAccounts, LocalRpcStandIn } from '@paraloom/registry'
+import { type ExitStatus, freePorts, TestProcess } from '@paraloom/test-utils'
 import { generateKeypair, type Keypair, writeKeypairFile } from '../../src/keypair.js'
 import { builtCliPath } from './cli.js'
-import { type ExitStatus, freePorts, TestProcess } from '@paraloom/test-utils'
 
 /** Any base58 address serves as the registry program id for the stand-in. */
 export const PROGRAM_ID = 'Para1oomRegistry111111111111111111111111111'

@@ -22,8 +22,8 @@ import {
   type Topic,
   type WatchPeersRequest,
 } from '@paraloom/proto'
-import type { TestValidator } from './cluster.js'
 import { ChangeSignal, eventually } from '@paraloom/test-utils'
+import type { TestValidator } from './cluster.js'
 
 type UnaryMethod<Req, Res> = (
   request: Req,

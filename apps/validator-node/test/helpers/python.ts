@@ -80,6 +80,7 @@ export class PythonProcess {
     const line = await this.process.waitForLine(
       (l) => match(JSON.parse(l) as Record<string, unknown>),
       timeoutMs,
+      what,
     )
     return JSON.parse(line) as Record<string, unknown>
   }

@@ -5,10 +5,10 @@
 // - frames: request/response and raw gossipsub streams carrying garbage,
 //   lengths over the caps, malformed varints, or nothing at all.
 import { randomBytes } from 'node:crypto'
+import { sleep } from '@paraloom/test-utils'
 import { gossipTopic, stateSyncProtocol, withdrawalProofProtocol } from '../../dist/index.js'
 // The node's own frame encoder (internal to the package, so imported from its module).
 import { encodeFrame as frame, encodeVarint as varint } from '../../dist/reqresp/frame.js'
-import { sleep } from '@paraloom/test-utils'
 import { NETWORK } from './nodes.js'
 
 const KiB = 1024
