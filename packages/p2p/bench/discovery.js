@@ -5,12 +5,12 @@
 // every other validator; beside it, until every node is connected to every
 // other. Several rounds with fresh processes; median and worst.
 import { fileURLToPath } from 'node:url'
+import { freePorts } from '@paraloom/test-utils'
 import { goal, log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
 import { nowMs } from './lib/clock.js'
 import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
 import { seedList, validatorKeys } from './lib/keys.js'
-import { freePorts } from './lib/ports.js'
 
 const SUITE = 'discovery'
 const WORKER = fileURLToPath(new URL('./discovery-worker.js', import.meta.url))

@@ -11,12 +11,12 @@
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { freePorts } from '@paraloom/test-utils'
 import { log } from '../../../bench/lib/emit.mjs'
 import { summarize } from '../../../bench/lib/stats.mjs'
 import { nowMs, sleep } from './lib/clock.js'
 import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
 import { seedList, validatorKeys } from './lib/keys.js'
-import { freePorts } from './lib/ports.js'
 import { lineCharts } from './lib/svg-chart.js'
 
 const SUITE = 'scale'

@@ -1,26 +1,10 @@
-// Free loopback TCP ports, for validators whose addresses must be in the
-// registry before they start. The OS picks each (port 0); the listeners are
-// closed again before the ports are handed out, so a port can in principle
-// be taken in between by another process: the nodes then fail to start and
-// the suite reports it.
+// Loopback TCP ports for the suites. Free ones (for validators whose
+// addresses must be in the registry before they start) come from
+// @paraloom/test-utils.
 import { createServer } from 'node:net'
 
-export async function freePorts(count) {
-  const servers = []
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer()
-      servers.push(server)
-      await new Promise((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(0, '127.0.0.1', resolve)
-      })
-    }
-    return servers.map((s) => s.address().port)
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
-  }
-}
+// memory.js still imports freePorts from here: its next edit moves it to @paraloom/test-utils.
+export { freePorts } from '@paraloom/test-utils'
 
 /** Can a listener bind 127.0.0.1:`port` right now? */
 export function isFree(port) {
