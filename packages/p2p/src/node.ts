@@ -71,6 +71,7 @@ import {
 } from './reqresp/index.js'
 import { STREAM_DEADLINE_GRACE_MS } from './reqresp/protocol.js'
 import { resolvePeerTarget } from './reqresp/target.js'
+import { coalesceWritesOnOpen } from './transport/coalesce-writes.js'
 
 export interface ParaloomNodeInit {
   /** Which Paraloom network; it names every protocol and topic. */
@@ -300,6 +301,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
   private unwatchDirectory?: () => void
   /** Removes the per-peer connection cap of `start`. */
   private uncapConnections?: () => void
+  private stopCoalescingWrites?: () => void
   private running = false
   private transition: Promise<void> = Promise.resolve()
 
@@ -511,6 +513,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
           excessConnections: this.init.metrics?.excessConnections,
         },
       )
+      this.stopCoalescingWrites = coalesceWritesOnOpen(this.libp2p)
       await this.protocols.start()
       this.gossip.start()
       this.spamGuard.start()
@@ -530,6 +533,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     this.running = false
     this.unwatchSignsOfLife?.()
     this.uncapConnections?.()
+    this.stopCoalescingWrites?.()
     await this.liveness.stop()
     this.pingStreams.closeAll()
     this.unwatchDirectory?.()
