@@ -165,10 +165,10 @@ export async function scaleSuite({ quick, emit }) {
       ],
     ]
     for (const [metric, value, unit, detail] of lines) emit({ name, metric, value, unit, detail })
-  }
-  if (!quick) {
-    const svg = scaleChart(results, s.ratePerS)
-    writeFileSync(CHART, svg)
-    log(SUITE, `chart written to ${CHART}`)
+    // Redrawn after every N, so a run cut short by its deadline still charts what it measured.
+    if (!quick) {
+      writeFileSync(CHART, scaleChart(results, s.ratePerS))
+      log(SUITE, `chart of N = ${results.map((r) => r.n).join(', ')} written to ${CHART}`)
+    }
   }
 }
