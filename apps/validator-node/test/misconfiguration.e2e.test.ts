@@ -4,12 +4,8 @@
 // against the registry stand-in.
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { solanaAddressFromPublicKey } from '@paraloom/p2p'
-import {
-  address,
-  buildGenesisAccounts,
-  LocalRpcStandIn,
-  type ValidatorSpec,
-} from '@paraloom/registry'
+import { address, buildGenesisAccounts, type ValidatorSpec } from '@paraloom/registry'
+import { LocalRpcStandIn } from '@paraloom/registry/stand-in'
 import { eventually } from '@paraloom/test-utils'
 import { generateKeypair } from '../src/keypair.js'
 import { PROGRAM_ID } from './helpers/cluster.js'

@@ -5,8 +5,9 @@
  * turns it into the seed peers and admission set of a Paraloom node: the
  * account layouts (Anchor discriminator + bounded Borsh), PDA derivation,
  * the validation rules, a `RegistryClient` over `@solana/kit` that keeps a
- * live, cached view, genesis files for a local chain, and a local JSON-RPC
- * stand-in for `solana-test-validator`.
+ * live, cached view, and genesis files for a local chain. A local JSON-RPC
+ * stand-in for `solana-test-validator` (tests, local devnets) is the
+ * separate subpath `@paraloom/registry/stand-in`.
  *
  * @example
  *
@@ -14,7 +15,8 @@
  * import { mkdtemp } from 'node:fs/promises'
  * import { tmpdir } from 'node:os'
  * import { join } from 'node:path'
- * import { address, buildGenesisAccounts, LocalRpcStandIn, RegistryClient } from '@paraloom/registry'
+ * import { address, buildGenesisAccounts, RegistryClient } from '@paraloom/registry'
+ * import { LocalRpcStandIn } from '@paraloom/registry/stand-in'
  *
  * const programId = address('Para1oomRegistry111111111111111111111111111')
  * const identity = new Uint8Array(32).fill(7) // a validator's ed25519 public key
@@ -113,4 +115,3 @@ export {
   type RegistryTarget,
   type SnapshotLimits,
 } from './snapshot.js'
-export { type HttpFault, LocalRpcStandIn, type StandInInit } from './stand-in/server.js'

@@ -11,7 +11,7 @@ import { buildGenesisAccounts, type ValidatorSpec } from '../src/genesis.js'
 import { VALIDATOR_DISCRIMINATOR } from '../src/layout.js'
 import type { DirectoryChange, RegistryWarning } from '../src/seed-peer.js'
 import { snapshotInconsistency } from '../src/snapshot.js'
-import { LocalRpcStandIn } from '../src/stand-in/server.js'
+import { LocalRpcStandIn } from '../src/stand-in/index.js'
 import { PROGRAM_ID, randomAddress, randomKey } from './fixtures.js'
 
 /** A request timeout no answer of a live stand-in exceeds, even on a busy machine. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import WebSocket from 'ws'
 import { buildGenesisAccounts, genesisFileText, type SolanaAccount } from '../src/genesis.js'
 import { decodeValidatorAccount, VALIDATOR_DISCRIMINATOR } from '../src/layout.js'
-import { LocalRpcStandIn, STAND_IN_SOLANA_VERSION } from '../src/stand-in/server.js'
+import { LocalRpcStandIn, STAND_IN_SOLANA_VERSION } from '../src/stand-in/index.js'
 import { base58, PROGRAM_ID, randomKey } from './fixtures.js'
 
 let standIn: LocalRpcStandIn

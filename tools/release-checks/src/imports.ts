@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { isBuiltin } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import ts from 'typescript'
 
 /** The package part of a bare specifier (`@scope/name/sub` → `@scope/name`), or undefined for relative ones. */
@@ -12,15 +12,43 @@ export function packageOf(specifier: string): string | undefined {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
 }
 
-/** The packages a JavaScript or declaration file imports, Node's built-ins left out. */
-export function importedPackages(source: string): Set<string> {
+/** Every specifier a JavaScript or declaration file imports. */
+function importSpecifiers(source: string): string[] {
   // TypeScript's own pre-scanner: it skips comments (JSDoc examples) and
   // strings, and sees imports, re-exports, require(), import() and import types.
-  const { importedFiles } = ts.preProcessFile(source, true, true)
+  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName)
+}
+
+/** The packages a JavaScript or declaration file imports, Node's built-ins left out. */
+export function importedPackages(source: string): Set<string> {
   const found = new Set<string>()
-  for (const { fileName } of importedFiles) {
-    const name = packageOf(fileName)
-    if (name !== undefined && !isBuiltin(fileName)) found.add(name)
+  for (const specifier of importSpecifiers(source)) {
+    const name = packageOf(specifier)
+    if (name !== undefined && !isBuiltin(specifier)) found.add(name)
+  }
+  return found
+}
+
+/**
+ * The packages that importing the built module `entry` loads: those it and
+ * every file it reaches through relative imports import, Node's built-ins
+ * left out. Shows what an entry point drags in (e.g. a subpath's
+ * dependencies staying out of the main entry point).
+ */
+export async function reachablePackages(entry: string): Promise<Set<string>> {
+  const found = new Set<string>()
+  const seen = new Set<string>()
+  const queue = [resolve(entry)]
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue
+    seen.add(file)
+    for (const specifier of importSpecifiers(await readFile(file, 'utf8'))) {
+      if (specifier.startsWith('.')) queue.push(resolve(dirname(file), specifier))
+      else if (!isBuiltin(specifier)) {
+        const name = packageOf(specifier)
+        if (name !== undefined) found.add(name)
+      }
+    }
   }
   return found
 }

@@ -1,8 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { importedPackages, packageOf, undeclaredImports } from '../src/imports.js'
+import {
+  importedPackages,
+  packageOf,
+  reachablePackages,
+  undeclaredImports,
+} from '../src/imports.js'
+import { repoRoot } from '../src/workspace.js'
 
 describe('packageOf', () => {
   it.each([
@@ -95,5 +101,53 @@ describe('undeclaredImports', () => {
       'dev-only (dist/sub/a.js)',
       'types-only (dist/sub/a.d.ts)',
     ])
+  })
+})
+
+describe('reachablePackages', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paraloom-reachable-'))
+    await mkdir(join(dir, 'sub'))
+    await mkdir(join(dir, 'aside'))
+    await writeFile(join(dir, 'index.js'), "import 'alpha'\nexport * from './sub/a.js'\n")
+    // A cycle back to the entry, a built-in, and a package the entry does not reach.
+    await writeFile(
+      join(dir, 'sub', 'a.js'),
+      "import '../index.js'\nimport 'node:fs'\nconst b = await import('@scope/beta/deep')\n",
+    )
+    await writeFile(join(dir, 'aside', 'server.js'), "import { WebSocketServer } from 'ws'\n")
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('follows relative imports through cycles and collects the packages, built-ins left out', async () => {
+    expect([...(await reachablePackages(join(dir, 'index.js')))].sort()).toEqual([
+      '@scope/beta',
+      'alpha',
+    ])
+  })
+
+  it('starts from any file: a subpath entry reaches its own packages', async () => {
+    expect([...(await reachablePackages(join(dir, 'aside', 'server.js')))]).toEqual(['ws'])
+  })
+})
+
+describe('@paraloom/registry entry points (built)', () => {
+  const registry = join(repoRoot, 'packages', 'registry')
+  const entry = async (subpath: string): Promise<string> => {
+    const manifest = JSON.parse(await readFile(join(registry, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import: string }>
+    }
+    return join(registry, manifest.exports[subpath]!.import)
+  }
+
+  it("the main entry point does not load ws (the stand-in's websocket library)", async () => {
+    expect(await reachablePackages(await entry('.'))).not.toContain('ws')
+  })
+
+  it('the ./stand-in subpath serves the stand-in, which loads ws', async () => {
+    expect(await reachablePackages(await entry('./stand-in'))).toContain('ws')
   })
 })

@@ -10,7 +10,7 @@ import semver from 'semver'
 import { installGlobally, installTarballs, type NpmSource } from '../src/consumer.js'
 import { dependencyEngines, intersectRanges, sameVersions } from '../src/engines.js'
 import { userEnv } from '../src/env.js'
-import { undeclaredImports } from '../src/imports.js'
+import { reachablePackages, undeclaredImports } from '../src/imports.js'
 import {
   type LocalRegistry,
   packedPackages,
@@ -59,16 +59,27 @@ const LIBRARY_CHECKS: Record<string, { script: string; expectReport(report: Repo
       expect(r).toMatchObject({ verified: true, json: { network: 'Devnet', height: '42' } }),
   },
   '@paraloom/registry': {
+    // The stand-in is a subpath of its own: start it on port 0 and ask it once.
     script: `
       import { address, findRegistryPda } from '@paraloom/registry'
+      import { LocalRpcStandIn } from '@paraloom/registry/stand-in'
       const pda = await findRegistryPda(address('Para1oomRegistry111111111111111111111111111'))
-      report({ pda })`,
+      const standIn = new LocalRpcStandIn({ port: 0 })
+      await standIn.start()
+      const res = await fetch(standIn.rpcUrl, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getHealth' }),
+      })
+      const health = (await res.json()).result
+      await standIn.stop()
+      report({ pda, health })`,
     expectReport: (r) =>
       expect(r).toMatchObject({
         pda: {
           address: expect.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
           bump: expect.any(Number),
         },
+        health: 'ok',
       }),
   },
   '@paraloom/p2p': {
@@ -248,6 +259,17 @@ describe('packed tarballs installed in an empty project', () => {
     PUBLISHED,
   )('%s: every package its dist imports is a declared dependency', async (name) => {
     expect(await undeclaredImports(installed(name))).toEqual([])
+  })
+
+  it('@paraloom/registry: the main entry point does not load ws; its ./stand-in subpath does', async () => {
+    const exports = (await manifestOf('@paraloom/registry')).exports as Record<
+      string,
+      { import: string }
+    >
+    const entry = (subpath: string): string =>
+      join(installed('@paraloom/registry'), exports[subpath]!.import)
+    expect(await reachablePackages(entry('.'))).not.toContain('ws')
+    expect(await reachablePackages(entry('./stand-in'))).toContain('ws')
   })
 
   it.each(

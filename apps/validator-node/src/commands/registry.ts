@@ -11,7 +11,6 @@ import {
   buildGenesisAccounts,
   isAddress,
   isNetwork,
-  LocalRpcStandIn,
   type Network,
   RegistryRpcError,
   readGenesisDirectory,
@@ -236,6 +235,8 @@ async function runStandIn(
     throw new UsageError(`--accounts ${opts.accounts}: ${(err as Error).message}`)
   }
   if (stop.aborted) return
+  // Loaded here only: no other command needs the test server (or its websocket library).
+  const { LocalRpcStandIn } = await import('@paraloom/registry/stand-in')
   const standIn = new LocalRpcStandIn({ accounts, programId, host, port })
   await standIn.start()
   try {

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { LocalRpcStandIn } from '@paraloom/registry'
+import type { LocalRpcStandIn } from '@paraloom/registry/stand-in'
 import { generateKeypair, type Keypair, writeKeypairFile } from '../../src/keypair.js'
 import { TestValidator } from './cluster.js'
 

@@ -1,5 +1,6 @@
 /**
- * JSON-RPC 2.0 envelopes in the exact shapes Agave's RPC writes.
+ * JSON-RPC 2.0 in the exact shapes Agave's RPC writes: envelopes, request
+ * validation, and answering a call or a batch.
  */
 import { stringifyWithBigInts } from '../json.js'
 
@@ -76,4 +77,44 @@ export function notificationEnvelope(
   subscription: number,
 ): string {
   return stringifyWithBigInts({ jsonrpc: '2.0', method, params: { result, subscription } })
+}
+
+/** Runs one parsed request; rejects with a JsonRpcFault (or any error, sent as an internal error). */
+export type JsonRpcCall = (req: JsonRpcRequest) => Promise<unknown>
+
+/**
+ * Parses one call or a batch from `body` and answers it with `call`:
+ * the response text, or undefined when nothing is owed (notifications only).
+ */
+export async function answerJsonRpc(body: string, call: JsonRpcCall): Promise<string | undefined> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    return errorEnvelope(null, JsonRpcFault.parseError())
+  }
+  if (!Array.isArray(parsed)) return answerOne(parsed, call)
+  if (parsed.length === 0) return errorEnvelope(null, JsonRpcFault.invalidRequest())
+  const answers: string[] = []
+  for (const item of parsed) {
+    const answer = await answerOne(item, call)
+    if (answer !== undefined) answers.push(answer)
+  }
+  return answers.length === 0 ? undefined : `[${answers.join(',')}]`
+}
+
+async function answerOne(value: unknown, call: JsonRpcCall): Promise<string | undefined> {
+  const req = parseRequest(value)
+  if (req instanceof JsonRpcFault) return errorEnvelope(null, req)
+  try {
+    const result = await call(req)
+    return req.expectsResponse ? resultEnvelope(req.id, result) : undefined
+  } catch (err) {
+    if (!req.expectsResponse) return undefined
+    const fault =
+      err instanceof JsonRpcFault
+        ? err
+        : new JsonRpcFault(-32603, `Internal error: ${(err as Error).message}`)
+    return errorEnvelope(req.id, fault)
+  }
 }
