@@ -1,5 +1,8 @@
+import type Database from 'better-sqlite3'
+import { StoreError } from '../errors.js'
+
 /**
- * Schema migrations, applied in order inside one transaction each. A
+ * Schema migrations, applied in order inside one transaction. A
  * database whose highest version is above the last one here was written by a
  * newer peer-monitor and is refused.
  *
@@ -78,3 +81,43 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
 ]
+
+/**
+ * Brings the schema up to the last migration, or (read-only) checks that it
+ * is there. Throws a StoreError of kind `schema` for a newer schema, or an
+ * older one when read-only.
+ */
+export function migrate(db: Database.Database, file: string, readonly: boolean): void {
+  const hasTable = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get()
+  const current = hasTable
+    ? ((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null })
+        .v ?? 0)
+    : 0
+  if (current > MIGRATIONS.length) {
+    throw new StoreError(
+      'schema',
+      file,
+      `schema version ${current} is newer than this peer-monitor (${MIGRATIONS.length})`,
+    )
+  }
+  if (readonly) {
+    if (current < MIGRATIONS.length) {
+      throw new StoreError('schema', file, 'is not a peer-monitor database (or an older one)')
+    }
+    return
+  }
+  db.transaction(() => {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)',
+    )
+    const applied = db.prepare(
+      'INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)',
+    )
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v - 1]!)
+      applied.run(v, Date.now())
+    }
+  }).immediate()
+}

@@ -1,80 +1,30 @@
+/**
+ * The monitor's SQLite store: opening (this file), the schema and its
+ * migrations (migrations.ts), and one repository per table (observers,
+ * transitions, peer-views, gaps, evidence), whose statements are prepared
+ * once when the store opens. Every write runs in one transaction.
+ */
 import Database from 'better-sqlite3'
 import type { EvidenceRecord, StoredInterval } from '../engine/evidence-engine.js'
 import { checkInteger, StoreError, type StoreErrorKind } from '../errors.js'
-import type { PeerState } from '../states.js'
-import { MIGRATIONS } from './migrations.js'
+import { EvidenceRepository } from './evidence.js'
+import { GapRepository } from './gaps.js'
+import { migrate } from './migrations.js'
+import { ObserverRepository } from './observers.js'
+import { PeerViewRepository } from './peer-views.js'
+import type {
+  Cursor,
+  GapRecord,
+  ObserverIdentity,
+  ObserverRow,
+  PeerStatusRecord,
+  TimelineRow,
+  TransitionRecord,
+  ViewRow,
+} from './records.js'
+import { TransitionRepository } from './transitions.js'
 
-/** Who a stream says it is (the node serving it). */
-export interface ObserverIdentity {
-  peerId: string
-  /** Base58 validator identity of the observing node. */
-  validator: string
-  incarnation: string
-  network: string
-}
-
-/** One validated transition, as stored. */
-export interface TransitionRecord {
-  sequence: number
-  peerId: string
-  validator: string
-  fromState: PeerState
-  toState: PeerState
-  atMs: number
-  rttMs: number | null
-  consecutiveMisses: number
-  reason: string
-  /** The peer's last reply at that moment (ms), null if it never replied; absent from older nodes. */
-  lastSeenMs?: number | null
-}
-
-/** One peer in an observer's current view. */
-export interface PeerStatusRecord {
-  peerId: string
-  validator: string
-  state: PeerState
-  sinceMs: number
-  lastSeenMs: number | null
-  consecutiveMisses: number
-  rttMs: number | null
-}
-
-/** History the monitor could not get. */
-export interface GapRecord {
-  /** "evicted" or "restarted" from the node, "skipped" when a sequence jumped without a gap. */
-  reason: string
-  requestedIncarnation: string
-  requestedAfter: number
-  oldestAvailable: number
-}
-
-/** Where to resume an observer's stream. */
-export interface Cursor {
-  incarnation: string
-  lastSequence: number
-}
-
-/** One watched address as stored. */
-export interface ObserverRow {
-  address: string
-  peerId: string | null
-  validator: string | null
-  network: string | null
-  cursor: Cursor | null
-  connected: boolean
-  lastError: string | null
-}
-
-/** An observer's view of one peer, with the observer's address. */
-export interface ViewRow extends PeerStatusRecord {
-  address: string
-}
-
-/** A stored transition with the address that reported it. */
-export interface TimelineRow extends TransitionRecord {
-  address: string
-  incarnation: string
-}
+export type * from './records.js'
 
 /** Options of {@link openStore}. */
 export interface StoreInit {
@@ -209,45 +159,6 @@ export function openStore(init: StoreInit): MonitorStore {
   return createStore(db, file, { maxTransitions, maxClosed, pruneEvery, clock })
 }
 
-function migrate(db: Database.Database, file: string, readonly: boolean): void {
-  const hasTable = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get()
-  const current = hasTable
-    ? ((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null })
-        .v ?? 0)
-    : 0
-  if (current > MIGRATIONS.length) {
-    throw new StoreError(
-      'schema',
-      file,
-      `schema version ${current} is newer than this peer-monitor (${MIGRATIONS.length})`,
-    )
-  }
-  if (readonly) {
-    if (current < MIGRATIONS.length) {
-      throw new StoreError('schema', file, 'is not a peer-monitor database (or an older one)')
-    }
-    return
-  }
-  db.transaction(() => {
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)',
-    )
-    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v - 1]!)
-      db.prepare('INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)').run(
-        v,
-        Date.now(),
-      )
-    }
-  }).immediate()
-}
-
-const EVIDENCE_SELECT = `SELECT e.*, (SELECT json_group_array(observer) FROM
-    (SELECT observer FROM evidence_observers WHERE evidence_id = e.id ORDER BY observer)) AS observers
-  FROM evidence e`
-
 interface Limits {
   maxTransitions: number
   maxClosed: number
@@ -255,129 +166,14 @@ interface Limits {
   clock: () => number
 }
 
-interface EvidenceDbRow {
-  id: number
-  validator: string
-  offline_since_ms: number
-  opened_at_ms: number
-  last_seen_ms: number | null
-  closed_at_ms: number | null
-  missed_pings: number
-  observers: string | null
-}
-
+/** The store over an open, migrated database: one repository per table, every statement prepared once. */
 function createStore(db: Database.Database, file: string, limits: Limits): MonitorStore {
   const { clock } = limits
-  const q = {
-    addObserver: db.prepare(
-      'INSERT INTO observers (address, updated_at_ms) VALUES (?, ?) ON CONFLICT (address) DO NOTHING',
-    ),
-    observerId: db.prepare('SELECT id FROM observers WHERE address = ?').pluck(),
-    identify: db.prepare(
-      'UPDATE observers SET peer_id = ?, validator = ?, network = ?, updated_at_ms = ? WHERE id = ?',
-    ),
-    setCursor: db.prepare(
-      'UPDATE observers SET incarnation = ?, last_sequence = ? WHERE id = ? AND (incarnation IS NOT ? OR last_sequence IS NULL OR last_sequence < ?)',
-    ),
-    setConnected: db.prepare(
-      'UPDATE observers SET connected = ?, last_error = ?, updated_at_ms = ? WHERE address = ?',
-    ),
-    insertTransition: db.prepare(
-      `INSERT OR IGNORE INTO transitions (observer_id, incarnation, sequence, peer_id, validator,
-        from_state, to_state, at_ms, rtt_ms, consecutive_misses, reason, received_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    clearViews: db.prepare('DELETE FROM peer_views WHERE observer_id = ?'),
-    upsertView: db.prepare(
-      `INSERT INTO peer_views (observer_id, validator, peer_id, state, since_ms, last_seen_ms, consecutive_misses, rtt_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (observer_id, validator) DO UPDATE SET peer_id = excluded.peer_id, state = excluded.state,
-         since_ms = excluded.since_ms, last_seen_ms = COALESCE(excluded.last_seen_ms, last_seen_ms),
-         consecutive_misses = excluded.consecutive_misses, rtt_ms = COALESCE(excluded.rtt_ms, rtt_ms)`,
-    ),
-    refreshView: db.prepare(
-      `UPDATE peer_views SET rtt_ms = @rttMs,
-         last_seen_ms = MAX(COALESCE(last_seen_ms, @lastSeenMs), @lastSeenMs)
-       WHERE observer_id = @id AND validator = @validator AND peer_id = @peerId AND state = @state
-         AND @rttMs IS NOT NULL AND @lastSeenMs IS NOT NULL
-         -- written only when the RTT shown (whole ms) changes: most refreshes write nothing
-         AND ROUND(rtt_ms) IS NOT ROUND(@rttMs)`,
-    ),
-    insertGap: db.prepare(
-      `INSERT INTO gaps (observer_id, reason, requested_incarnation, requested_after, oldest_available, received_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
-    pruneTransitions: db.prepare(
-      `DELETE FROM transitions WHERE observer_id = @id AND id <= (
-         SELECT id FROM transitions WHERE observer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`,
-    ),
-    pruneGaps: db.prepare(
-      `DELETE FROM gaps WHERE observer_id = @id AND id <= (
-         SELECT id FROM gaps WHERE observer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`,
-    ),
-    pruneEvidence: db.prepare(
-      `DELETE FROM evidence WHERE closed_at_ms IS NOT NULL AND id <= (
-         SELECT id FROM evidence WHERE closed_at_ms IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-    ),
-    upsertEvidence: db.prepare(
-      `INSERT INTO evidence (id, validator, offline_since_ms, opened_at_ms, last_seen_ms, closed_at_ms, missed_pings)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET offline_since_ms = excluded.offline_since_ms,
-         last_seen_ms = excluded.last_seen_ms, closed_at_ms = excluded.closed_at_ms,
-         missed_pings = excluded.missed_pings`,
-    ),
-    addEvidenceObserver: db.prepare(
-      'INSERT OR IGNORE INTO evidence_observers (evidence_id, observer) VALUES (?, ?)',
-    ),
-    resetCursor: db.prepare('UPDATE observers SET incarnation = ?, last_sequence = ? WHERE id = ?'),
-    observers: db.prepare('SELECT * FROM observers ORDER BY address'),
-    cursor: db.prepare('SELECT incarnation, last_sequence FROM observers WHERE address = ?'),
-    views: db.prepare(
-      `SELECT o.address, v.peer_id AS peerId, v.validator, v.state, v.since_ms AS sinceMs,
-         v.last_seen_ms AS lastSeenMs, v.consecutive_misses AS consecutiveMisses, v.rtt_ms AS rttMs
-       FROM peer_views v JOIN observers o ON o.id = v.observer_id ORDER BY v.validator, o.address`,
-    ),
-    timeline: db.prepare(
-      `SELECT * FROM (SELECT t.id, o.address, t.incarnation, t.sequence, t.peer_id AS peerId, t.validator,
-         t.from_state AS fromState, t.to_state AS toState, t.at_ms AS atMs, t.rtt_ms AS rttMs,
-         t.consecutive_misses AS consecutiveMisses, t.reason
-       FROM transitions t JOIN observers o ON o.id = t.observer_id
-       WHERE t.at_ms >= ? ORDER BY t.at_ms DESC, t.id DESC LIMIT ?) ORDER BY atMs, id`,
-    ),
-    sequences: db
-      .prepare(
-        `SELECT t.sequence FROM transitions t JOIN observers o ON o.id = t.observer_id
-         WHERE o.address = ? AND t.incarnation = ? ORDER BY t.sequence`,
-      )
-      .pluck(),
-    gaps: db.prepare(
-      `SELECT g.reason, g.requested_incarnation AS requestedIncarnation, g.requested_after AS requestedAfter,
-         g.oldest_available AS oldestAvailable
-       FROM gaps g JOIN observers o ON o.id = g.observer_id WHERE o.address = ? ORDER BY g.id`,
-    ),
-    evidence: db.prepare(
-      `${EVIDENCE_SELECT} ORDER BY e.closed_at_ms IS NOT NULL, e.id DESC LIMIT ?`,
-    ),
-    openEvidence: db.prepare(`${EVIDENCE_SELECT} WHERE e.closed_at_ms IS NULL ORDER BY e.id`),
-    lastEvidenceId: db.prepare('SELECT MAX(id) FROM evidence').pluck(),
-    judgedUntil: db.prepare(
-      `SELECT validator, MAX(closed_at_ms) AS untilMs FROM evidence
-       WHERE closed_at_ms IS NOT NULL GROUP BY validator`,
-    ),
-    closedIntervals: db.prepare(
-      `SELECT observer, validator, startMs, endMs, consecutiveMisses, NULL AS lastSeenMs FROM (
-         SELECT o.validator AS observer, t.validator, t.to_state, t.at_ms AS startMs,
-           t.consecutive_misses AS consecutiveMisses,
-           LEAD(t.at_ms) OVER next AS endMs, LEAD(t.from_state) OVER next AS nextFrom
-         FROM transitions t JOIN observers o ON o.id = t.observer_id
-         WHERE o.validator IS NOT NULL
-         WINDOW next AS (PARTITION BY t.observer_id, t.incarnation, t.validator ORDER BY t.sequence)
-       ) i
-       WHERE to_state = 'OFFLINE' AND nextFrom = 'OFFLINE' AND endMs > COALESCE(
-         (SELECT MAX(closed_at_ms) FROM evidence e WHERE e.validator = i.validator), -1)
-       ORDER BY endMs DESC LIMIT ?`,
-    ),
-  }
+  const observers = new ObserverRepository(db, clock)
+  const transitions = new TransitionRepository(db, clock)
+  const views = new PeerViewRepository(db)
+  const gaps = new GapRepository(db, clock)
+  const evidence = new EvidenceRepository(db)
   let insertsSincePrune = 0
 
   /** Runs `fn` in one IMMEDIATE transaction; any failure becomes a StoreError. */
@@ -398,131 +194,43 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
       throw toStoreError(file, err, 'write-failed')
     }
   }
-
-  const idOf = (address: string): number => {
-    const id = q.observerId.get(address) as number | undefined
-    if (id !== undefined) return id
-    q.addObserver.run(address, clock())
-    return q.observerId.get(address) as number
-  }
-  const identify = (id: number, who: ObserverIdentity): void => {
-    q.identify.run(who.peerId, who.validator, who.network, clock(), id)
-  }
-  const moveCursor = (id: number, incarnation: string, sequence: number): void => {
-    q.setCursor.run(incarnation, sequence, id, incarnation, sequence)
-  }
-  const upsertView = (id: number, p: PeerStatusRecord): void => {
-    q.upsertView.run(
-      id,
-      p.validator,
-      p.peerId,
-      p.state,
-      p.sinceMs,
-      p.lastSeenMs,
-      p.consecutiveMisses,
-      p.rttMs,
-    )
-  }
   const pruneMaybe = (id: number): void => {
     if (++insertsSincePrune < limits.pruneEvery) return
     insertsSincePrune = 0
-    q.pruneTransitions.run({ id, keep: limits.maxTransitions })
-    q.pruneGaps.run({ id, keep: limits.maxTransitions })
+    transitions.prune(id, limits.maxTransitions)
+    gaps.prune(id, limits.maxTransitions)
   }
-  const toRecord = (r: EvidenceDbRow): EvidenceRecord => ({
-    id: r.id,
-    validator: r.validator,
-    offlineSinceMs: r.offline_since_ms,
-    openedAtMs: r.opened_at_ms,
-    lastSeenMs: r.last_seen_ms,
-    closedAtMs: r.closed_at_ms,
-    missedPings: r.missed_pings,
-    observers: JSON.parse(r.observers ?? '[]') as string[],
-  })
-
-  const listObservers = (): ObserverRow[] =>
-    read(() =>
-      (
-        q.observers.all() as Array<{
-          address: string
-          peer_id: string | null
-          validator: string | null
-          network: string | null
-          incarnation: string | null
-          last_sequence: number | null
-          connected: number
-          last_error: string | null
-        }>
-      ).map((r) => ({
-        address: r.address,
-        peerId: r.peer_id,
-        validator: r.validator,
-        network: r.network,
-        cursor:
-          r.incarnation === null || r.last_sequence === null
-            ? null
-            : { incarnation: r.incarnation, lastSequence: r.last_sequence },
-        connected: r.connected === 1,
-        lastError: r.last_error,
-      })),
-    )
 
   return {
     file,
     addObserver: write((address: string) => {
-      idOf(address)
-      q.setConnected.run(0, null, clock(), address)
+      observers.idOf(address)
+      observers.setConnected(address, false, null)
     }),
-    observers: listObservers,
-    cursor: (address) =>
-      read(() => {
-        const row = q.cursor.get(address) as
-          | { incarnation: string | null; last_sequence: number | null }
-          | undefined
-        return row === undefined || row.incarnation === null || row.last_sequence === null
-          ? null
-          : { incarnation: row.incarnation, lastSequence: row.last_sequence }
-      }),
+    observers: () => read(() => observers.all()),
+    cursor: (address) => read(() => observers.cursor(address)),
     applySnapshot: write(
       (address: string, who: ObserverIdentity, lastSequence: number, peers: PeerStatusRecord[]) => {
-        const id = idOf(address)
-        identify(id, who)
-        q.clearViews.run(id)
-        for (const p of peers) upsertView(id, p)
+        const id = observers.idOf(address)
+        observers.identify(id, who)
+        views.clear(id)
+        for (const p of peers) views.upsert(id, p)
         // A snapshot resets the cursor even when it is lower (new incarnation).
-        q.resetCursor.run(who.incarnation, lastSequence, id)
+        observers.resetCursor(id, who.incarnation, lastSequence)
       },
     ),
     refreshViews: write((address: string, peers: readonly PeerStatusRecord[]) => {
-      const id = q.observerId.get(address) as number | undefined
+      const id = observers.find(address)
       if (id === undefined) return 0
       let changed = 0
-      for (const p of peers) {
-        const { validator, peerId, state, rttMs, lastSeenMs } = p
-        changed += q.refreshView.run({ id, validator, peerId, state, rttMs, lastSeenMs }).changes
-      }
+      for (const p of peers) changed += views.refresh(id, p)
       return changed
     }),
     applyTransition: write((address: string, who: ObserverIdentity, t: TransitionRecord) => {
-      const id = idOf(address)
-      const inserted =
-        q.insertTransition.run(
-          id,
-          who.incarnation,
-          t.sequence,
-          t.peerId,
-          t.validator,
-          t.fromState,
-          t.toState,
-          t.atMs,
-          t.rttMs,
-          t.consecutiveMisses,
-          t.reason,
-          clock(),
-        ).changes === 1
-      if (!inserted) return false
-      identify(id, who)
-      upsertView(id, {
+      const id = observers.idOf(address)
+      if (!transitions.insert(id, who, t)) return false
+      observers.identify(id, who)
+      views.upsert(id, {
         peerId: t.peerId,
         validator: t.validator,
         state: t.toState,
@@ -532,49 +240,29 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
         consecutiveMisses: t.consecutiveMisses,
         rttMs: t.rttMs,
       })
-      moveCursor(id, who.incarnation, t.sequence)
+      observers.advanceCursor(id, who.incarnation, t.sequence)
       pruneMaybe(id)
       return true
     }),
     recordGap: write((address: string, gap: GapRecord) => {
-      q.insertGap.run(
-        idOf(address),
-        gap.reason,
-        gap.requestedIncarnation,
-        gap.requestedAfter,
-        gap.oldestAvailable,
-        clock(),
-      )
+      gaps.insert(observers.idOf(address), gap)
     }),
     setConnected: write((address: string, connected: boolean, lastError?: string | null) => {
-      q.setConnected.run(connected ? 1 : 0, lastError ?? null, clock(), address)
+      observers.setConnected(address, connected, lastError ?? null)
     }),
-    views: () => read(() => q.views.all() as ViewRow[]),
-    timeline: (sinceMs, limit) => read(() => q.timeline.all(sinceMs, limit) as TimelineRow[]),
-    sequences: (address, incarnation) =>
-      read(() => q.sequences.all(address, incarnation) as number[]),
-    gaps: (address) => read(() => q.gaps.all(address) as GapRecord[]),
+    views: () => read(() => views.all()),
+    timeline: (sinceMs, limit) => read(() => transitions.timeline(sinceMs, limit)),
+    sequences: (address, incarnation) => read(() => transitions.sequences(address, incarnation)),
+    gaps: (address) => read(() => gaps.of(address)),
     saveEvidence: write((records: readonly EvidenceRecord[]) => {
-      for (const r of records) {
-        q.upsertEvidence.run(
-          r.id,
-          r.validator,
-          r.offlineSinceMs,
-          r.openedAtMs,
-          r.lastSeenMs,
-          r.closedAtMs,
-          r.missedPings,
-        )
-        for (const o of r.observers) q.addEvidenceObserver.run(r.id, o)
-      }
-      if (records.some((r) => r.closedAtMs !== null)) q.pruneEvidence.run(limits.maxClosed)
+      for (const r of records) evidence.save(r)
+      if (records.some((r) => r.closedAtMs !== null)) evidence.pruneClosed(limits.maxClosed)
     }),
-    evidence: (limit) => read(() => (q.evidence.all(limit) as EvidenceDbRow[]).map(toRecord)),
-    openEvidence: () => read(() => (q.openEvidence.all() as EvidenceDbRow[]).map(toRecord)),
-    lastEvidenceId: () => read(() => (q.lastEvidenceId.get() as number | null) ?? 0),
-    closedIntervals: (limit) => read(() => q.closedIntervals.all(limit) as StoredInterval[]),
-    judgedUntil: () =>
-      read(() => q.judgedUntil.all() as Array<{ validator: string; untilMs: number }>),
+    evidence: (limit) => read(() => evidence.newest(limit)),
+    openEvidence: () => read(() => evidence.open()),
+    lastEvidenceId: () => read(() => evidence.lastId()),
+    closedIntervals: (limit) => read(() => transitions.closedIntervals(limit)),
+    judgedUntil: () => read(() => evidence.judgedUntil()),
     close() {
       if (db.open) db.close()
     },
