@@ -3,10 +3,12 @@
 // caps, deadlines and refusals of both ends, with tiny caps and short
 // deadlines, so each edge case takes milliseconds. reqresp.e2e.test.ts runs
 // the real protocols between real nodes over TCP.
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
-import { waitFor } from '@paraloom/test-utils'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import { peerIdFromPublicKeyBytes } from '../src/identity.js'
 import { PeerAction, type PeerOffence } from '../src/peers/peer-action.js'
 import { encodeFrame, encodeVarint } from '../src/reqresp/frame.js'
@@ -24,6 +26,10 @@ const RESPONSE_MAX_BYTES = 32
 /** The exchange deadline: short, as nothing here waits on a network. */
 const DEADLINE_MS = 300
 const PEER = peerIdFromPublicKeyBytes(makeValidator().publicKey)
+
+setFlagsFromString('--expose-gc')
+/** A full garbage collection, as memory pressure would run one. */
+const collectGarbage = runInNewContext('gc') as () => void
 
 /** A body is its bytes; one starting 0xff does not decode, one starting 0xfe does not encode. */
 const bytes: BodyCodec<Uint8Array> = {
@@ -211,6 +217,18 @@ describe('ReqRespProtocol, inbound (the server side)', () => {
     await settled(h)
     expect(h.outcomes).toEqual(['inbound Timeout'])
     expect(h.actions).toEqual([[PeerAction.MidToleranceError, 'request_timeout']])
+  })
+
+  it('the deadline holds through garbage collections (nothing but its timer holds it)', async () => {
+    const h = await harness({ inbound: { maxConcurrentPerPeer: 20, burst: 20 } })
+    const silent = Promise.all(Array.from({ length: 20 }, () => ask(h, undefined, true)))
+    for (let i = 0; i < 5; i++) {
+      collectGarbage()
+      await sleep(DEADLINE_MS / 10)
+    }
+    expect(new Set(await silent)).toEqual(new Set(['Reset']))
+    await settled(h, 20)
+    expect(new Set(h.outcomes)).toEqual(new Set(['inbound Timeout']))
   })
 
   it('a peer that ends its stream without a frame is refused, uncharged', async () => {

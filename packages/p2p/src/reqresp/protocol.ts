@@ -243,7 +243,13 @@ export class ReqRespProtocol<Req, Res> {
     }
     const controller = new AbortController()
     this.inflight.add(controller)
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.init.timeoutMs)])
+    // A timer, not AbortSignal.any([…, AbortSignal.timeout(…)]): `any` holds its sources weakly,
+    // and Node 20 collects a timeout signal nothing else holds, so its deadline never came.
+    const deadline = setTimeout(
+      () => controller.abort(new DOMException('the exchange deadline passed', 'TimeoutError')),
+      this.init.timeoutMs,
+    )
+    const signal = controller.signal
     try {
       const request = await this.readRequest(stream, peer, signal)
       const response = await this.runHandler(handler!, request, { peer, signal })
@@ -254,6 +260,7 @@ export class ReqRespProtocol<Req, Res> {
       this.init.onOutcome?.('inbound', code)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
+      clearTimeout(deadline)
       this.inflight.delete(controller)
       this.limiter.release(peerKey)
     }
