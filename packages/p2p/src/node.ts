@@ -3,11 +3,11 @@
  * network.md describes. Nothing runs at construction; `start()` starts libp2p
  * and then, in order, request/response, gossip, the spam guard, discovery and
  * liveness; `stop()` stops them in reverse order and then libp2p.
+ *
+ * Composition only: the libp2p options are in libp2p-options.ts, and what
+ * liveness follows (the directory, OFFLINE hang-ups) in liveness/.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
-import { identify } from '@libp2p/identify'
 import {
   type ComponentLogger,
   type Ed25519PrivateKey,
@@ -16,12 +16,6 @@ import {
   type PeerId,
   TypedEventEmitter,
 } from '@libp2p/interface'
-import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { noise } from '@libp2p/noise'
-import { peerIdFromString } from '@libp2p/peer-id'
-import type { Ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
@@ -30,14 +24,9 @@ import {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_REFRESH_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  GOSSIP_KINDS,
-  GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
-  gossipTopic,
-  kadProtocol,
   NETWORKS,
   type NetworkName,
   stateSyncProtocol,
-  VALIDATOR_RECORD_NAMESPACE,
   withdrawalProofProtocol,
 } from './constants.js'
 import type { DirectoryChange, ValidatorDirectory } from './directory.js'
@@ -45,23 +34,22 @@ import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discov
 import { recordValidation } from './discovery/record.js'
 import { ConfigError } from './errors.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
-import { DISCONNECT_SCORE, SCORE_THRESHOLDS, scoreParams } from './gossip/scoring.js'
+import { DISCONNECT_SCORE } from './gossip/scoring.js'
 import { SpamGuard } from './gossip/spam-guard.js'
-import { messageIdFn } from './gossip/topics.js'
 import {
-  peerIdFromSolanaAddress,
   privateKeyOption,
   publicKeyFromSolanaAddress,
   solanaAddressFromPeerId,
 } from './identity.js'
-import { createLiveness, type Liveness, type LivenessInit, PeerState } from './liveness/index.js'
-import { hangUpOffline } from './liveness/offline-hang-up.js'
+import { libp2pOptions, type ParaloomServices } from './libp2p-options.js'
+import { syncLivenessWithDirectory } from './liveness/directory-sync.js'
+import { createLiveness, type Liveness, type LivenessInit } from './liveness/index.js'
+import { hangUpOnOffline } from './liveness/offline-hang-up.js'
 import { PingStreams } from './liveness/ping-stream.js'
 import type { P2PMetrics } from './metrics.js'
 import { capConnectionsPerPeer } from './peers/connection-cap.js'
 import { PeerAction } from './peers/peer-action.js'
 import { PeerActions, type PeerBan } from './peers/peer-actions.js'
-import { pingService } from './ping-service.js'
 import type { InboundLimits } from './reqresp/inbound-limiter.js'
 import {
   type PeerRequests,
@@ -72,6 +60,8 @@ import {
 import { STREAM_DEADLINE_GRACE_MS } from './reqresp/protocol.js'
 import { resolvePeerTarget } from './reqresp/target.js'
 import { coalesceWritesOnOpen } from './transport/coalesce-writes.js'
+
+export type { ParaloomServices } from './libp2p-options.js'
 
 export interface ParaloomNodeInit {
   /** Which Paraloom network; it names every protocol and topic. */
@@ -131,14 +121,6 @@ export interface ParaloomNodeInit {
   logger?: ComponentLogger
 }
 
-/** The libp2p services of a Paraloom node. */
-export interface ParaloomServices extends Record<string, unknown> {
-  identify: Identify
-  ping: Ping
-  dht: KadDHT
-  pubsub: GossipSub
-}
-
 export type { PeerTarget } from './reqresp/target.js'
 
 export interface ParaloomNodeEvents {
@@ -185,8 +167,6 @@ const DEFAULT_BAN_DURATION_MS = 10 * 60 * 1000
 const SEED_BYTES = 32
 /** How long closing a banned peer's connections may take before they are aborted. */
 const BAN_HANG_UP_TIMEOUT_MS = 1000
-/** Inbound streams one connection may hold at once, all protocols together. */
-const MAX_INBOUND_STREAMS_PER_CONNECTION = 256
 
 /** Creates a Paraloom node. Nothing listens or runs until `start()`. */
 export async function createParaloomNode(init: ParaloomNodeInit): Promise<ParaloomNode> {
@@ -198,55 +178,18 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
     allow: init.allow,
     deny: init.deny,
   })
-  const records = recordValidation({ network: init.network, directory: init.directory })
-  const libp2p = await createLibp2p<ParaloomServices>({
-    start: false,
-    privateKey,
-    addresses: { listen: init.listen, announce: init.announce ?? [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    // Every protocol caps its own inbound streams far below this; the muxer's
-    // cap (1000 by default) bounds the streams still negotiating a protocol.
-    streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
-    connectionGater: admission.gater(),
-    // The liveness scheduler replaces it: libp2p's monitor aborts a connection on one failed ping.
-    connectionMonitor: { enabled: false },
-    // Validators all dial each other at start, and on a devnet they all share
-    // one IP: libp2p's defaults (5 new inbound connections per second per
-    // host, 10 pending) refuse most of them. The gater admits only
-    // validators, so the per-host rate limit buys nothing here.
-    connectionManager: { inboundConnectionThreshold: 100, maxIncomingPendingConnections: 100 },
-    logger: init.logger,
-    metrics: init.libp2pMetrics,
-    services: {
-      identify: identify(),
-      ping: pingService(),
-      dht: kadDHT({
-        protocol: kadProtocol(init.network),
-        clientMode: false,
-        // The default mapper drops private and loopback addresses, which breaks a local devnet.
-        peerInfoMapper: passthroughMapper,
-        initialQuerySelfInterval: 0,
-        validators: { [VALIDATOR_RECORD_NAMESPACE]: records.validate },
-        selectors: { [VALIDATOR_RECORD_NAMESPACE]: records.select },
-      }),
-      pubsub: gossipsub({
-        // Payloads carry their author's signature, checked once per message id by the
-        // topic validator: a gossip-level signature would double the verifies (network.md).
-        globalSignaturePolicy: StrictNoSign,
-        // Over the largest topic cap: one RPC over this limit silently cuts the link.
-        maxInboundDataLength: GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
-        fallbackToFloodsub: false,
-        // Encode a published message once for all its recipients, not once per peer.
-        batchPublish: true,
-        allowedTopics: GOSSIP_KINDS.map((k) => gossipTopic(init.network, k)),
-        // Content hashes: the same signed bytes are one message whoever relays them.
-        msgIdFn: messageIdFn,
-        scoreParams: scoreParams(GOSSIP_KINDS.map((k) => gossipTopic(init.network, k))),
-        scoreThresholds: SCORE_THRESHOLDS,
-      }),
-    },
-  })
+  const libp2p = await createLibp2p(
+    libp2pOptions({
+      network: init.network,
+      privateKey,
+      listen: init.listen,
+      announce: init.announce ?? [],
+      connectionGater: admission.gater(),
+      records: recordValidation({ network: init.network, directory: init.directory }),
+      logger: init.logger,
+      metrics: init.libp2pMetrics,
+    }),
+  )
   return new DefaultParaloomNode(init, libp2p, admission, privateKey)
 }
 
@@ -425,26 +368,21 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       stateSyncProtocol(init.network),
       withdrawalProofProtocol(init.network),
     ])
-    this.liveness.registry.onTransition((t) => {
-      if (t.to !== PeerState.OFFLINE) return
-      void hangUpOffline(
-        peerIdFromString(t.peer),
-        {
-          connections: (peer) => libp2p.getConnections(peer),
-          isOffline: (peer) =>
-            this.liveness.registry.get(peer.toString())?.state === PeerState.OFFLINE,
-          onCloseFailed: (peer, err) => {
-            this.log('hang up on offline %s failed: %s', peer.toString(), err.message)
-            init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
-          },
+    hangUpOnOffline(
+      {
+        registry: this.liveness.registry,
+        connections: (peer) => libp2p.getConnections(peer),
+        onCloseFailed: (peer, err) => {
+          this.log('hang up on offline %s failed: %s', peer.toString(), err.message)
+          init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
         },
-        {
-          exchangeProtocols,
-          maxWaitMs: requestTimeoutMs + STREAM_DEADLINE_GRACE_MS,
-          closeTimeoutMs: BAN_HANG_UP_TIMEOUT_MS,
-        },
-      )
-    })
+      },
+      {
+        exchangeProtocols,
+        maxWaitMs: requestTimeoutMs + STREAM_DEADLINE_GRACE_MS,
+        closeTimeoutMs: BAN_HANG_UP_TIMEOUT_MS,
+      },
+    )
   }
 
   start(): Promise<void> {
@@ -518,7 +456,10 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       this.gossip.start()
       this.spamGuard.start()
       await this.discovery.start()
-      this.watchDirectory()
+      this.unwatchDirectory = syncLivenessWithDirectory(
+        { directory: this.init.directory, liveness: this.liveness, log: this.log },
+        this.identity,
+      )
       this.liveness.start()
       this.watchSignsOfLife()
     } catch (err) {
@@ -561,26 +502,5 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       this.libp2p.removeEventListener('connection:open', onConnection)
       this.libp2p.services.pubsub.removeEventListener('gossipsub:message', onMessage)
     }
-  }
-
-  /** Liveness watches every validator but this node; refreshed on every registry change. */
-  private watchDirectory(): void {
-    const update = (): void => {
-      const peers = this.init.directory.seeds().flatMap((seed) => {
-        if (seed.identity === this.identity) return []
-        try {
-          return [{ peerId: peerIdFromSolanaAddress(seed.identity), identity: seed.identity }]
-        } catch {
-          return []
-        }
-      })
-      try {
-        this.liveness.setPeers(peers)
-      } catch (err) {
-        this.log.error('liveness cannot watch the validator set: %s', (err as Error).message)
-      }
-    }
-    update()
-    this.unwatchDirectory = this.init.directory.onChange(update)
   }
 }

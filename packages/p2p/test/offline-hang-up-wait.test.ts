@@ -1,9 +1,14 @@
 // The OFFLINE hang-up's wait, with stand-in connections: an exchange that
 // never ends holds the close back only until maxWaitMs; a peer that answered
 // meanwhile keeps its connection; a close that fails aborts the connection.
+// And its trigger: a registry transition to OFFLINE, and nothing else.
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { describe, expect, it } from '@jest/globals'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId } from '@libp2p/interface'
-import { hangUpOffline } from '../src/liveness/offline-hang-up.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createPeerRegistry } from '../src/liveness/index.js'
+import { hangUpOffline, hangUpOnOffline } from '../src/liveness/offline-hang-up.js'
 
 const SYNC = '/paraloom/localnet/sync/1.0.0'
 const peer = {} as PeerId
@@ -79,5 +84,41 @@ describe('hangUpOffline', () => {
     )
     expect(calls.aborted).toBe(1)
     expect(failures).toEqual(['close timed out'])
+  })
+})
+
+describe('hangUpOnOffline', () => {
+  it('hangs up on a peer once the registry declares it OFFLINE, and no more once stopped', async () => {
+    const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const target = peerId.toString()
+    const registry = createPeerRegistry({ offlineAfterMissed: 2 })
+    const { conn, calls } = connection('/ipfs/ping/1.0.0')
+    const asked: string[] = []
+    const stop = hangUpOnOffline(
+      {
+        registry,
+        connections: (p) => {
+          asked.push(p.toString())
+          return [conn]
+        },
+        onCloseFailed: () => {},
+      },
+      init,
+    )
+    registry.addPeer(target, 'validator')
+    registry.recordReply(target, 5) // CONNECTED: no hang-up
+    registry.recordMiss(target, 'timeout') // one miss of two: still CONNECTED
+    await nextTurn()
+    expect(asked).toEqual([])
+    registry.recordMiss(target, 'timeout') // OFFLINE
+    await nextTurn()
+    expect(asked).toEqual([target])
+    expect(calls.closed).toBe(1)
+    stop()
+    registry.recordReply(target, 5)
+    registry.recordMiss(target, 'timeout')
+    registry.recordMiss(target, 'timeout') // OFFLINE again, unwatched
+    await nextTurn()
+    expect(calls.closed).toBe(1)
   })
 })

@@ -11,6 +11,9 @@
  * goes, at most one request deadline later.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerRegistry } from './peer-registry.js'
+import { PeerState } from './peer-state.js'
 
 export interface OfflineHangUpComponents {
   connections(peer: PeerId): Connection[]
@@ -27,6 +30,34 @@ export interface OfflineHangUpInit {
   maxWaitMs: number
   /** How long a graceful close may take before the connection is aborted. */
   closeTimeoutMs: number
+}
+
+export interface OfflineWatchComponents extends Omit<OfflineHangUpComponents, 'isOffline'> {
+  /** The registry whose OFFLINE transitions trigger the hang-up. */
+  registry: Pick<PeerRegistry, 'onTransition' | 'get'>
+}
+
+/**
+ * Hangs up on every peer the registry declares OFFLINE ({@link hangUpOffline}).
+ * Returns the function that stops watching.
+ */
+export function hangUpOnOffline(
+  components: OfflineWatchComponents,
+  init: OfflineHangUpInit,
+): () => void {
+  const { registry } = components
+  return registry.onTransition((t) => {
+    if (t.to !== PeerState.OFFLINE) return
+    void hangUpOffline(
+      peerIdFromString(t.peer),
+      {
+        connections: (peer) => components.connections(peer),
+        isOffline: (peer) => registry.get(peer.toString())?.state === PeerState.OFFLINE,
+        onCloseFailed: (peer, err) => components.onCloseFailed(peer, err),
+      },
+      init,
+    )
+  })
 }
 
 /** Closes every connection to `peer`, each once no exchange is running on it. */
