@@ -109,8 +109,8 @@ export interface ParaloomNodeInit {
      */
     banDurationMs?: number
   }
-  /** Liveness options (ping interval, timeout, thresholds); the observer is this node. */
-  liveness?: Omit<LivenessInit, 'observer'>
+  /** Liveness options (ping interval, timeout, thresholds). */
+  liveness?: LivenessInit
   metrics?: P2PMetrics
   /**
    * libp2p's own metrics (connections, streams, protocol traffic), e.g.
@@ -354,7 +354,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       { onLateReply: (peer, rttMs) => this.liveness.lateReply(peer, rttMs) },
     )
     this.liveness = createLiveness(
-      { metrics: init.metrics, ...init.liveness, observer: this.identity },
+      { metrics: init.metrics, ...init.liveness },
       {
         ping: (peer, options) => this.pingStreams.ping(peer, options),
         dial: async (peer, options) => {

@@ -42,7 +42,6 @@ describe('liveness over real libp2p nodes', () => {
     }
     liveness = createLiveness(
       {
-        observer: w.identity,
         // A timeout and slow threshold far above loopback RTTs, so a busy machine's
         // first dial and ping never count as misses; the interval stays short.
         pingIntervalMs: 200,

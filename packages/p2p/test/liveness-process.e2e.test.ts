@@ -68,7 +68,6 @@ describe('liveness against a validator in another process', () => {
     await watcher.peerStore.merge(target.peerId, { multiaddrs: [multiaddr(spawned.addr)] })
     liveness = createLiveness(
       {
-        observer: w.identity,
         pingIntervalMs: 300,
         // Generous beside the interval: on a busy machine (CI runs every
         // package at once) a reply can take hundreds of ms, and this test is

@@ -67,7 +67,6 @@ async function setup(init: Partial<LivenessInit> = {}, peerCount = 1) {
   const stub = new StubComponents()
   const liveness = createLiveness(
     {
-      observer: 'observer',
       pingIntervalMs: 30,
       pingTimeoutMs: 30,
       slowRttMs: 100,
@@ -314,29 +313,6 @@ describe('liveness scheduler with stub components', () => {
     )
   })
 
-  it('opens evidence for a peer OFFLINE past evidenceAfterMs, closes it when the peer replies', async () => {
-    const { stub, liveness, peers } = await setup({ evidenceAfterMs: 100 })
-    stub.pingImpl = async () => {
-      throw new Error('unreachable')
-    }
-    liveness.start()
-    const [record] = await waitFor(
-      'evidence',
-      () => liveness.evidence.open().length > 0 && liveness.evidence.open(),
-    )
-    expect(record).toMatchObject({
-      peer: peers[0]!.peerId.toString(),
-      validator: peers[0]!.identity,
-      observer: 'observer',
-      lastSeen: null,
-      closedAt: null,
-    })
-    expect(record!.missedPings).toBeGreaterThanOrEqual(3)
-    stub.pingImpl = async () => 1
-    await waitFor('closed evidence', () => liveness.evidence.closed().length === 1)
-    expect(liveness.evidence.open()).toEqual([])
-  })
-
   it('records RTT metrics from real probe replies', async () => {
     const rtts: number[] = []
     const { liveness } = await setup({
@@ -436,8 +412,7 @@ describe('liveness scheduler with stub components', () => {
     [{ pingIntervalMs: 0 }, 'pingIntervalMs'],
     [{ pingTimeoutMs: -5 }, 'pingTimeoutMs'],
     [{ maxConcurrentProbes: 0 }, 'maxConcurrentProbes'],
-    [{ observer: '' }, 'observer'],
   ] as Array<[Partial<LivenessInit>, string]>)('refuses %j', (bad, field) => {
-    expect(() => createLiveness({ observer: 'o', ...bad }, new StubComponents())).toThrow(field)
+    expect(() => createLiveness(bad, new StubComponents())).toThrow(field)
   })
 })

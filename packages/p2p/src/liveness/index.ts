@@ -1,8 +1,10 @@
 /**
  * Liveness of known validator peers: a ping scheduler feeding the pure
  * {@link PeerRegistry} state machine (UNKNOWN, then CONNECTED / SLOW /
- * OFFLINE), its numbered transitions with a bounded replayable history, and
- * unavailability evidence for peers that stay OFFLINE.
+ * OFFLINE) and its numbered transitions with a bounded replayable history.
+ * Unavailability evidence is not decided here: one node's view never
+ * suffices, so peer-monitor decides it from the transitions of a quorum of
+ * observers (its `engine/evidence-engine.ts`).
  *
  * Why libp2p's connection monitor must be off: libp2p 3 ships a connection
  * monitor that pings every open connection on its own schedule and aborts
@@ -18,7 +20,7 @@
  * import { createLiveness } from '@paraloom/p2p'
  *
  * const liveness = createLiveness(
- *   { observer: myIdentity, pingIntervalMs: 5000, slowRttMs: 500, offlineAfterMissed: 3 },
+ *   { pingIntervalMs: 5000, slowRttMs: 500, offlineAfterMissed: 3 },
  *   {
  *     ping: (peerId, options) => node.services.ping.ping(peerId, options),
  *     dial: async (peerId, options) => { await node.dial(peerId, options) },
@@ -37,8 +39,6 @@
 
 export type { LivenessErrorKind } from './errors.js'
 export { LivenessError } from './errors.js'
-export type { EvidenceRecord, EvidenceTracker, EvidenceTrackerInit } from './evidence.js'
-export { createEvidenceTracker } from './evidence.js'
 export type { Liveness, LivenessInit, LivenessPeer } from './liveness.js'
 export { createLiveness } from './liveness.js'
 export type {

@@ -1,21 +1,15 @@
 import type { PeerId } from '@libp2p/interface'
 import { checkIntegerOption, LivenessError } from './errors.js'
-import {
-  createEvidenceTracker,
-  type EvidenceTracker,
-  type EvidenceTrackerInit,
-} from './evidence.js'
 import { createPeerRegistry, type PeerRegistry, type PeerRegistryInit } from './peer-registry.js'
 import { PeerState } from './peer-state.js'
 import { RedialBackoff, type RedialBackoffInit } from './redial-backoff.js'
 import { type LivenessComponents, ProbeScheduler } from './scheduler.js'
 
 /**
- * Options of {@link createLiveness}: the registry's and the evidence
- * tracker's options (documented there, sharing one `clock`), plus the
- * probe timing.
+ * Options of {@link createLiveness}: the registry's options (documented
+ * there; its `clock` drives the probes too), plus the probe timing.
  */
-export interface LivenessInit extends PeerRegistryInit, EvidenceTrackerInit {
+export interface LivenessInit extends PeerRegistryInit {
   /**
    * Time between two probe rounds, in milliseconds. Each known peer gets at
    * most one probe per round.
@@ -49,7 +43,7 @@ export interface Liveness {
   isStarted(): boolean
   /**
    * Replaces the set of watched peers: new ones start UNKNOWN, missing ones
-   * are dropped (their probe aborted, their open evidence closed). Throws a
+   * are dropped (their probe aborted). Throws a
    * `LivenessError` of kind `registry-full`, changing nothing, when the set
    * exceeds `maxPeers`.
    */
@@ -63,19 +57,15 @@ export interface Liveness {
   /** A ping echo that came after its probe gave up: counts as a reply (the peer is alive, its link slow). */
   lateReply(peerId: PeerId, rttMs: number): void
   readonly registry: PeerRegistry
-  readonly evidence: EvidenceTracker
 }
 
 class DefaultLiveness implements Liveness {
   readonly registry: PeerRegistry
-  readonly evidence: EvidenceTracker
   private readonly scheduler: ProbeScheduler
 
   constructor(init: LivenessInit, components: LivenessComponents) {
     const clock = init.clock ?? Date.now
     this.registry = createPeerRegistry({ ...init, clock })
-    this.evidence = createEvidenceTracker({ ...init, clock })
-    this.registry.onTransition((t) => this.evidence.observe(t))
     this.scheduler = new ProbeScheduler({
       pingIntervalMs: checkIntegerOption('pingIntervalMs', init.pingIntervalMs ?? 5000, 1),
       timeoutFor: (peer) => this.registry.probeTimeoutMs(peer),
@@ -90,9 +80,6 @@ class DefaultLiveness implements Liveness {
       onOutcome: (peer, outcome) => {
         if (outcome.kind === 'reply') this.registry.recordReply(peer, outcome.rttMs)
         else this.registry.recordMiss(peer, outcome.reason)
-      },
-      onTick: () => {
-        this.evidence.check(this.registry.snapshot().peers)
       },
     })
   }
@@ -143,7 +130,6 @@ class DefaultLiveness implements Liveness {
       if (wanted.has(peer)) continue
       this.scheduler.removeTarget(peer)
       this.registry.removePeer(peer)
-      this.evidence.forget(peer)
     }
     for (const [peer, p] of wanted) {
       if (this.registry.addPeer(peer, p.identity)) this.scheduler.addTarget(peer, p.peerId)
@@ -153,7 +139,7 @@ class DefaultLiveness implements Liveness {
 
 /**
  * Creates the liveness service: a {@link PeerRegistry} fed by a ping
- * scheduler, and an {@link EvidenceTracker} fed by the registry. Nothing runs
+ * scheduler. Nothing runs
  * until `start()`. Throws a `LivenessError` of kind `invalid-config` naming
  * the first bad option.
  */

@@ -1,7 +1,6 @@
 /**
  * A fixed-capacity FIFO: pushing onto a full buffer drops the oldest item.
- * Backs the transition history and the closed-evidence list, so neither grows
- * without bound.
+ * Backs the transition history, so it does not grow without bound.
  */
 export class RingBuffer<T> {
   readonly capacity: number

@@ -33,8 +33,6 @@ export interface ProbeSchedulerInit {
   components: LivenessComponents
   /** Receives each probe's outcome, for peers still scheduled and only while running. */
   onOutcome(peer: string, outcome: ProbeOutcome): void
-  /** Called once per tick, after the tick's probes are launched. */
-  onTick(): void
 }
 
 type AbortWhy = 'timeout' | 'stopped' | 'removed'
@@ -139,7 +137,6 @@ export class ProbeScheduler {
       else this.queued.add(peer)
     }
     this.pump()
-    this.init.onTick()
   }
 
   private pump(): void {
