@@ -1,6 +1,18 @@
 /**
  * @paraloom/interface: the contracts every Paraloom package shares, defined
- * once (as `@libp2p/interface` is for js-libp2p). Types and a few constants;
- * no runtime dependencies.
+ * once (as `@libp2p/interface` is for js-libp2p). Types, a few constants, the
+ * error base and two small runtime helpers (backoff, sleep); no runtime
+ * dependencies.
  */
+export { type BackoffOptions, backoffDelayMs } from './backoff.js'
+export {
+  ConfigError,
+  type ConfigErrorCode,
+  type ConfigErrorType,
+  type ErrorMetadata,
+  type ErrorObject,
+  type ErrorType,
+  ParaloomError,
+} from './errors.js'
 export { isNetworkName, NETWORKS, type NetworkName } from './networks.js'
+export { sleep } from './sleep.js'
