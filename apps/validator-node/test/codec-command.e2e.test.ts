@@ -17,7 +17,7 @@ describe('paraloom codec (spawned process)', () => {
       .map((l) => JSON.parse(l))
     expect(out).toEqual([
       vote.value,
-      { error: expect.objectContaining({ kind: 'InvalidTag' }) },
+      { error: expect.objectContaining({ code: 'InvalidTag' }) },
       vote.value,
     ])
   })

@@ -43,12 +43,12 @@ describe('paraloom codec decode', () => {
     const out = parsed(r.stdout)
     expect(out).toEqual([
       vote.value,
-      { error: expect.objectContaining({ kind: 'Truncated', offset: 85 }) },
-      { error: expect.objectContaining({ kind: 'TrailingBytes', offset: 149 }) },
-      { error: expect.objectContaining({ kind: 'InvalidHex', offset: 0 }) },
-      { error: expect.objectContaining({ kind: 'InvalidHex', offset: 3 }) },
+      { error: expect.objectContaining({ code: 'Truncated', offset: 85 }) },
+      { error: expect.objectContaining({ code: 'TrailingBytes', offset: 149 }) },
+      { error: expect.objectContaining({ code: 'InvalidHex', offset: 0 }) },
+      { error: expect.objectContaining({ code: 'InvalidHex', offset: 3 }) },
       vote.value,
-      { error: expect.objectContaining({ kind: 'Truncated', offset: 0 }) },
+      { error: expect.objectContaining({ code: 'Truncated', offset: 0 }) },
       vote.value,
     ])
     for (const line of out) {
@@ -81,7 +81,7 @@ describe('paraloom codec decode', () => {
     ])
     expect(under.code).toBe(1)
     expect(parsed(under.stdout)).toEqual([
-      { error: expect.objectContaining({ kind: 'TooLarge', offset: limit - 1 }) },
+      { error: expect.objectContaining({ code: 'TooLarge', offset: limit - 1 }) },
     ])
   })
 
@@ -93,7 +93,7 @@ describe('paraloom codec decode', () => {
     )
     expect(r.code).toBe(1)
     expect(parsed(r.stdout)).toEqual([
-      { error: expect.objectContaining({ kind: 'TooLarge', offset: 200 }) },
+      { error: expect.objectContaining({ code: 'TooLarge', offset: 200 }) },
       vote.value,
     ])
   })
@@ -140,13 +140,13 @@ describe('paraloom codec encode', () => {
     const r = await runCliCapture(['codec', 'encode', '--type', 'StateSyncRequest'], input)
     expect(r.code).toBe(1)
     const out = lines(r.stdout)
-    expect(JSON.parse(out[0]!)).toEqual({ error: expect.objectContaining({ kind: 'InvalidJson' }) })
+    expect(JSON.parse(out[0]!)).toEqual({ error: expect.objectContaining({ code: 'InvalidJson' }) })
     expect(JSON.parse(out[1]!)).toEqual({
-      error: expect.objectContaining({ kind: 'InvalidValue', path: '$.max_blocks' }),
+      error: expect.objectContaining({ code: 'InvalidValue', path: '$.max_blocks' }),
     })
     expect(out[2]).toBe(request.hex)
     expect(JSON.parse(out[3]!)).toEqual({
-      error: expect.objectContaining({ kind: 'InvalidValue', path: '$' }),
+      error: expect.objectContaining({ code: 'InvalidValue', path: '$' }),
     })
   })
 

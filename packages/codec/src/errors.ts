@@ -1,5 +1,8 @@
+import { ParaloomError } from '@paraloom/interface'
+
 /**
- * What went wrong while decoding (wire.md, "Errors").
+ * What went wrong while decoding (wire.md, "Errors"); these names are part of
+ * the wire contract.
  *
  * - `TooLarge`: the input is longer than `maxBytes`, or a declared length or
  *   count exceeds a schema cap (e.g. more than 8 multiaddrs).
@@ -8,7 +11,7 @@
  * - `InvalidTag`: an enum index, `Option` tag or `bool` byte is out of range.
  * - `InvalidUtf8`: a `String` is not valid UTF-8.
  */
-export type CodecErrorKind =
+export type CodecErrorCode =
   | 'TooLarge'
   | 'Truncated'
   | 'TrailingBytes'
@@ -23,15 +26,12 @@ export type CodecErrorKind =
  * value breaks a schema cap, so that nothing is written that cannot be read
  * back; then `offset` is the position in the output.
  */
-export class CodecError extends Error {
+export class CodecError extends ParaloomError<{ code: CodecErrorCode; offset: number }> {
   static override readonly name = 'CodecError'
-  override readonly name = 'CodecError'
-  readonly kind: CodecErrorKind
   readonly offset: number
 
-  constructor(kind: CodecErrorKind, offset: number, message: string) {
-    super(`${kind} at byte ${offset}: ${message}`)
-    this.kind = kind
+  constructor(code: CodecErrorCode, offset: number, message: string) {
+    super({ code, offset }, `${code} at byte ${offset}: ${message}`)
     this.offset = offset
   }
 }
@@ -43,16 +43,18 @@ export class CodecError extends Error {
  * where, e.g. `$.header.parent_hash` (JSON field names for `fromJson`, TS
  * field names for `encode`).
  */
-export class InvalidValueError extends Error {
+export class InvalidValueError extends ParaloomError<{
+  code: 'InvalidValue'
+  path: string
+  reason: string
+}> {
   static override readonly name = 'InvalidValueError'
-  override readonly name = 'InvalidValueError'
-  readonly kind = 'InvalidValue'
   readonly path: string
   /** What was wrong, without the path. */
   readonly reason: string
 
   constructor(path: string, reason: string) {
-    super(`${path}: ${reason}`)
+    super({ code: 'InvalidValue', path, reason }, `${path}: ${reason}`)
     this.path = path
     this.reason = reason
   }

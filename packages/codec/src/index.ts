@@ -6,7 +6,7 @@
  * enum indices), decoded with a size cap checked first, every declared length
  * checked against the remaining input before anything is allocated, and
  * trailing bytes rejected. A decoder throws only {@link CodecError}, whose
- * `kind` says what was wrong and `offset` where.
+ * `code` says what was wrong and `offset` where.
  *
  * Decoded fixed-size byte arrays (hashes, keys, signatures) are copies by
  * default, so keeping one does not keep the whole input alive; pass
@@ -39,12 +39,12 @@
  * try {
  *   Vote.decode(bytes.subarray(0, 10))
  * } catch (err) {
- *   if (err instanceof CodecError) console.log(err.kind, err.offset) // Truncated 4
+ *   if (err instanceof CodecError) console.log(err.code, err.offset) // Truncated 4
  * }
  * ```
  */
 
-export { CodecError, type CodecErrorKind, InvalidValueError } from './errors.js'
+export { CodecError, type CodecErrorCode, InvalidValueError } from './errors.js'
 export { fromHex, toHex } from './hex.js'
 export {
   cachedPublicKeyCount,

@@ -1,6 +1,6 @@
 /**
  * ed25519 signatures over {@link SignedWireType.signingBytes}, with
- * `node:crypto` only (the codec has no runtime dependencies).
+ * `node:crypto` only (the codec has no third-party runtime dependencies).
  *
  * node:crypto takes keys only as KeyObjects, and building one (DER import)
  * costs more than the signature check itself, so key objects are built once

@@ -1,4 +1,4 @@
-// One test per limit and error kind: each fails if its check is deleted.
+// One test per limit and error code: each fails if its check is deleted.
 import { describe, expect, it } from '@jest/globals'
 import { compile } from '../src/compile.js'
 import {
@@ -54,13 +54,13 @@ describe('size cap (wire.md rule 1)', () => {
     expect(type.maxBytes).toBe(cap)
     // Garbage one byte over the cap: TooLarge, not InvalidTag or Truncated.
     const err = codecError(() => type.decode(new Uint8Array(cap + 1).fill(0xff)))
-    expect(err.kind).toBe('TooLarge')
+    expect(err.code).toBe('TooLarge')
     expect(err.offset).toBe(cap)
   })
 
   it('options.maxBytes replaces the default, both ways', () => {
     const vote = valid('vote-prevote')
-    expect(codecError(() => Vote.decode(vote, { maxBytes: vote.length - 1 })).kind).toBe('TooLarge')
+    expect(codecError(() => Vote.decode(vote, { maxBytes: vote.length - 1 })).code).toBe('TooLarge')
     expect(Vote.decode(vote, { maxBytes: vote.length })).toBeDefined()
     const big = valid('block-many-tx')
     expect(BlockProposal.decode(big, { maxBytes: big.length }).transactions.length).toBeGreaterThan(
@@ -81,7 +81,7 @@ describe('declared lengths and counts (wire.md rules 2 and 4)', () => {
 
   it('a count of 2^64-1 fails as Truncated at the count', () => {
     const err = codecError(() => BlockProposal.decode(withCount(block, 152, 2n ** 64n - 1n)))
-    expect(err.kind).toBe('Truncated')
+    expect(err.code).toBe('Truncated')
     expect(err.offset).toBe(152)
   })
 
@@ -100,7 +100,7 @@ describe('declared lengths and counts (wire.md rules 2 and 4)', () => {
 
   it('a byte length past the end fails as Truncated at the length', () => {
     const err = codecError(() => BlockProposal.decode(withCount(block, 160, 2n ** 40n)))
-    expect(err).toMatchObject({ kind: 'Truncated', offset: 160 })
+    expect(err).toMatchObject({ code: 'Truncated', offset: 160 })
   })
 
   it('counts of 2^64-1 in every Vec of every type fail as Truncated', () => {
@@ -112,7 +112,7 @@ describe('declared lengths and counts (wire.md rules 2 and 4)', () => {
     ]
     for (const [type, bytes, at] of cases) {
       expect(codecError(() => type.decode(withCount(bytes, at, 2n ** 64n - 1n)))).toMatchObject({
-        kind: 'Truncated',
+        code: 'Truncated',
         offset: at,
       })
     }
@@ -148,7 +148,7 @@ describe('ValidatorRecord schema caps', () => {
       Array.from({ length: 9 }, () => addr(4)),
     )
     expect(codecError(() => ValidatorRecord.decode(bytes, big))).toMatchObject({
-      kind: 'TooLarge',
+      code: 'TooLarge',
       offset: 36,
     })
   })
@@ -156,17 +156,17 @@ describe('ValidatorRecord schema caps', () => {
   it('rejects a 257-byte multiaddr as TooLarge at its length', () => {
     const bytes = recordBytes(1, [addr(257)])
     expect(codecError(() => ValidatorRecord.decode(bytes, big))).toMatchObject({
-      kind: 'TooLarge',
+      code: 'TooLarge',
       offset: 44,
     })
   })
 
   it('checks against the remaining input before the cap (Truncated first)', () => {
     const count = Uint8Array.from([...original.subarray(0, 36), ...u64le(9)])
-    expect(codecError(() => ValidatorRecord.decode(count)).kind).toBe('Truncated')
+    expect(codecError(() => ValidatorRecord.decode(count)).code).toBe('Truncated')
     const length = Uint8Array.from([...original.subarray(0, 36), ...u64le(1), ...u64le(257)])
     expect(codecError(() => ValidatorRecord.decode(length))).toMatchObject({
-      kind: 'Truncated',
+      code: 'Truncated',
       offset: 44,
     })
   })
@@ -195,7 +195,7 @@ describe('tags, UTF-8 and trailing bytes', () => {
     )
     expect(flags.decode(Uint8Array.from([1, 0, 1]))).toEqual({ a: true, b: false, c: true })
     expect(codecError(() => flags.decode(Uint8Array.from([1, 0, 2])))).toMatchObject({
-      kind: 'InvalidTag',
+      code: 'InvalidTag',
       offset: 2,
     })
   })
@@ -205,7 +205,7 @@ describe('tags, UTF-8 and trailing bytes', () => {
     const bytes = valid('result-failed-utf8').slice()
     bytes[64] = 0xc0
     expect(codecError(() => ComputeJobResult.decode(bytes))).toMatchObject({
-      kind: 'InvalidUtf8',
+      code: 'InvalidUtf8',
       offset: 64,
     })
   })
@@ -218,13 +218,13 @@ describe('tags, UTF-8 and trailing bytes', () => {
   it('trailing bytes are TrailingBytes at the end of the value', () => {
     const vote = valid('vote-precommit-nil')
     const err = codecError(() => Vote.decode(Uint8Array.from([...vote, 0])))
-    expect(err).toMatchObject({ kind: 'TrailingBytes', offset: vote.length })
+    expect(err).toMatchObject({ code: 'TrailingBytes', offset: vote.length })
   })
 
   it('an input that ends early is Truncated where the read started', () => {
     const vote = valid('vote-prevote')
     expect(codecError(() => Vote.decode(vote.subarray(0, 10)))).toMatchObject({
-      kind: 'Truncated',
+      code: 'Truncated',
       offset: 4,
     })
   })

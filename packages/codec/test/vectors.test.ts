@@ -34,7 +34,7 @@ describe('Rust bincode vectors', () => {
         caught = err
       }
       expect(caught).toBeInstanceOf(CodecError)
-      expect((caught as CodecError).kind).toBe(v.kind)
+      expect((caught as CodecError).code).toBe(v.kind)
       expect((caught as CodecError).name).toBe('CodecError')
     })
   })

@@ -1,6 +1,6 @@
 // The Rust bincode 1.3.3 vectors (copied from the shared spec into fixtures/).
 import { readFileSync } from 'node:fs'
-import type { CodecErrorKind, WireTypeName } from '../src/index.js'
+import type { CodecErrorCode, WireTypeName } from '../src/index.js'
 
 export interface ValidVector {
   name: string
@@ -13,7 +13,8 @@ export interface ValidVector {
 export interface InvalidVector {
   name: string
   type: WireTypeName
-  kind: CodecErrorKind
+  /** The expected error code (the spec's fixture calls it `kind`). */
+  kind: CodecErrorCode
   limit: number
   hex: string
   rust_error: string

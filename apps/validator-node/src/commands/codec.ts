@@ -33,16 +33,16 @@ interface Outcome {
 
 const ok = (line: string): Outcome => ({ line, failed: false })
 
-function errorLine(kind: string, offset: number, message: string, path?: string): Outcome {
-  const error = path === undefined ? { kind, offset, message } : { kind, offset, path, message }
+function errorLine(code: string, offset: number, message: string, path?: string): Outcome {
+  const error = path === undefined ? { code, offset, message } : { code, offset, path, message }
   return { line: JSON.stringify({ error }), failed: true }
 }
 
 /** An error from the codec as an error line; anything else is a bug and propagates. */
 function codecErrorLine(err: unknown): Outcome {
-  if (err instanceof CodecError) return errorLine(err.kind, err.offset, err.message)
+  if (err instanceof CodecError) return errorLine(err.code, err.offset, err.message)
   // A value that does not fit the type has a path, not a byte offset.
-  if (err instanceof InvalidValueError) return errorLine(err.kind, 0, err.reason, err.path)
+  if (err instanceof InvalidValueError) return errorLine(err.code, 0, err.reason, err.path)
   throw err
 }
 
@@ -181,7 +181,7 @@ function parseMaxBytes(value: string | undefined, type: WireType<unknown>): numb
 
 const ERROR_HELP = `
 Output: one line per payload. A payload that fails prints
-  {"error":{"kind":"<Kind>","offset":N,"message":"..."}}
+  {"error":{"code":"<Code>","offset":N,"message":"..."}}
 instead and the rest still run; the exit code is then 1.`
 
 /** The `paraloom codec` command and its `decode` and `encode` subcommands. */

@@ -9,6 +9,7 @@ import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
 import { CodecError, verifyEncoded } from '@paraloom/codec'
+import { sleep } from '@paraloom/interface'
 import { equals } from 'uint8arrays/equals'
 import {
   GOSSIP_KINDS,
@@ -222,7 +223,7 @@ export class Gossip implements ParaloomGossip {
     const count = options.count ?? 1
     while (this.subscribers(kind).length < count) {
       options.signal?.throwIfAborted()
-      await new Promise((resolve) => setTimeout(resolve, SUBSCRIBER_POLL_MS))
+      await sleep(SUBSCRIBER_POLL_MS, options.signal)
     }
   }
 
@@ -252,8 +253,8 @@ export class Gossip implements ParaloomGossip {
     try {
       return spec.type.decode(bytes, { maxBytes: spec.maxBytes })
     } catch (err) {
-      // A CodecError's message already reads `<Kind> at byte <offset>: <why>`.
-      const code = err instanceof CodecError && err.kind === 'TooLarge' ? 'TooLarge' : 'Invalid'
+      // A CodecError's message already reads `<Code> at byte <offset>: <why>`.
+      const code = err instanceof CodecError && err.code === 'TooLarge' ? 'TooLarge' : 'Invalid'
       throw new GossipError(code, `${spec.type.name} payload: ${(err as Error).message}`, {
         cause: err,
       })
