@@ -8,7 +8,7 @@ const status = (over: Partial<RegistryStatus>): RegistryStatus => ({
   snapshotAgeMs: 0,
   consecutiveFailures: 0,
   lastError: undefined,
-  lastErrorKind: undefined,
+  lastErrorCode: undefined,
   source: 'rpc',
   subscription: 'connected',
   ...over,

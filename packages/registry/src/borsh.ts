@@ -19,7 +19,7 @@ export class BorshReader {
   private need(n: number, what: string): void {
     if (this.bytes.length - this.offset < n) {
       throw new AccountDecodeError(
-        'truncated',
+        'Truncated',
         this.offset,
         `${what} needs ${n} bytes, ${this.bytes.length - this.offset} left`,
       )
@@ -42,7 +42,7 @@ export class BorshReader {
   bool(what: string): boolean {
     const at = this.offset
     const b = this.u8(what)
-    if (b > 1) throw new AccountDecodeError('bad-bool', at, `${what} is ${b}, not 0 or 1`)
+    if (b > 1) throw new AccountDecodeError('BadBool', at, `${what} is ${b}, not 0 or 1`)
     return b === 1
   }
 
@@ -71,7 +71,7 @@ export class BorshReader {
   count(max: number, what: string): number {
     const at = this.offset
     const n = this.u32(what)
-    if (n > max) throw new AccountDecodeError('over-cap', at, `${what} is ${n}, at most ${max}`)
+    if (n > max) throw new AccountDecodeError('OverCap', at, `${what} is ${n}, at most ${max}`)
     return n
   }
 
@@ -83,7 +83,7 @@ export class BorshReader {
     try {
       return utf8.decode(raw)
     } catch {
-      throw new AccountDecodeError('bad-utf8', at, `${what} is not valid UTF-8`)
+      throw new AccountDecodeError('BadUtf8', at, `${what} is not valid UTF-8`)
     }
   }
 }

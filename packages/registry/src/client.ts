@@ -4,11 +4,11 @@
  * between, the last good snapshot kept (in memory and on disk) through every
  * RPC failure.
  */
+import { backoffDelayMs, sleep } from '@paraloom/interface'
 import { type Address, createSolanaRpcSubscriptions } from '@solana/kit'
 import { AdmissionSet, isEmptyChange } from './admission.js'
-import { backoffDelayMs, sleep } from './backoff.js'
 import { readSnapshotCache, writeSnapshotCache } from './cache.js'
-import { RegistryRpcError, type RegistryRpcErrorKind } from './errors.js'
+import { RegistryRpcError, type RegistryRpcErrorCode } from './errors.js'
 import type { Network, ValidatorRegistry } from './layout.js'
 import type { DirectoryChange, RegistryWarning, SeedPeer, ValidatorDirectory } from './seed-peer.js'
 import {
@@ -90,8 +90,8 @@ export interface RegistryStatus {
   snapshotAgeMs: number | undefined
   consecutiveFailures: number
   lastError: string | undefined
-  /** What kind of failure `lastError` is ('bad-registry': no registry account for this program and network). */
-  lastErrorKind: RegistryRpcErrorKind | undefined
+  /** The code of `lastError` (`BadRegistry`: no registry account for this program and network). */
+  lastErrorCode: RegistryRpcErrorCode | undefined
   /** Where the served snapshot came from. */
   source: 'rpc' | 'cache' | 'none'
   subscription: SubscriptionState
@@ -144,7 +144,7 @@ export class RegistryClient implements ValidatorDirectory {
   private lastSuccessAt: number | undefined
   private failures = 0
   private lastError: string | undefined
-  private lastErrorKind: RegistryRpcErrorKind | undefined
+  private lastErrorCode: RegistryRpcErrorCode | undefined
   private subscription: SubscriptionState = 'off'
   private running: AbortController | undefined
   private refreshTimer: NodeJS.Timeout | undefined
@@ -196,7 +196,7 @@ export class RegistryClient implements ValidatorDirectory {
         this.snapshotReadAtMs === undefined ? undefined : this.now() - this.snapshotReadAtMs,
       consecutiveFailures: this.failures,
       lastError: this.lastError,
-      lastErrorKind: this.lastErrorKind,
+      lastErrorCode: this.lastErrorCode,
       source: this.source,
       subscription: this.subscription,
     }
@@ -281,6 +281,7 @@ export class RegistryClient implements ValidatorDirectory {
             backoffDelayMs(this.failures - 1, {
               initialMs: this.opts.retryInitialMs,
               maxMs: this.opts.retryMaxMs,
+              random: Math.random,
             }),
           )
     this.refreshTimer = setTimeout(() => void this.refresh(), delay)
@@ -301,7 +302,7 @@ export class RegistryClient implements ValidatorDirectory {
     const inconsistency = snapshotInconsistency(snapshot)
     if (inconsistency !== undefined) {
       this.init.metrics?.refusedSnapshots?.inc({})
-      this.recordFailure(new RegistryRpcError('inconsistent', inconsistency), 'snapshot refused')
+      this.recordFailure(new RegistryRpcError('Inconsistent', inconsistency), 'snapshot refused')
       return false
     }
     if (this.failures > 0) {
@@ -309,7 +310,7 @@ export class RegistryClient implements ValidatorDirectory {
     }
     this.failures = 0
     this.lastError = undefined
-    this.lastErrorKind = undefined
+    this.lastErrorCode = undefined
     this.lastSuccessAt = this.now()
     await this.applySnapshot(snapshot, 'rpc', this.lastSuccessAt)
     if (this.init.stateDir !== undefined) await this.saveCache(this.init.stateDir, snapshot)
@@ -319,7 +320,7 @@ export class RegistryClient implements ValidatorDirectory {
   private recordFailure(err: unknown, what = 'RPC read failed'): void {
     this.failures++
     this.lastError = err instanceof Error ? err.message : String(err)
-    this.lastErrorKind = err instanceof RegistryRpcError ? err.kind : undefined
+    this.lastErrorCode = err instanceof RegistryRpcError ? err.code : undefined
     const serving =
       this.source === 'none' ? 'no snapshot yet' : `serving the ${this.source} snapshot`
     const line = `registry ${what} (${this.lastError}); ${serving}; retrying`
@@ -369,7 +370,7 @@ export class RegistryClient implements ValidatorDirectory {
     if (this.current === undefined) return // nothing to patch yet: the next snapshot has it
     if (!this.raws.has(raw.address) && this.raws.size >= this.opts.maxAccounts) {
       this.recordFailure(
-        new RegistryRpcError('too-many-accounts', 'notification over the account cap'),
+        new RegistryRpcError('TooManyAccounts', 'notification over the account cap'),
       )
       return
     }
@@ -483,6 +484,7 @@ export class RegistryClient implements ValidatorDirectory {
         backoffDelayMs(attempt++, {
           initialMs: this.opts.retryInitialMs,
           maxMs: this.opts.retryMaxMs,
+          random: Math.random,
         }),
         signal,
       )

@@ -1,66 +1,65 @@
+import { ParaloomError } from '@paraloom/interface'
+
 /** Why an account's bytes were rejected. */
-export type AccountDecodeErrorKind =
+export type AccountDecodeErrorCode =
   /** Fewer bytes than the field at `offset` needs. */
-  | 'truncated'
+  | 'Truncated'
   /** The first 8 bytes are not this account type's Anchor discriminator. */
-  | 'bad-discriminator'
+  | 'BadDiscriminator'
   /** A bool byte other than 0 or 1. */
-  | 'bad-bool'
+  | 'BadBool'
   /** An enum tag (the network byte) outside the known variants. */
-  | 'bad-tag'
+  | 'BadTag'
   /** A declared count or string length above the layout's cap. */
-  | 'over-cap'
+  | 'OverCap'
   /** A string that is not valid UTF-8. */
-  | 'bad-utf8'
+  | 'BadUtf8'
 
 /** An account's data does not decode as the layout in registry.md says. */
-export class AccountDecodeError extends Error {
+export class AccountDecodeError extends ParaloomError<{
+  code: AccountDecodeErrorCode
+  offset: number
+}> {
   static override readonly name = 'AccountDecodeError'
-  override readonly name = 'AccountDecodeError'
 
   constructor(
-    readonly kind: AccountDecodeErrorKind,
+    code: AccountDecodeErrorCode,
     /** Byte offset into the account data where the problem was found. */
     readonly offset: number,
     message: string,
   ) {
-    super(`${message} (at byte ${offset})`)
+    super({ code, offset }, `${message} (at byte ${offset})`)
   }
 }
 
 /** Why a JSON-RPC exchange failed. */
-export type RegistryRpcErrorKind =
+export type RegistryRpcErrorCode =
   /** No answer within the request timeout. */
-  | 'timeout'
+  | 'Timeout'
   /** Connection refused, reset, DNS failure... */
-  | 'unreachable'
+  | 'Unreachable'
   /** A non-2xx HTTP status. */
-  | 'http-status'
+  | 'HttpStatus'
   /** The body was larger than the configured cap. */
-  | 'too-large'
+  | 'TooLarge'
   /** The body was not JSON. */
-  | 'malformed-json'
+  | 'MalformedJson'
   /** JSON, but not the shape the Solana JSON-RPC API promises. */
-  | 'bad-shape'
+  | 'BadShape'
   /** The server answered with a JSON-RPC error object. */
-  | 'json-rpc-error'
+  | 'JsonRpcError'
   /** More accounts than the snapshot cap. */
-  | 'too-many-accounts'
+  | 'TooManyAccounts'
   /** The registry account is missing or does not decode. */
-  | 'bad-registry'
+  | 'BadRegistry'
   /** A well-formed answer that contradicts the registry account (e.g. no validators while it counts active ones). */
-  | 'inconsistent'
+  | 'Inconsistent'
 
 /** A registry read failed; the client keeps its last good snapshot. */
-export class RegistryRpcError extends Error {
+export class RegistryRpcError extends ParaloomError<{ code: RegistryRpcErrorCode }> {
   static override readonly name = 'RegistryRpcError'
-  override readonly name = 'RegistryRpcError'
 
-  constructor(
-    readonly kind: RegistryRpcErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+  constructor(code: RegistryRpcErrorCode, message: string, options?: ErrorOptions) {
+    super({ code }, message, options)
   }
 }

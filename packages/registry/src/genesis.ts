@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ParaloomError } from '@paraloom/interface'
 import { type Address, isAddress } from '@solana/kit'
 import { parseWithBigInts, stringifyWithBigInts } from './json.js'
 import {
@@ -141,10 +142,15 @@ export async function writeGenesisFiles(
   return paths
 }
 
-/** Thrown when a genesis file is not in the `solana account --output json` format. */
-export class GenesisFileError extends Error {
+/**
+ * A genesis directory or file that cannot be loaded. `Malformed`: not in the
+ * `solana account --output json` format; `TooManyFiles`/`TooLarge`: over the
+ * directory's caps. `path` is the file or directory.
+ */
+export type GenesisFileErrorCode = 'Malformed' | 'TooManyFiles' | 'TooLarge'
+
+export class GenesisFileError extends ParaloomError<{ code: GenesisFileErrorCode; path: string }> {
   static override readonly name = 'GenesisFileError'
-  override readonly name = 'GenesisFileError'
 }
 
 const BIGINT_KEYS = ['lamports', 'rentEpoch', 'space']
@@ -155,12 +161,15 @@ export function parseGenesisFile(text: string, file: string): SolanaAccount {
   try {
     json = parseWithBigInts(text, BIGINT_KEYS)
   } catch (err) {
-    throw new GenesisFileError(`${file}: not JSON (${(err as Error).message})`)
+    throw new GenesisFileError(
+      { code: 'Malformed', path: file },
+      `${file}: not JSON (${(err as Error).message})`,
+    )
   }
   const top = json as { pubkey?: unknown; account?: Record<string, unknown> } | null
   const a = top?.account
   const fail = (what: string): never => {
-    throw new GenesisFileError(`${file}: ${what}`)
+    throw new GenesisFileError({ code: 'Malformed', path: file }, `${file}: ${what}`)
   }
   if (typeof top?.pubkey !== 'string' || !isAddress(top.pubkey)) return fail('pubkey is not base58')
   if (typeof a !== 'object' || a === null) return fail('account is missing')
@@ -200,13 +209,16 @@ export async function readGenesisDirectory(
   const maxFileBytes = limits.maxFileBytes ?? 1024 * 1024
   const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()
   if (names.length > maxFiles) {
-    throw new GenesisFileError(`${dir} holds ${names.length} account files, more than ${maxFiles}`)
+    throw new GenesisFileError(
+      { code: 'TooManyFiles', path: dir },
+      `${dir} holds ${names.length} account files, more than ${maxFiles}`,
+    )
   }
   const accounts: SolanaAccount[] = []
   for (const name of names) {
     const text = await readFile(join(dir, name), 'utf8')
     if (text.length > maxFileBytes)
-      throw new GenesisFileError(`${name} exceeds ${maxFileBytes} bytes`)
+      throw new GenesisFileError({ code: 'TooLarge', path: name }, `${name} exceeds ${maxFileBytes} bytes`)
     accounts.push(parseGenesisFile(text, name))
   }
   return accounts

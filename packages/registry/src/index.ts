@@ -58,14 +58,15 @@ export {
 } from './client.js'
 export {
   AccountDecodeError,
-  type AccountDecodeErrorKind,
+  type AccountDecodeErrorCode,
   RegistryRpcError,
-  type RegistryRpcErrorKind,
+  type RegistryRpcErrorCode,
 } from './errors.js'
 export {
   buildGenesisAccounts,
   type GenesisDirLimits,
   GenesisFileError,
+  type GenesisFileErrorCode,
   genesisFileText,
   parseGenesisFile,
   RENT_EXEMPT_EPOCH,

@@ -71,7 +71,7 @@ export interface ValidatorAccount {
 function readDiscriminator(r: BorshReader, expected: Uint8Array, structName: string): void {
   const got = r.fixed(8, 'discriminator')
   if (!got.every((b, i) => b === expected[i])) {
-    throw new AccountDecodeError('bad-discriminator', 0, `not a ${structName} account`)
+    throw new AccountDecodeError('BadDiscriminator', 0, `not a ${structName} account`)
   }
 }
 
@@ -80,7 +80,7 @@ function readNetwork(r: BorshReader): Network {
   const tag = r.u8('network')
   const network = NETWORKS[tag]
   if (network === undefined)
-    throw new AccountDecodeError('bad-tag', at, `unknown network tag ${tag}`)
+    throw new AccountDecodeError('BadTag', at, `unknown network tag ${tag}`)
   return network
 }
 

@@ -11,7 +11,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function bad(message: string): RegistryRpcError {
-  return new RegistryRpcError('bad-shape', message)
+  return new RegistryRpcError('BadShape', message)
 }
 
 /** Decodes a `[base64, "base64"]` data pair, refusing more than `maxBytes` before decoding. */

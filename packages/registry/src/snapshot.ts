@@ -84,18 +84,18 @@ export function validatorFilters(network: Network) {
 /** Checks and decodes the registry account itself; any problem is a `bad-registry` error. */
 export function checkRegistryAccount(raw: RawAccount, target: RegistryTarget): ValidatorRegistry {
   if (raw.owner !== target.programId) {
-    throw new RegistryRpcError('bad-registry', `registry ${raw.address} is owned by ${raw.owner}`)
+    throw new RegistryRpcError('BadRegistry', `registry ${raw.address} is owned by ${raw.owner}`)
   }
   let registry: ValidatorRegistry
   try {
     registry = decodeValidatorRegistry(raw.data)
   } catch (err) {
     if (!(err instanceof AccountDecodeError)) throw err
-    throw new RegistryRpcError('bad-registry', `registry ${raw.address}: ${err.message}`)
+    throw new RegistryRpcError('BadRegistry', `registry ${raw.address}: ${err.message}`)
   }
   if (registry.network !== target.network) {
     throw new RegistryRpcError(
-      'bad-registry',
+      'BadRegistry',
       `registry ${raw.address} serves ${registry.network}, not ${target.network}`,
     )
   }
@@ -114,7 +114,7 @@ async function readRegistryAccount(
     .send({ abortSignal: signal })
   const { value } = parseContextValue(result, 'getAccountInfo')
   if (value === null) {
-    throw new RegistryRpcError('bad-registry', `registry account ${pda.address} does not exist`)
+    throw new RegistryRpcError('BadRegistry', `registry account ${pda.address} does not exist`)
   }
   const raw = parseAccount(pda.address, value, limits.maxAccountDataBytes)
   return { raw, registry: checkRegistryAccount(raw, target) }
@@ -157,11 +157,11 @@ export async function readRawSnapshot(
     .send({ abortSignal: options.signal })
   const { slot, value } = parseContextValue(result, 'getProgramAccounts')
   if (!Array.isArray(value)) {
-    throw new RegistryRpcError('bad-shape', 'getProgramAccounts: value is not an array')
+    throw new RegistryRpcError('BadShape', 'getProgramAccounts: value is not an array')
   }
   if (value.length > limits.maxAccounts) {
     throw new RegistryRpcError(
-      'too-many-accounts',
+      'TooManyAccounts',
       `getProgramAccounts returned ${value.length} accounts, more than the cap of ${limits.maxAccounts}`,
     )
   }

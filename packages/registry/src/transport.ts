@@ -19,7 +19,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
   const declared = Number(response.headers.get('content-length') ?? Number.NaN)
   if (declared > maxBytes) {
     await response.body?.cancel()
-    throw new RegistryRpcError('too-large', `response of ${declared} bytes exceeds ${maxBytes}`)
+    throw new RegistryRpcError('TooLarge', `response of ${declared} bytes exceeds ${maxBytes}`)
   }
   if (response.body === null) return ''
   const reader = response.body.getReader()
@@ -31,7 +31,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
     total += value.byteLength
     if (total > maxBytes) {
       await reader.cancel()
-      throw new RegistryRpcError('too-large', `response exceeds ${maxBytes} bytes`)
+      throw new RegistryRpcError('TooLarge', `response exceeds ${maxBytes} bytes`)
     }
     chunks.push(value)
   }
@@ -45,30 +45,30 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Checks the JSON-RPC envelope: `result`, or an `error` with a code and a message. */
 export function assertJsonRpcEnvelope(json: unknown): void {
   if (!isRecord(json) || json.jsonrpc !== '2.0') {
-    throw new RegistryRpcError('bad-shape', 'response is not a JSON-RPC 2.0 object')
+    throw new RegistryRpcError('BadShape', 'response is not a JSON-RPC 2.0 object')
   }
   if ('error' in json) {
     const e = json.error
     if (!isRecord(e) || typeof e.code !== 'number' || typeof e.message !== 'string') {
-      throw new RegistryRpcError('bad-shape', 'JSON-RPC error without a numeric code and message')
+      throw new RegistryRpcError('BadShape', 'JSON-RPC error without a numeric code and message')
     }
-    throw new RegistryRpcError('json-rpc-error', `JSON-RPC error ${e.code}: ${e.message}`)
+    throw new RegistryRpcError('JsonRpcError', `JSON-RPC error ${e.code}: ${e.message}`)
   }
   if (!('result' in json))
-    throw new RegistryRpcError('bad-shape', 'JSON-RPC response without result')
+    throw new RegistryRpcError('BadShape', 'JSON-RPC response without result')
 }
 
 function transportFailure(err: unknown, signal: AbortSignal, options: BoundedTransportOptions) {
   if (err instanceof RegistryRpcError) return err
   if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
     return new RegistryRpcError(
-      'timeout',
+      'Timeout',
       `no answer from ${options.url} within ${options.requestTimeoutMs} ms`,
     )
   }
   const cause = (err as { cause?: { code?: string } }).cause
   const detail = cause?.code ?? (err as Error).message
-  return new RegistryRpcError('unreachable', `cannot reach ${options.url}: ${detail}`, {
+  return new RegistryRpcError('Unreachable', `cannot reach ${options.url}: ${detail}`, {
     cause: err,
   })
 }
@@ -87,7 +87,7 @@ export function createBoundedTransport(options: BoundedTransportOptions): RpcTra
       })
       if (!response.ok) {
         await response.body?.cancel()
-        throw new RegistryRpcError('http-status', `HTTP ${response.status} from ${options.url}`)
+        throw new RegistryRpcError('HttpStatus', `HTTP ${response.status} from ${options.url}`)
       }
       text = await readCapped(response, options.maxResponseBytes)
     } catch (err) {
@@ -98,7 +98,7 @@ export function createBoundedTransport(options: BoundedTransportOptions): RpcTra
     try {
       json = JSON.parse(text)
     } catch {
-      throw new RegistryRpcError('malformed-json', `response from ${options.url} is not JSON`)
+      throw new RegistryRpcError('MalformedJson', `response from ${options.url} is not JSON`)
     }
     assertJsonRpcEnvelope(json)
     return json

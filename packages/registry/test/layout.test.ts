@@ -64,14 +64,14 @@ describe('ValidatorRegistry', () => {
     const data = encodeValidatorRegistry(registry)
     for (let len = 0; len < data.length; len++) {
       const err = decodeError(() => decodeValidatorRegistry(data.subarray(0, len)))
-      expect(err.kind).toBe('truncated')
+      expect(err.code).toBe('Truncated')
       expect(err.offset).toBeLessThanOrEqual(len)
     }
   })
 
   it('rejects a ValidatorAccount discriminator', () => {
     const err = decodeError(() => decodeValidatorRegistry(encodeValidatorAccount(validator())))
-    expect(err.kind).toBe('bad-discriminator')
+    expect(err.code).toBe('BadDiscriminator')
   })
 })
 
@@ -125,16 +125,16 @@ describe('ValidatorAccount', () => {
   it('rejects a wrong and a short discriminator', () => {
     const data = encodeValidatorAccount(validator())
     data[3] = (data[3]! + 1) % 256
-    expect(decodeError(() => decodeValidatorAccount(data)).kind).toBe('bad-discriminator')
+    expect(decodeError(() => decodeValidatorAccount(data)).code).toBe('BadDiscriminator')
     const short = decodeError(() => decodeValidatorAccount(VALIDATOR_DISCRIMINATOR.subarray(0, 5)))
-    expect(short).toMatchObject({ kind: 'truncated', offset: 0 })
+    expect(short).toMatchObject({ code: 'Truncated', offset: 0 })
   })
 
   it('rejects every truncation', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     for (let len = 0; len < data.length; len++) {
-      expect(decodeError(() => decodeValidatorAccount(data.subarray(0, len))).kind).toBe(
-        'truncated',
+      expect(decodeError(() => decodeValidatorAccount(data.subarray(0, len))).code).toBe(
+        'Truncated',
       )
     }
   })
@@ -143,7 +143,7 @@ describe('ValidatorAccount', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     new DataView(data.buffer).setUint32(79, 0xffffffff, true)
     expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
-      kind: 'over-cap',
+      code: 'OverCap',
       offset: 79,
     })
   })
@@ -157,7 +157,7 @@ describe('ValidatorAccount', () => {
     const err = decodeError(() =>
       decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: [`${ok}0`] }))),
     )
-    expect(err).toMatchObject({ kind: 'over-cap', offset: 79 })
+    expect(err).toMatchObject({ code: 'OverCap', offset: 79 })
   })
 
   it('rejects 5 multiaddrs at the count, before reading any', () => {
@@ -165,20 +165,20 @@ describe('ValidatorAccount', () => {
     const err = decodeError(() =>
       decodeValidatorAccount(encodeValidatorAccount(validator({ multiaddrs: five }))),
     )
-    expect(err).toMatchObject({ kind: 'over-cap', offset: 75 })
+    expect(err).toMatchObject({ code: 'OverCap', offset: 75 })
   })
 
   it('rejects a count of 2^32-1 without allocating', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: [] }))
     new DataView(data.buffer).setUint32(75, 0xffffffff, true)
-    expect(decodeError(() => decodeValidatorAccount(data)).kind).toBe('over-cap')
+    expect(decodeError(() => decodeValidatorAccount(data)).code).toBe('OverCap')
   })
 
   it('rejects a non-UTF-8 multiaddr', () => {
     const data = encodeValidatorAccount(validator({ multiaddrs: ['/ip4/1.2.3.4/tcp/1'] }))
     data[84] = 0xff
     expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
-      kind: 'bad-utf8',
+      code: 'BadUtf8',
       offset: 83,
     })
   })
@@ -187,13 +187,13 @@ describe('ValidatorAccount', () => {
     const data = encodeValidatorAccount(validator())
     data[41] = 2
     expect(decodeError(() => decodeValidatorAccount(data))).toMatchObject({
-      kind: 'bad-bool',
+      code: 'BadBool',
       offset: 41,
     })
     const other = encodeValidatorAccount(validator())
     other[40] = 4
     expect(decodeError(() => decodeValidatorAccount(other))).toMatchObject({
-      kind: 'bad-tag',
+      code: 'BadTag',
       offset: 40,
     })
   })

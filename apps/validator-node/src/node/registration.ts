@@ -37,7 +37,7 @@ const REGISTER_HOWTO =
 export function registrationProblem(facts: RegistrationFacts): RegistrationProblem | undefined {
   const { identity, network, programId, rpcUrl, status } = facts
   const listCommand = `paraloom registry list --network ${network} --url ${rpcUrl} --program-id ${programId}`
-  if (status.lastErrorKind === 'bad-registry') {
+  if (status.lastErrorCode === 'BadRegistry') {
     return {
       kind: 'no-registry',
       reason: `program ${programId} has no usable registry account for network ${network} at ${rpcUrl} (${status.lastError})`,
