@@ -8,8 +8,8 @@
  */
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { ConfigError } from '@paraloom/interface'
 import type { ValidatorDirectory } from './directory.js'
-import { ConfigError } from './errors.js'
 import { peerIdFromSolanaAddress } from './identity.js'
 
 export type AdmissionMode = 'validators' | 'open'
@@ -37,8 +37,7 @@ export function parsePeer(value: string, field: string): PeerId {
       return peerIdFromSolanaAddress(value)
     } catch {
       throw new ConfigError(
-        'InvalidOption',
-        field,
+        { code: 'InvalidOption', field },
         `"${value}" is neither a PeerId nor a Solana address`,
       )
     }

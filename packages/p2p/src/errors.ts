@@ -1,39 +1,18 @@
 /**
- * Typed errors. Each layer has one class with a `code` to branch on; `name`
- * is a static string so checks survive duplicate copies of this package.
+ * Typed errors. Each layer has one class with a PascalCase `code` to branch
+ * on, built on `ParaloomError` from `@paraloom/interface`; `name` is a static
+ * string so checks survive duplicate copies of this package. A bad option is
+ * the shared `ConfigError` of `@paraloom/interface`.
  */
-
-/** An error with a machine-readable `code`; each layer subclasses it once. */
-abstract class CodedError<C extends string> extends Error {
-  constructor(
-    readonly code: C,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
-}
+import { ParaloomError } from '@paraloom/interface'
 
 export type IdentityErrorCode = 'InvalidLength' | 'KeyMismatch' | 'InvalidAddress' | 'NotEd25519'
 
 /** A Solana keypair, address or PeerId that cannot be a Paraloom identity. */
-export class IdentityError extends CodedError<IdentityErrorCode> {
+export class IdentityError extends ParaloomError<{ code: IdentityErrorCode }> {
   static override readonly name = 'IdentityError'
-  override readonly name = 'IdentityError'
-}
-
-export type ConfigErrorCode = 'InvalidNetwork' | 'InvalidOption' | 'InvalidMultiaddr'
-
-/** A `ParaloomNodeInit` field that is missing or wrong; `field` names it. */
-export class ConfigError extends CodedError<ConfigErrorCode> {
-  static override readonly name = 'ConfigError'
-  override readonly name = 'ConfigError'
-  constructor(
-    code: ConfigErrorCode,
-    readonly field: string,
-    message: string,
-  ) {
-    super(code, `${field}: ${message}`)
+  constructor(code: IdentityErrorCode, message: string, options?: ErrorOptions) {
+    super({ code }, message, options)
   }
 }
 
@@ -68,16 +47,15 @@ export type RequestErrorCode =
   | 'NotStarted'
 
 /** A request/response exchange that failed; `protocol` names the exchange. */
-export class RequestError extends CodedError<RequestErrorCode> {
+export class RequestError extends ParaloomError<{ code: RequestErrorCode; protocol?: string }> {
   static override readonly name = 'RequestError'
-  override readonly name = 'RequestError'
-  constructor(
-    code: RequestErrorCode,
-    message: string,
-    readonly protocol?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, protocol == null ? message : `${protocol}: ${message}`, options)
+  constructor(code: RequestErrorCode, message: string, protocol?: string, options?: ErrorOptions) {
+    super({ code, protocol }, protocol == null ? message : `${protocol}: ${message}`, options)
+  }
+
+  /** The exchange's protocol id, when known. */
+  get protocol(): string | undefined {
+    return this.meta.protocol
   }
 }
 
@@ -95,9 +73,11 @@ export type GossipErrorCode =
   | 'NotStarted'
 
 /** A gossip publish that did not go out. */
-export class GossipError extends CodedError<GossipErrorCode> {
+export class GossipError extends ParaloomError<{ code: GossipErrorCode }> {
   static override readonly name = 'GossipError'
-  override readonly name = 'GossipError'
+  constructor(code: GossipErrorCode, message: string, options?: ErrorOptions) {
+    super({ code }, message, options)
+  }
 }
 
 export type DiscoveryErrorCode =
@@ -109,7 +89,9 @@ export type DiscoveryErrorCode =
   | 'Aborted'
 
 /** A DHT lookup that found no valid record, or a record the DHT refuses. */
-export class DiscoveryError extends CodedError<DiscoveryErrorCode> {
+export class DiscoveryError extends ParaloomError<{ code: DiscoveryErrorCode }> {
   static override readonly name = 'DiscoveryError'
-  override readonly name = 'DiscoveryError'
+  constructor(code: DiscoveryErrorCode, message: string, options?: ErrorOptions) {
+    super({ code }, message, options)
+  }
 }

@@ -81,8 +81,6 @@ export {
 export type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'
 export type { DiscoveryRound, ValidatorLocation } from './discovery/discovery.js'
 export {
-  ConfigError,
-  type ConfigErrorCode,
   DiscoveryError,
   type DiscoveryErrorCode,
   GossipError,

@@ -17,6 +17,7 @@ import {
   TypedEventEmitter,
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from '@paraloom/interface'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
 import {
@@ -32,7 +33,6 @@ import {
 import type { DirectoryChange, ValidatorDirectory } from './directory.js'
 import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
 import { recordValidation } from './discovery/record.js'
-import { ConfigError } from './errors.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
 import { DISCONNECT_SCORE } from './gossip/scoring.js'
 import { SpamGuard } from './gossip/spam-guard.js'
@@ -196,8 +196,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
 function checkInit(init: ParaloomNodeInit): void {
   if (!NETWORKS.includes(init.network)) {
     throw new ConfigError(
-      'InvalidNetwork',
-      'network',
+      { code: 'InvalidNetwork', field: 'network' },
       `"${String(init.network)}" is not one of ${NETWORKS.join(', ')}`,
     )
   }
@@ -206,7 +205,7 @@ function checkInit(init: ParaloomNodeInit): void {
       try {
         multiaddr(text)
       } catch {
-        throw new ConfigError('InvalidMultiaddr', field, `"${text}" is not a multiaddr`)
+        throw new ConfigError({ code: 'InvalidMultiaddr', field }, `"${text}" is not a multiaddr`)
       }
     }
   }
@@ -220,7 +219,7 @@ function checkInit(init: ParaloomNodeInit): void {
   for (const field of positive) {
     const value = init[field]
     if (value != null && (!Number.isSafeInteger(value) || value <= 0)) {
-      throw new ConfigError('InvalidOption', field, `must be a positive integer, got ${value}`)
+      throw new ConfigError({ code: 'InvalidOption', field }, `must be a positive integer, got ${value}`)
     }
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ConfigError } from '@paraloom/interface'
 import { Admission } from '../src/admission.js'
 import {
-  ConfigError,
   peerIdFromPublicKeyBytes,
   StaticDirectory,
   seedPeer,

@@ -33,13 +33,13 @@ function setup(init: PeerRegistryInit = {}) {
   }
 }
 
-function kindOf(fn: () => unknown): string | undefined {
+function codeOf(fn: () => unknown): string | undefined {
   try {
     fn()
   } catch (err) {
     expect(err).toBeInstanceOf(LivenessError)
     expect((err as LivenessError).name).toBe('LivenessError')
-    return (err as LivenessError).kind
+    return (err as LivenessError).code
   }
   return undefined
 }
@@ -362,7 +362,7 @@ describe('PeerRegistry: per-peer probe timeout (srtt + 4·rttvar, floor pingTime
 
   it('throws unknown-peer for a peer it does not track', () => {
     const { registry } = setup()
-    expect(kindOf(() => registry.probeTimeoutMs('nobody'))).toBe('unknown-peer')
+    expect(codeOf(() => registry.probeTimeoutMs('nobody'))).toBe('UnknownPeer')
   })
 })
 
@@ -501,17 +501,17 @@ describe('PeerRegistry: bounded history', () => {
 
   it('rejects a negative or fractional sequence', () => {
     const registry = fill(3, 1)
-    expect(kindOf(() => registry.historySince(-1))).toBe('invalid-argument')
-    expect(kindOf(() => registry.historySince(1.5))).toBe('invalid-argument')
-    expect(kindOf(() => registry.historySince(Number.NaN))).toBe('invalid-argument')
+    expect(codeOf(() => registry.historySince(-1))).toBe('InvalidArgument')
+    expect(codeOf(() => registry.historySince(1.5))).toBe('InvalidArgument')
+    expect(codeOf(() => registry.historySince(Number.NaN))).toBe('InvalidArgument')
   })
 })
 
 describe('PeerRegistry: caps and bad input', () => {
-  it('tracks up to maxPeers and refuses one more with registry-full', () => {
+  it('tracks up to maxPeers and refuses one more with RegistryFull', () => {
     const { registry } = setup({ maxPeers: 2 })
     expect(registry.addPeer(B, 'validator-b')).toBe(true)
-    expect(kindOf(() => registry.addPeer('peer-c', 'validator-c'))).toBe('registry-full')
+    expect(codeOf(() => registry.addPeer('peer-c', 'validator-c'))).toBe('RegistryFull')
     expect(registry.snapshot().peers).toHaveLength(2)
     registry.removePeer(B)
     expect(registry.addPeer('peer-c', 'validator-c')).toBe(true)
@@ -522,20 +522,20 @@ describe('PeerRegistry: caps and bad input', () => {
     const registry = createPeerRegistry({ maxListeners: 2, clock: () => now++ })
     registry.onTransition(() => {})
     const off = registry.onTransition(() => {})
-    expect(kindOf(() => registry.onTransition(() => {}))).toBe('too-many-listeners')
+    expect(codeOf(() => registry.onTransition(() => {}))).toBe('TooManyListeners')
     off()
     expect(() => registry.onTransition(() => {})).not.toThrow()
   })
 
   it('rejects outcomes for unknown peers and impossible RTTs', () => {
     const { registry } = setup()
-    expect(kindOf(() => registry.recordReply('nobody', 1))).toBe('unknown-peer')
-    expect(kindOf(() => registry.recordMiss('nobody', 'timeout'))).toBe('unknown-peer')
+    expect(codeOf(() => registry.recordReply('nobody', 1))).toBe('UnknownPeer')
+    expect(codeOf(() => registry.recordMiss('nobody', 'timeout'))).toBe('UnknownPeer')
     for (const rtt of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(kindOf(() => registry.recordReply(A, rtt))).toBe('invalid-argument')
+      expect(codeOf(() => registry.recordReply(A, rtt))).toBe('InvalidArgument')
     }
-    expect(kindOf(() => registry.addPeer('', 'v'))).toBe('invalid-argument')
-    expect(kindOf(() => registry.addPeer('p', ''))).toBe('invalid-argument')
+    expect(codeOf(() => registry.addPeer('', 'v'))).toBe('InvalidArgument')
+    expect(codeOf(() => registry.addPeer('p', ''))).toBe('InvalidArgument')
     expect(registry.get(A)?.state).toBe(PeerState.UNKNOWN)
   })
 
@@ -553,7 +553,7 @@ describe('PeerRegistry: caps and bad input', () => {
     [{ maxListeners: Number.NaN }, 'maxListeners'],
   ] as Array<[PeerRegistryInit, string]>)('refuses %j naming %s', (init, field) => {
     expect(() => createPeerRegistry(init)).toThrow(field)
-    expect(kindOf(() => createPeerRegistry(init))).toBe('invalid-config')
+    expect(codeOf(() => createPeerRegistry(init))).toBe('InvalidConfig')
   })
 
   it('accepts the boundary values', () => {

@@ -299,17 +299,17 @@ describe('liveness scheduler with stub components', () => {
     expect(liveness.registry.get(a.peerId.toString())?.state).toBe(PeerState.UNKNOWN)
   })
 
-  it('setPeers over maxPeers throws registry-full and changes nothing', async () => {
+  it('setPeers over maxPeers throws RegistryFull and changes nothing', async () => {
     const { liveness, peers } = await setup({ maxPeers: 2 }, 2)
     const extra = await testKey(99)
     expect(() =>
       liveness.setPeers([...peers, { peerId: extra.peerId, identity: extra.identity }]),
-    ).toThrow(expect.objectContaining({ kind: 'registry-full' }))
+    ).toThrow(expect.objectContaining({ code: 'RegistryFull' }))
     expect(liveness.registry.snapshot().peers).toHaveLength(2)
     // duplicates count once
     expect(() => liveness.setPeers([peers[0]!, peers[0]!, peers[1]!])).not.toThrow()
     expect(() => liveness.setPeers([{ peerId: peers[0]!.peerId, identity: '' }])).toThrow(
-      expect.objectContaining({ kind: 'invalid-argument' }),
+      expect.objectContaining({ code: 'InvalidArgument' }),
     )
   })
 

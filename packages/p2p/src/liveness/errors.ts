@@ -1,33 +1,32 @@
+import { ParaloomError } from '@paraloom/interface'
+
 /** What went wrong in the liveness module; branch on this, not on the message. */
-export type LivenessErrorKind =
+export type LivenessErrorCode =
   /** An init option is out of range or of the wrong type. */
-  | 'invalid-config'
+  | 'InvalidConfig'
   /** A method argument is out of range (negative RTT, bad sequence, empty identity…). */
-  | 'invalid-argument'
+  | 'InvalidArgument'
   /** The peer is not known to the registry. */
-  | 'unknown-peer'
+  | 'UnknownPeer'
   /** Adding the peer would exceed `maxPeers`. */
-  | 'registry-full'
+  | 'RegistryFull'
   /** Adding the listener would exceed `maxListeners`. */
-  | 'too-many-listeners'
+  | 'TooManyListeners'
 
 /**
  * The one error class of the liveness module. `name` survives duplicate
- * package copies, `kind` says which check failed and the message names the
+ * package copies, `code` says which check failed and the message names the
  * field or peer concerned.
  */
-export class LivenessError extends Error {
+export class LivenessError extends ParaloomError<{ code: LivenessErrorCode }> {
   static override readonly name = 'LivenessError'
-  override readonly name = 'LivenessError'
-  readonly kind: LivenessErrorKind
 
-  constructor(kind: LivenessErrorKind, message: string) {
-    super(message)
-    this.kind = kind
+  constructor(code: LivenessErrorCode, message: string) {
+    super({ code }, message)
   }
 }
 
-/** Throws `invalid-config` unless `value` is an integer in `[min, max]`. */
+/** Throws `InvalidConfig` unless `value` is an integer in `[min, max]`. */
 export function checkIntegerOption(
   field: string,
   value: number,
@@ -36,7 +35,7 @@ export function checkIntegerOption(
 ): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new LivenessError(
-      'invalid-config',
+      'InvalidConfig',
       `liveness option ${field} must be an integer in [${min}, ${max}], got ${String(value)}`,
     )
   }

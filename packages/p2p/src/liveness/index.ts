@@ -37,7 +37,7 @@
  * @module
  */
 
-export type { LivenessErrorKind } from './errors.js'
+export type { LivenessErrorCode } from './errors.js'
 export { LivenessError } from './errors.js'
 export type { Liveness, LivenessInit, LivenessPeer } from './liveness.js'
 export { createLiveness } from './liveness.js'

@@ -44,7 +44,7 @@ export interface Liveness {
   /**
    * Replaces the set of watched peers: new ones start UNKNOWN, missing ones
    * are dropped (their probe aborted). Throws a
-   * `LivenessError` of kind `registry-full`, changing nothing, when the set
+   * `LivenessError` of code `RegistryFull`, changing nothing, when the set
    * exceeds `maxPeers`.
    */
   setPeers(peers: readonly LivenessPeer[]): void
@@ -114,7 +114,7 @@ class DefaultLiveness implements Liveness {
     for (const p of peers) {
       if (typeof p.identity !== 'string' || p.identity === '') {
         throw new LivenessError(
-          'invalid-argument',
+          'InvalidArgument',
           `setPeers: peer ${p.peerId.toString()} has no identity`,
         )
       }
@@ -122,7 +122,7 @@ class DefaultLiveness implements Liveness {
     }
     if (wanted.size > this.registry.maxPeers) {
       throw new LivenessError(
-        'registry-full',
+        'RegistryFull',
         `setPeers: ${wanted.size} peers exceed maxPeers=${this.registry.maxPeers}`,
       )
     }
@@ -140,7 +140,7 @@ class DefaultLiveness implements Liveness {
 /**
  * Creates the liveness service: a {@link PeerRegistry} fed by a ping
  * scheduler. Nothing runs
- * until `start()`. Throws a `LivenessError` of kind `invalid-config` naming
+ * until `start()`. Throws a `LivenessError` of code `InvalidConfig` naming
  * the first bad option.
  */
 export function createLiveness(init: LivenessInit, components: LivenessComponents): Liveness {

@@ -71,7 +71,7 @@ export interface PeerRegistryInit {
   historyCapacity?: number
   /**
    * At most this many peers are tracked; `addPeer` beyond it throws a
-   * `LivenessError` of kind `registry-full` (no silent eviction: every
+   * `LivenessError` of code `RegistryFull` (no silent eviction: every
    * validator the node was told about is either tracked or refused loudly).
    *
    * @default 4096
@@ -79,7 +79,7 @@ export interface PeerRegistryInit {
   maxPeers?: number
   /**
    * At most this many transition listeners at once (each gRPC watcher is one);
-   * `onTransition` beyond it throws kind `too-many-listeners`.
+   * `onTransition` beyond it throws code `TooManyListeners`.
    *
    * @default 1024
    */
@@ -232,12 +232,12 @@ class DefaultPeerRegistry implements PeerRegistry {
 
   addPeer(peer: string, validator: string): boolean {
     if (peer === '' || validator === '') {
-      throw new LivenessError('invalid-argument', 'addPeer needs a non-empty peer and validator')
+      throw new LivenessError('InvalidArgument', 'addPeer needs a non-empty peer and validator')
     }
     if (this.peers.has(peer)) return false
     if (this.peers.size >= this.maxPeers) {
       throw new LivenessError(
-        'registry-full',
+        'RegistryFull',
         `cannot track peer ${peer}: the registry already holds maxPeers=${this.maxPeers} peers`,
       )
     }
@@ -278,7 +278,7 @@ class DefaultPeerRegistry implements PeerRegistry {
   recordReply(peer: string, rttMs: number): PeerTransition | undefined {
     if (!Number.isFinite(rttMs) || rttMs < 0) {
       throw new LivenessError(
-        'invalid-argument',
+        'InvalidArgument',
         `recordReply(${peer}) needs a finite, non-negative rttMs, got ${String(rttMs)}`,
       )
     }
@@ -320,7 +320,7 @@ class DefaultPeerRegistry implements PeerRegistry {
   onTransition(listener: TransitionListener): () => void {
     if (this.listeners.size >= this.maxListeners) {
       throw new LivenessError(
-        'too-many-listeners',
+        'TooManyListeners',
         `cannot add a transition listener: maxListeners=${this.maxListeners} reached`,
       )
     }
@@ -335,7 +335,7 @@ class DefaultPeerRegistry implements PeerRegistry {
   private entry(peer: string): PeerEntry {
     const entry = this.peers.get(peer)
     if (entry === undefined) {
-      throw new LivenessError('unknown-peer', `peer ${peer} is not tracked by the registry`)
+      throw new LivenessError('UnknownPeer', `peer ${peer} is not tracked by the registry`)
     }
     return entry
   }

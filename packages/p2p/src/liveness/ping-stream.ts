@@ -13,6 +13,7 @@
  * the stream. A stream that dies is reopened by the next probe.
  */
 import type { PeerId, Stream } from '@libp2p/interface'
+import { ParaloomError } from '@paraloom/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { equals } from 'uint8arrays/equals'
 
@@ -41,10 +42,19 @@ export interface PingStreamsInit {
   clock?: () => number
 }
 
+/**
+ * Why a ping stream failed: `Closed` (by the peer, or on our side because the
+ * peer is no longer watched or liveness stopped), `Stuck` (too many pings
+ * unanswered), `WrongEcho`, or `SendFailed`.
+ */
+export type PingStreamErrorCode = 'Closed' | 'Stuck' | 'WrongEcho' | 'SendFailed'
+
 /** A ping stream failed: reset by the peer, closed, or a wrong echo. */
-export class PingStreamError extends Error {
+export class PingStreamError extends ParaloomError<{ code: PingStreamErrorCode }> {
   static override readonly name = 'PingStreamError'
-  override readonly name = 'PingStreamError'
+  constructor(code: PingStreamErrorCode, message: string) {
+    super({ code }, message)
+  }
 }
 
 interface Waiter {
@@ -80,7 +90,7 @@ class PingChannel {
     // The peer will echo nothing more (libp2p's handler ending the stream's lifetime).
     stream.addEventListener(
       'remoteCloseWrite',
-      () => this.fail(new PingStreamError('the peer closed its ping stream')),
+      () => this.fail(new PingStreamError('Closed', 'the peer closed its ping stream')),
       { once: true },
     )
   }
@@ -93,10 +103,10 @@ class PingChannel {
     if (signal.aborted) return Promise.reject(signal.reason)
     if (this.outstanding.length >= this.init.maxOutstanding) {
       this.fail(
-        new PingStreamError(`${this.outstanding.length} pings unanswered: stream reset as stuck`),
+        new PingStreamError('Stuck', `${this.outstanding.length} pings unanswered: stream reset as stuck`),
       )
     }
-    if (!this.isOpen) return Promise.reject(new PingStreamError('ping stream closed'))
+    if (!this.isOpen) return Promise.reject(new PingStreamError('Closed', 'ping stream closed'))
     const entry: Outstanding = {
       nonce: crypto.getRandomValues(new Uint8Array(PING_LENGTH)),
       sentAt: this.init.clock(),
@@ -116,7 +126,7 @@ class PingChannel {
       this.stream.send(entry.nonce)
     } catch (err) {
       // the stream is closing under us: this ping, and any other, fails now
-      this.fail(err instanceof Error ? err : new PingStreamError(String(err)))
+      this.fail(err instanceof Error ? err : new PingStreamError('SendFailed', String(err)))
     }
     return settled
   }
@@ -134,7 +144,7 @@ class PingChannel {
       this.received.consume(PING_LENGTH)
       const head = this.outstanding[0]
       if (head === undefined || !equals(head.nonce, echo)) {
-        this.fail(new PingStreamError('ping echo does not match the ping sent'))
+        this.fail(new PingStreamError('WrongEcho', 'ping echo does not match the ping sent'))
         return
       }
       this.outstanding.shift()
@@ -144,7 +154,7 @@ class PingChannel {
     }
   }
 
-  private onClose(err: Error = new PingStreamError('ping stream closed')): void {
+  private onClose(err: Error = new PingStreamError('Closed', 'ping stream closed')): void {
     if (this.closed) return
     this.closed = true
     for (const entry of this.outstanding.splice(0)) entry.waiter?.reject(err)
@@ -194,13 +204,13 @@ export class PingStreams {
 
   /** Resets the peer's stream, if any (it is no longer watched). */
   close(peer: PeerId): void {
-    this.channels.get(peer.toString())?.fail(new PingStreamError('peer no longer watched'))
+    this.channels.get(peer.toString())?.fail(new PingStreamError('Closed', 'peer no longer watched'))
   }
 
   /** Resets every stream (the node stops). */
   closeAll(): void {
     for (const channel of [...this.channels.values()]) {
-      channel.fail(new PingStreamError('liveness stopped'))
+      channel.fail(new PingStreamError('Closed', 'liveness stopped'))
     }
   }
 

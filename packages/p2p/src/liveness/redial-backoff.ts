@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@paraloom/interface'
 import { checkIntegerOption } from './errors.js'
 
 /** Redial backoff of a disconnected peer. */
@@ -19,7 +20,7 @@ export interface RedialBackoffInit {
 
 /**
  * Per-peer exponential redial backoff: after k consecutive failed dials the
- * next dial waits `min(maxMs, initialMs * 2^(k-1))`. Pure; the caller passes
+ * next dial waits `min(maxMs, initialMs * 2^(k-1))` (`backoffDelayMs`, no jitter). Pure; the caller passes
  * the time. Holds one entry per peer whose last dial failed.
  */
 export class RedialBackoff {
@@ -41,8 +42,7 @@ export class RedialBackoff {
   /** A dial to this peer failed at `now`. */
   failed(peer: string, now: number): void {
     const count = (this.failures.get(peer)?.count ?? 0) + 1
-    // 2^30 already dwarfs any sane maxMs; capping the exponent keeps the product finite.
-    const waitMs = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(count - 1, 30))
+    const waitMs = backoffDelayMs(count - 1, { initialMs: this.initialMs, maxMs: this.maxMs })
     this.failures.set(peer, { count, nextDialAt: now + waitMs })
   }
 

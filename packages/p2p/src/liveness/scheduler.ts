@@ -1,4 +1,6 @@
 import type { PeerId } from '@libp2p/interface'
+import { ParaloomError } from '@paraloom/interface'
+import { raceSignal } from 'race-signal'
 import type { MissReason } from './peer-state.js'
 import type { RedialBackoff } from './redial-backoff.js'
 
@@ -35,17 +37,15 @@ export interface ProbeSchedulerInit {
   onOutcome(peer: string, outcome: ProbeOutcome): void
 }
 
-type AbortWhy = 'timeout' | 'stopped' | 'removed'
+/** Why the scheduler aborted a probe: its timeout passed, liveness stopped, or the peer was removed. */
+type ProbeAbortCode = 'Timeout' | 'Stopped' | 'Removed'
 
 /** The reason a probe's signal carries when the scheduler aborts it. */
-export class ProbeAbortedError extends Error {
+export class ProbeAbortedError extends ParaloomError<{ code: ProbeAbortCode }> {
   static override readonly name = 'ProbeAbortedError'
-  override readonly name = 'ProbeAbortedError'
-  readonly why: AbortWhy
 
-  constructor(why: AbortWhy) {
-    super(`liveness probe aborted: ${why}`)
-    this.why = why
+  constructor(code: ProbeAbortCode) {
+    super({ code }, `liveness probe aborted: ${code.toLowerCase()}`)
   }
 }
 
@@ -94,7 +94,7 @@ export class ProbeScheduler {
     this.targets.delete(peer)
     this.queued.delete(peer)
     this.due.delete(peer)
-    this.inFlight.get(peer)?.controller.abort(new ProbeAbortedError('removed'))
+    this.inFlight.get(peer)?.controller.abort(new ProbeAbortedError('Removed'))
     this.init.backoff.reset(peer)
   }
 
@@ -126,7 +126,7 @@ export class ProbeScheduler {
     this.queued.clear()
     this.due.clear()
     const probes = [...this.inFlight.values()]
-    for (const probe of probes) probe.controller.abort(new ProbeAbortedError('stopped'))
+    for (const probe of probes) probe.controller.abort(new ProbeAbortedError('Stopped'))
     await Promise.all(probes.map((p) => p.done))
   }
 
@@ -200,11 +200,12 @@ export class ProbeScheduler {
   ): Promise<T> {
     const timer = new AbortController()
     const timeout = setTimeout(
-      () => timer.abort(new ProbeAbortedError('timeout')),
+      () => timer.abort(new ProbeAbortedError('Timeout')),
       this.init.timeoutFor(peer),
     )
     const signal = AbortSignal.any([probe, timer.signal])
     try {
+      // The race ends the step when the signal fires even if `work` ignores it.
       return await raceSignal(work(signal), signal)
     } finally {
       clearTimeout(timeout)
@@ -213,21 +214,5 @@ export class ProbeScheduler {
 }
 
 function isTimeout(err: unknown): boolean {
-  return err instanceof ProbeAbortedError && err.why === 'timeout'
-}
-
-/**
- * Settles with `promise` or rejects with the signal's reason, whichever comes
- * first, so a component that ignores its signal cannot stall a probe.
- */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {
-    // Losing the race to the signal leaves this rejection unobserved otherwise.
-  })
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
+  return err instanceof ProbeAbortedError && err.code === 'Timeout'
 }

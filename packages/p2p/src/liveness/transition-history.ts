@@ -49,7 +49,7 @@ export class TransitionHistory {
   since(afterSequence: number): HistoryResult {
     if (!Number.isSafeInteger(afterSequence) || afterSequence < 0) {
       throw new LivenessError(
-        'invalid-argument',
+        'InvalidArgument',
         `history afterSequence must be a non-negative integer, got ${String(afterSequence)}`,
       )
     }

@@ -9,6 +9,7 @@
  * the cap the NEW connection is aborted, before it carries anything.
  */
 import type { Connection, PeerId } from '@libp2p/interface'
+import { ParaloomError } from '@paraloom/interface'
 import type { CounterHook } from '../metrics.js'
 
 /**
@@ -36,8 +37,11 @@ export interface ConnectionCapInit {
 }
 
 /** The error an aborted excess connection carries. */
-export class ExcessConnectionError extends Error {
-  override readonly name = 'ExcessConnectionError'
+export class ExcessConnectionError extends ParaloomError<{
+  code: 'TooManyConnections'
+  maxPerPeer: number
+}> {
+  static override readonly name = 'ExcessConnectionError'
 }
 
 /** Applies the cap to every new connection; returns the function that removes it. */
@@ -61,7 +65,10 @@ export function capConnectionsPerPeer(
     )
     init.excessConnections?.inc({})
     conn.abort(
-      new ExcessConnectionError(`over ${maxPerPeer} inbound connections per peer (${inbound})`),
+      new ExcessConnectionError(
+        { code: 'TooManyConnections', maxPerPeer },
+        `over ${maxPerPeer} inbound connections per peer (${inbound})`,
+      ),
     )
   }
   components.addEventListener('connection:open', onOpen)

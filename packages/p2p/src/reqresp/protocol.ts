@@ -12,13 +12,13 @@ import type {
   StreamHandler,
   StreamHandlerOptions,
 } from '@libp2p/interface'
+import { raceSignal } from 'race-signal'
 import { RequestError } from '../errors.js'
 import { PeerAction, type PeerOffence } from '../peers/peer-action.js'
 import { type AdmitResult, InboundLimiter, type InboundLimits } from './inbound-limiter.js'
 import {
   abortError,
   enforceDeadline,
-  raceSignal,
   readDeclaredLength,
   readFrame,
   refuseStream,

@@ -26,19 +26,6 @@ export function abortError(signal: AbortSignal, protocol: string, what: string):
   )
 }
 
-/** Settles like `promise`, or rejects with the signal's reason once it aborts (a handler may ignore its signal). */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  let onAbort = (): void => {}
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason)
-  })
-  signal.addEventListener('abort', onAbort, { once: true })
-  return Promise.race([promise, aborted]).finally(() =>
-    signal.removeEventListener('abort', onAbort),
-  )
-}
-
 /**
  * Reads exactly one frame of at most `maxBytes` from `stream`. Resolves with
  * the body; rejects with a RequestError: `TooLarge`/`Malformed` from the
