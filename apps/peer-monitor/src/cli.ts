@@ -1,9 +1,8 @@
-import { ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
+import { ExitCode, isUsageError, packageVersion, routeCommander } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { evidenceCommand } from './commands/evidence.js'
 import { configureRun } from './commands/run.js'
 import type { CliIo } from './commands/shared.js'
-import { ConfigError } from './errors.js'
 
 export type { CliIo } from './commands/shared.js'
 
@@ -31,7 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ExitCode.ok
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (isUsageError(err)) {
       io.stderr.write(`peer-monitor: ${err.message}\n`)
       return ExitCode.usage
     }

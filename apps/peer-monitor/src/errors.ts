@@ -1,72 +1,70 @@
 /**
- * Typed errors. Each class has a static `name` (it survives duplicate package
- * copies, so tests and callers check `name`) and a `kind` to branch on.
+ * Typed errors, on `ParaloomError` from `@paraloom/interface`. Each class has
+ * a static `name` (it survives duplicate package copies, so tests and callers
+ * check `name`) and a PascalCase `code` to branch on. A bad option is the
+ * shared `ConfigError`.
  */
+import { ConfigError, ParaloomError } from '@paraloom/interface'
 
 /** What went wrong with the database file. */
-export type StoreErrorKind =
+export type StoreErrorCode =
   /** The file exists but is not a SQLite database (garbage bytes, truncated header). */
-  | 'corrupt'
+  | 'Corrupt'
   /** Another process holds a lock on the file longer than the busy timeout. */
-  | 'locked'
+  | 'Locked'
   /** The file or its directory cannot be opened (missing directory, permissions). */
-  | 'open-failed'
+  | 'OpenFailed'
   /** The schema is newer than this program, or a migration failed. */
-  | 'schema'
+  | 'Schema'
   /** A statement failed on an open database. */
-  | 'write-failed'
+  | 'WriteFailed'
 
-export class StoreError extends Error {
-  static override readonly name: string = 'StoreError'
-  override readonly name: string = 'StoreError'
+export class StoreError extends ParaloomError<{ code: StoreErrorCode; file: string }> {
+  static override readonly name = 'StoreError'
   constructor(
-    readonly kind: StoreErrorKind,
+    code: StoreErrorCode,
     /** The database file. */
     readonly file: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`database ${file}: ${message}`, options)
+    super({ code, file }, `database ${file}: ${message}`, options)
   }
 }
 
 /** What was wrong with one validator's WatchPeers stream. */
-export type WatchErrorKind =
+export type WatchErrorCode =
   /** An event that is not a valid PeerEvent (missing fields, bad state, oversize strings). */
-  | 'malformed-event'
+  | 'MalformedEvent'
   /** Events out of protocol order (a transition from an incarnation never announced). */
-  | 'protocol'
+  | 'Protocol'
   /** The node did not become reachable before the connect deadline. */
-  | 'unreachable'
+  | 'Unreachable'
   /** The stream ended with a gRPC error status. */
-  | 'stream-failed'
+  | 'StreamFailed'
   /** The stream ended cleanly (the node shut down its watchers). */
-  | 'stream-ended'
+  | 'StreamEnded'
 
-export class WatchError extends Error {
-  static override readonly name: string = 'WatchError'
-  override readonly name: string = 'WatchError'
+export class WatchError extends ParaloomError<{ code: WatchErrorCode; address: string }> {
+  static override readonly name = 'WatchError'
   constructor(
-    readonly kind: WatchErrorKind,
+    code: WatchErrorCode,
     /** The validator address (HOST:PORT) whose stream failed. */
     readonly address: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${address}: ${message}`, options)
+    super({ code, address }, `${address}: ${message}`, options)
   }
 }
 
-/** A bad option value passed to one of this package's factories. */
-export class ConfigError extends Error {
-  static override readonly name: string = 'ConfigError'
-  override readonly name: string = 'ConfigError'
-}
-
-/** Throws a ConfigError unless `value` is an integer within [min, max]. */
-export function checkInteger(name: string, value: number, min: number, max: number): number {
+/** Throws a ConfigError naming `field` unless `value` is an integer within [min, max]. */
+export function checkInteger(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`)
+    throw new ConfigError(
+      { code: 'InvalidOption', field },
+      `must be an integer from ${min} to ${max}, got ${value}`,
+    )
   }
   return value
 }

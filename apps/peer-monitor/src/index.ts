@@ -41,13 +41,7 @@ export {
   type PeerView,
   type ViewTransition,
 } from './engine/evidence-engine.js'
-export {
-  ConfigError,
-  StoreError,
-  type StoreErrorKind,
-  WatchError,
-  type WatchErrorKind,
-} from './errors.js'
+export { StoreError, type StoreErrorCode, WatchError, type WatchErrorCode } from './errors.js'
 export { humanDuration } from './format.js'
 export { createHttpServer, type HttpServer, type HttpServerInit } from './http/server.js'
 export type { DashboardState } from './http/state.js'

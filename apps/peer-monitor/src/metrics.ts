@@ -20,8 +20,8 @@ export function createMonitorMetrics(registry: Registry = new Registry()) {
     }),
     streamErrors: new Counter({
       name: 'peer_monitor_stream_errors_total',
-      help: 'WatchPeers streams that failed, by validator address and error kind',
-      labelNames: ['address', 'kind'] as const,
+      help: 'WatchPeers streams that failed, by validator address and error code',
+      labelNames: ['address', 'code'] as const,
       registers: [registry],
     }),
     watchersConnected: new Gauge({

@@ -1,10 +1,11 @@
 import { type Logger, silentLogger } from '@paraloom/cli-kit'
+import { ConfigError } from '@paraloom/interface'
 import {
   createEvidenceEngine,
   type EvidenceEngine,
   type EvidenceRecord,
 } from './engine/evidence-engine.js'
-import { ConfigError, checkInteger, type WatchError } from './errors.js'
+import { checkInteger, type WatchError } from './errors.js'
 import { createMonitorMetrics, type MonitorMetrics } from './metrics.js'
 import type { MonitorStore, PeerStatusRecord } from './store/store.js'
 import type { WatchEvent } from './watch/event-check.js'
@@ -96,12 +97,21 @@ export function createMonitor(init: MonitorInit): Monitor {
   )
   const maxValidators = checkInteger('maxValidators', init.maxValidators ?? 256, 1, 65_536)
   if (init.validators.length === 0)
-    throw new ConfigError('at least one validator address is needed')
+    throw new ConfigError(
+      { code: 'InvalidOption', field: 'validators' },
+      'at least one validator address is needed',
+    )
   if (init.validators.length > maxValidators) {
-    throw new ConfigError(`at most ${maxValidators} validators, got ${init.validators.length}`)
+    throw new ConfigError(
+      { code: 'InvalidOption', field: 'validators' },
+      `at most ${maxValidators} validators, got ${init.validators.length}`,
+    )
   }
   if (new Set(init.validators).size !== init.validators.length) {
-    throw new ConfigError('a validator address is listed twice')
+    throw new ConfigError(
+      { code: 'InvalidOption', field: 'validators' },
+      'a validator address is listed twice',
+    )
   }
 
   const engine = createEvidenceEngine({
@@ -229,7 +239,7 @@ export function createMonitor(init: MonitorInit): Monitor {
     if (s.error) {
       status.lastError = s.error.message
       status.lastErrorAtMs = clock()
-      metrics.streamErrors.inc({ address, kind: s.error.kind })
+      metrics.streamErrors.inc({ address, code: s.error.code })
     }
     const observer = identity.get(address)
     // A resumed stream replays what was missed, so its view is continuous again;

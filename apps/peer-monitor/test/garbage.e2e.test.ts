@@ -87,7 +87,7 @@ describe('checkEvent', () => {
   ])('rejects %s', (_name, event, message) => {
     expect(() => checkEvent('node:1', event)).toThrow(message)
     expect(() => checkEvent('node:1', event)).toThrow(
-      expect.objectContaining({ name: 'WatchError', kind: 'malformed-event', address: 'node:1' }),
+      expect.objectContaining({ name: 'WatchError', code: 'MalformedEvent', address: 'node:1' }),
     )
   })
 

@@ -233,6 +233,6 @@ describe('monitor against real PeerMonitor servers', () => {
     expect(m.status().find((s) => s.address === gone.address)!.connected).toBe(false)
     expect(
       await m.metrics.registry.getSingleMetricAsString('peer_monitor_stream_errors_total'),
-    ).toMatch(/kind="unreachable"/)
+    ).toMatch(/code="Unreachable"/)
   })
 })

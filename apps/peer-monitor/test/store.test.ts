@@ -224,7 +224,7 @@ describe('store', () => {
     } catch (err) {
       error = err
     }
-    expect(error).toMatchObject({ name: 'StoreError', kind: 'corrupt', file })
+    expect(error).toMatchObject({ name: 'StoreError', code: 'Corrupt', file })
     expect((error as Error).message).toContain(file)
     expect((error as Error).message).toContain('not a SQLite database')
   })
@@ -235,13 +235,13 @@ describe('store', () => {
     const db = new Database(file)
     db.prepare('INSERT INTO schema_migrations VALUES (99, 0)').run()
     db.close()
-    expect(() => openStore({ file })).toThrow(expect.objectContaining({ kind: 'schema' }))
+    expect(() => openStore({ file })).toThrow(expect.objectContaining({ code: 'Schema' }))
   })
 
   it('readonly needs an existing peer-monitor database', () => {
     const missing = join(dir, 'missing.db')
     expect(() => openStore({ file: missing, readonly: true })).toThrow(
-      expect.objectContaining({ name: 'StoreError', kind: 'open-failed' }),
+      expect.objectContaining({ name: 'StoreError', code: 'OpenFailed' }),
     )
     const other = join(dir, 'other.db')
     new Database(other).exec('CREATE TABLE t (x)')
@@ -274,7 +274,7 @@ describe('store', () => {
       } catch (err) {
         error = err
       }
-      expect(error).toMatchObject({ name: 'StoreError', kind: 'locked', file })
+      expect(error).toMatchObject({ name: 'StoreError', code: 'Locked', file })
       expect((error as Error).message).toContain('locked by another process')
     } finally {
       holder.kill('SIGKILL')

@@ -1,4 +1,4 @@
-import { type CliIo, ExitCode, packageVersion, routeCommander, UsageError } from '@paraloom/cli-kit'
+import { type CliIo, ExitCode, isUsageError, packageVersion, routeCommander } from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
@@ -47,7 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (err.exitCode === 0) return ExitCode.ok
       return ExitCode.usage
     }
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.stderr.write(`paraloom: ${err.message}\n`)
       return ExitCode.usage
     }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { publicKeyFromSecret } from '@paraloom/codec'
+import { ParaloomError } from '@paraloom/interface'
 
 /**
  * A validator identity as Solana stores it: the keypair file is a JSON array
@@ -14,18 +15,17 @@ export interface Keypair {
   publicKey: Uint8Array
 }
 
-export type KeypairFileErrorKind = 'NotFound' | 'Unreadable' | 'Malformed' | 'Mismatch' | 'Exists'
+export type KeypairFileErrorCode = 'NotFound' | 'Unreadable' | 'Malformed' | 'Mismatch' | 'Exists'
 
 /** A keypair file that cannot be used; `path` names the file. */
-export class KeypairFileError extends Error {
-  static override readonly name: string = 'KeypairFileError'
-  override readonly name: string = 'KeypairFileError'
+export class KeypairFileError extends ParaloomError<{ code: KeypairFileErrorCode; path: string }> {
+  static override readonly name = 'KeypairFileError'
   constructor(
-    readonly kind: KeypairFileErrorKind,
+    code: KeypairFileErrorCode,
     readonly path: string,
     detail: string,
   ) {
-    super(`keypair file ${path}: ${detail}`)
+    super({ code, path }, `keypair file ${path}: ${detail}`)
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, parseConfigText } from '../src/config/index.js'
+import { ConfigError } from '@paraloom/interface'
+import { parseConfigText } from '../src/config/index.js'
 
 const parse = (liveness: string) =>
   parseConfigText(`network = "devnet"\n[liveness]\n${liveness}\n`, {}, 'config t.toml', '/tmp')
@@ -26,7 +27,7 @@ describe('[liveness] history_capacity (advanced)', () => {
       error = err
     }
     expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).key).toBe('liveness.history_capacity')
+    expect((error as ConfigError).field).toBe('liveness.history_capacity')
     expect((error as ConfigError).message).toMatch(message)
   })
 })

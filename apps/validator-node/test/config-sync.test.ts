@@ -1,6 +1,7 @@
 // The [sync] table: the state-sync block store's caps, persistence and catch-up on start.
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, parseConfigText } from '../src/config/index.js'
+import { ConfigError } from '@paraloom/interface'
+import { parseConfigText } from '../src/config/index.js'
 
 const parse = (sync: string) =>
   parseConfigText(`network = "devnet"\n[sync]\n${sync}\n`, {}, 'config test.toml', '/etc/paraloom')
@@ -69,7 +70,7 @@ describe('[sync]', () => {
     ],
   ])('rejects %s, naming the key', (_name, text, key, message) => {
     const err = failure(text)
-    expect(err.key).toBe(key)
+    expect(err.field).toBe(key)
     expect(err.message).toMatch(message)
   })
 

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { ConfigError, loadConfig, parseConfigText, wsUrlFor } from '../src/config/index.js'
+import { ConfigError } from '@paraloom/interface'
+import { loadConfig, parseConfigText, wsUrlFor } from '../src/config/index.js'
 
 const FULL = `
 network = "devnet"
@@ -196,7 +197,7 @@ describe('validator.toml', () => {
     ],
   ])('rejects %s, naming the key', (_name, text, key, message) => {
     const err = failure(text)
-    expect(err.key).toBe(key)
+    expect(err.field).toBe(key)
     expect(err.message).toMatch(message)
     expect(err.message).toContain('config test.toml')
     expect(err.message).not.toContain('\n')
@@ -220,7 +221,7 @@ describe('validator.toml', () => {
   })
 
   it('rejects a flag override of the wrong type like a file value', () => {
-    expect(failure(FULL, { liveness: { slow_rtt_ms: 'fast' } }).key).toBe('liveness.slow_rtt_ms')
+    expect(failure(FULL, { liveness: { slow_rtt_ms: 'fast' } }).field).toBe('liveness.slow_rtt_ms')
   })
 })
 

@@ -94,7 +94,7 @@ describe('choosePorts', () => {
     const offset = blockedPort - DEFAULT_PORTS.rpc
     const err = await thrown(choosePorts(1, { host: '127.0.0.1', offset }))
     expect(err).toBeInstanceOf(DevnetError)
-    expect((err as DevnetError).kind).toBe('PortsBusy')
+    expect((err as DevnetError).code).toBe('PortsBusy')
     expect(err.message).toContain(String(blockedPort))
   })
 
@@ -119,7 +119,7 @@ describe('choosePorts', () => {
     const err = await thrown(
       choosePorts(1, { host: '127.0.0.1', firstOffset, stepOffset: 0, maxAttempts: 3 }),
     )
-    expect((err as DevnetError).kind).toBe('PortsBusy')
+    expect((err as DevnetError).code).toBe('PortsBusy')
     expect(err.message).toContain('after up to 3 shifts')
   })
 })
@@ -150,7 +150,7 @@ describe('identities', () => {
     await writeFile(path, '[1,2,3]')
     const err = await thrown(ensureKeypair(path))
     expect(err).toBeInstanceOf(DevnetError)
-    expect((err as DevnetError).kind).toBe('BadIdentity')
+    expect((err as DevnetError).code).toBe('BadIdentity')
     expect(err.message).toContain(path)
     expect(await readFile(path, 'utf8')).toBe('[1,2,3]')
   })

@@ -300,12 +300,12 @@ describe('HTTP helpers against misbehaving servers', () => {
   it('waitForRpcHealth gives up with RegistryDown on an RPC that never says ok', async () => {
     const err = await rejection(waitForRpcHealth(`${base}/`, { deadlineMs: 300, pollMs: 50 }))
     expect(err).toBeInstanceOf(DevnetError)
-    expect((err as DevnetError).kind).toBe('RegistryDown')
+    expect((err as DevnetError).code).toBe('RegistryDown')
     expect(err.message).toContain('"error"')
   })
 
   it('waitForRpcHealth gives up on an RPC that never answers', async () => {
     const err = await rejection(waitForRpcHealth(`${base}/silent`, { deadlineMs: 300, pollMs: 50 }))
-    expect((err as DevnetError).kind).toBe('RegistryDown')
+    expect((err as DevnetError).code).toBe('RegistryDown')
   })
 })

@@ -149,7 +149,7 @@ describe('ChildProcesses', () => {
       err = e
     }
     expect(err).toBeInstanceOf(DevnetError)
-    expect((err as DevnetError).kind).toBe('ChildExited')
+    expect((err as DevnetError).code).toBe('ChildExited')
     expect((err as Error).message).toContain('cannot start ghost')
   })
 

@@ -9,14 +9,14 @@
  *
  * @example
  * ```ts
- * import { createLogger, ExitCode, parseHostPort, UsageError } from '@paraloom/cli-kit'
+ * import { createLogger, ExitCode, isUsageError, parseHostPort } from '@paraloom/cli-kit'
  *
  * const log = createLogger({ out: process.stdout, format: process.stdout.isTTY ? 'text' : 'json' })
  * try {
  *   const { host, port } = parseHostPort('--listen', process.argv[2] ?? '127.0.0.1:8080')
  *   log.info('listening', { host, port })
  * } catch (err) {
- *   if (!(err instanceof UsageError)) throw err
+ *   if (!isUsageError(err)) throw err
  *   process.stderr.write(`my-tool: ${err.message}\n`)
  *   process.exitCode = ExitCode.usage
  * }
@@ -36,6 +36,7 @@ export {
   type CommandOutput,
   ExitCode,
   integerFlag,
+  isUsageError,
   parseHostPort,
   routeCommander,
   UsageError,

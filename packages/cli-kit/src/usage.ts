@@ -1,3 +1,4 @@
+import { ConfigError } from '@paraloom/interface'
 import type { Command } from 'commander'
 
 /**
@@ -8,6 +9,15 @@ import type { Command } from 'commander'
 export class UsageError extends Error {
   static override readonly name: string = 'UsageError'
   override readonly name: string = 'UsageError'
+}
+
+/**
+ * Whether `err` is the user's to fix: a {@link UsageError}, or a
+ * `ConfigError` from any package (`@paraloom/interface`'s one config error).
+ * A CLI prints its message as one line and exits with {@link ExitCode.usage}.
+ */
+export function isUsageError(err: unknown): err is UsageError | ConfigError {
+  return err instanceof UsageError || err instanceof ConfigError
 }
 
 /** Exit codes shared by every Paraloom command. */

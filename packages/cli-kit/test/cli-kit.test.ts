@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from '@jest/globals'
-import { createLogger, integerFlag, parseHostPort, UsageError } from '../src/index.js'
+import { ConfigError, ParaloomError } from '@paraloom/interface'
+import { createLogger, integerFlag, isUsageError, parseHostPort, UsageError } from '../src/index.js'
 
 function capture(): { out: PassThrough; lines: () => string[] } {
   const out = new PassThrough()
@@ -80,5 +81,16 @@ describe('flag parsers', () => {
     expect(quorum('64')).toBe(64)
     for (const bad of ['0', '65', '1.5', 'two', '', '9007199254740993'])
       expect(() => quorum(bad)).toThrow(/^--quorum must be an integer from 1 to 64/)
+  })
+})
+
+describe('isUsageError', () => {
+  it('is true for a UsageError and for any package\'s ConfigError, false otherwise', () => {
+    expect(isUsageError(new UsageError('--x: bad'))).toBe(true)
+    expect(isUsageError(new ConfigError({ code: 'InvalidOption', field: 'x' }, 'bad'))).toBe(true)
+    expect(isUsageError(new ParaloomError({ code: 'Other' }))).toBe(false)
+    expect(isUsageError(new Error('x'))).toBe(false)
+    expect(isUsageError('ConfigError')).toBe(false)
+    expect(isUsageError(undefined)).toBe(false)
   })
 })

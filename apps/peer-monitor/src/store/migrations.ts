@@ -84,7 +84,7 @@ export const MIGRATIONS: readonly string[] = [
 
 /**
  * Brings the schema up to the last migration, or (read-only) checks that it
- * is there. Throws a StoreError of kind `schema` for a newer schema, or an
+ * is there. Throws a StoreError of code `Schema` for a newer schema, or an
  * older one when read-only.
  */
 export function migrate(db: Database.Database, file: string, readonly: boolean): void {
@@ -97,14 +97,14 @@ export function migrate(db: Database.Database, file: string, readonly: boolean):
     : 0
   if (current > MIGRATIONS.length) {
     throw new StoreError(
-      'schema',
+      'Schema',
       file,
       `schema version ${current} is newer than this peer-monitor (${MIGRATIONS.length})`,
     )
   }
   if (readonly) {
     if (current < MIGRATIONS.length) {
-      throw new StoreError('schema', file, 'is not a peer-monitor database (or an older one)')
+      throw new StoreError('Schema', file, 'is not a peer-monitor database (or an older one)')
     }
     return
   }

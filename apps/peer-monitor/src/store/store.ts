@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3'
 import type { EvidenceRecord, StoredInterval } from '../engine/evidence-engine.js'
-import { checkInteger, StoreError, type StoreErrorKind } from '../errors.js'
+import { checkInteger, StoreError, type StoreErrorCode } from '../errors.js'
 import { EvidenceRepository } from './evidence.js'
 import { GapRepository } from './gaps.js'
 import { migrate } from './migrations.js'
@@ -95,37 +95,38 @@ export interface MonitorStore {
   close(): void
 }
 
-const SQLITE_KIND: Record<string, StoreErrorKind> = {
-  SQLITE_NOTADB: 'corrupt',
-  SQLITE_CORRUPT: 'corrupt',
-  SQLITE_BUSY: 'locked',
-  SQLITE_LOCKED: 'locked',
-  SQLITE_CANTOPEN: 'open-failed',
-  SQLITE_PERM: 'open-failed',
-  SQLITE_READONLY: 'open-failed',
+const SQLITE_CODE: Record<string, StoreErrorCode> = {
+  SQLITE_NOTADB: 'Corrupt',
+  SQLITE_CORRUPT: 'Corrupt',
+  SQLITE_BUSY: 'Locked',
+  SQLITE_LOCKED: 'Locked',
+  SQLITE_CANTOPEN: 'OpenFailed',
+  SQLITE_PERM: 'OpenFailed',
+  SQLITE_READONLY: 'OpenFailed',
 }
 
 /** Wraps a better-sqlite3 error in a StoreError that names the file and says what to do. */
-export function toStoreError(file: string, err: unknown, fallback: StoreErrorKind): StoreError {
+export function toStoreError(file: string, err: unknown, fallback: StoreErrorCode): StoreError {
   if (err instanceof StoreError) return err
-  const code = (err as { code?: unknown }).code
+  const sqliteCode = (err as { code?: unknown }).code
   const message = err instanceof Error ? err.message : String(err)
-  const kind =
-    (typeof code === 'string' && SQLITE_KIND[code.split('_').slice(0, 2).join('_')]) || fallback
-  const hint: Record<StoreErrorKind, string> = {
-    corrupt: 'is not a SQLite database or is corrupt; move it aside or pass another --db',
-    locked: 'is locked by another process (is another peer-monitor using it?)',
-    'open-failed': 'cannot be opened',
-    schema: 'has an unusable schema',
-    'write-failed': 'write failed',
+  const code =
+    (typeof sqliteCode === 'string' && SQLITE_CODE[sqliteCode.split('_').slice(0, 2).join('_')]) ||
+    fallback
+  const hint: Record<StoreErrorCode, string> = {
+    Corrupt: 'is not a SQLite database or is corrupt; move it aside or pass another --db',
+    Locked: 'is locked by another process (is another peer-monitor using it?)',
+    OpenFailed: 'cannot be opened',
+    Schema: 'has an unusable schema',
+    WriteFailed: 'write failed',
   }
-  return new StoreError(kind, file, `${hint[kind]} (${message})`, { cause: err })
+  return new StoreError(code, file, `${hint[code]} (${message})`, { cause: err })
 }
 
 /**
  * Opens (creating and migrating if needed) the monitor's SQLite database:
  * WAL journal, foreign keys on, a busy timeout, and every write in a
- * transaction. Throws a StoreError of kind `corrupt`, `locked`,
+ * transaction. Throws a StoreError of code `Corrupt`, `Locked`,
  * `open-failed` or `schema`.
  */
 export function openStore(init: StoreInit): MonitorStore {
@@ -145,7 +146,7 @@ export function openStore(init: StoreInit): MonitorStore {
   try {
     db = new Database(file, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs })
   } catch (err) {
-    throw toStoreError(file, err, 'open-failed')
+    throw toStoreError(file, err, 'OpenFailed')
   }
   try {
     if (!readonly) db.pragma('journal_mode = WAL')
@@ -154,7 +155,7 @@ export function openStore(init: StoreInit): MonitorStore {
     migrate(db, file, readonly)
   } catch (err) {
     db.close()
-    throw toStoreError(file, err, 'schema')
+    throw toStoreError(file, err, 'Schema')
   }
   return createStore(db, file, { maxTransitions, maxClosed, pruneEvery, clock })
 }
@@ -183,7 +184,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
       try {
         return tx.immediate(...args)
       } catch (err) {
-        throw toStoreError(file, err, 'write-failed')
+        throw toStoreError(file, err, 'WriteFailed')
       }
     }
   }
@@ -191,7 +192,7 @@ function createStore(db: Database.Database, file: string, limits: Limits): Monit
     try {
       return fn()
     } catch (err) {
-      throw toStoreError(file, err, 'write-failed')
+      throw toStoreError(file, err, 'WriteFailed')
     }
   }
   const pruneMaybe = (id: number): void => {

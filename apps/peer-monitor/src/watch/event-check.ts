@@ -44,8 +44,8 @@ export const defaultEventLimits: EventLimits = {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
 /**
- * Checks one decoded PeerEvent and converts it. Throws a WatchError of kind
- * `malformed-event` saying which field was wrong.
+ * Checks one decoded PeerEvent and converts it. Throws a WatchError of code
+ * `MalformedEvent` saying which field was wrong.
  */
 export function checkEvent(
   address: string,
@@ -53,7 +53,7 @@ export function checkEvent(
   limits: EventLimits = defaultEventLimits,
 ): WatchEvent {
   const fail = (what: string): never => {
-    throw new WatchError('malformed-event', address, `malformed PeerEvent: ${what}`)
+    throw new WatchError('MalformedEvent', address, `malformed PeerEvent: ${what}`)
   }
   const id = (field: string, value: unknown, allowEmpty = false): string => {
     if (typeof value !== 'string') return fail(`${field} is not a string`)

@@ -6,6 +6,7 @@ import {
   status,
 } from '@grpc/grpc-js'
 import type { Logger } from '@paraloom/cli-kit'
+import { backoffDelayMs } from '@paraloom/interface'
 import {
   type ListPeersResponse,
   type PeerEvent,
@@ -129,10 +130,13 @@ export function createWatcher(init: WatcherInit): Watcher {
     teardown()
     init.onStatus({ connected: false, resumed: false, error })
     if (!running) return
-    const delay = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(failures, 30))
-    const retryInMs = Math.round(delay * (0.5 + random() / 2))
+    const retryInMs = backoffDelayMs(failures, {
+      initialMs: initialBackoffMs,
+      maxMs: maxBackoffMs,
+      random,
+    })
     failures++
-    log.warn('watch stream failed', { kind: error.kind, error: error.message, retryInMs })
+    log.warn('watch stream failed', { code: error.code, error: error.message, retryInMs })
     retryTimer = setTimeout(connect, retryInMs)
   }
 
@@ -146,7 +150,7 @@ export function createWatcher(init: WatcherInit): Watcher {
       if (err) {
         fail(
           new WatchError(
-            'unreachable',
+            'Unreachable',
             address,
             `not reachable as a gRPC server within ${connectTimeoutMs} ms (${err.message})`,
           ),
@@ -227,14 +231,14 @@ export function createWatcher(init: WatcherInit): Watcher {
       }
       if (awaitingSnapshot || event.observer.incarnation !== incarnation) {
         throw new WatchError(
-          'protocol',
+          'Protocol',
           address,
           `transition ${seq} of incarnation ${event.observer.incarnation} arrived without a snapshot of it`,
         )
       }
       if (next !== undefined && seq > next) {
         throw new WatchError(
-          'protocol',
+          'Protocol',
           address,
           `sequence jumped from ${next - 1} to ${seq} without a HistoryGap`,
         )
@@ -250,11 +254,11 @@ export function createWatcher(init: WatcherInit): Watcher {
         init.onEvent(event)
         failures = 0
       } catch (err) {
-        if (err instanceof WatchError && err.kind === 'protocol') wantSnapshot = true
+        if (err instanceof WatchError && err.code === 'Protocol') wantSnapshot = true
         fail(
           err instanceof WatchError
             ? err
-            : new WatchError('stream-failed', address, `could not store an event: ${String(err)}`, {
+            : new WatchError('StreamFailed', address, `could not store an event: ${String(err)}`, {
                 cause: err,
               }),
         )
@@ -263,11 +267,11 @@ export function createWatcher(init: WatcherInit): Watcher {
     s.on('error', (err: ServiceError) => {
       if (call !== s) return
       const detail = `${status[err.code] ?? err.code}: ${err.details || err.message}`
-      fail(new WatchError('stream-failed', address, `stream failed (${detail})`, { cause: err }))
+      fail(new WatchError('StreamFailed', address, `stream failed (${detail})`, { cause: err }))
     })
     s.on('end', () => {
       if (call !== s) return
-      fail(new WatchError('stream-ended', address, 'the node ended the stream'))
+      fail(new WatchError('StreamEnded', address, 'the node ended the stream'))
     })
   }
 

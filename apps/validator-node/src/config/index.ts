@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import { ConfigError } from '@paraloom/interface'
 import { parse as parseToml, TomlError } from 'smol-toml'
-import { ConfigError } from './errors.js'
 import {
   arrayOf,
   base58AddressOrEmpty,
@@ -20,8 +20,6 @@ import {
   table,
   wsUrlOrEmpty,
 } from './fields.js'
-
-export { ConfigError } from './errors.js'
 
 export const NETWORKS = ['mainnet', 'devnet', 'testnet', 'localnet'] as const
 export type NetworkName = (typeof NETWORKS)[number]
@@ -138,20 +136,19 @@ export function buildConfig(
   const checked = validatorToml(deepMerge(doc, overrides))
   if (isProblem(checked)) {
     const key = checked.at.replace(/^\./, '')
+    const code = key === 'network' ? 'InvalidNetwork' : 'InvalidOption'
     if (key === 'network' && checked.problem === 'is required') {
       throw new ConfigError(
-        source,
-        key,
+        { code, source, field: key },
         `is required: pass --network <${NETWORKS.join('|')}> or set network = "…" in validator.toml`,
       )
     }
-    throw new ConfigError(source, key, checked.problem)
+    throw new ConfigError({ code, source, field: key }, checked.problem)
   }
   const { identity, p2p, registry: r, liveness: l } = checked
   if (l.ping_timeout_ms > l.ping_interval_ms) {
     throw new ConfigError(
-      source,
-      'liveness.ping_timeout_ms',
+      { code: 'InvalidOption', source, field: 'liveness.ping_timeout_ms' },
       'must not exceed liveness.ping_interval_ms (it is the floor of the per-peer timeout, which adapts upwards to a jittery link)',
     )
   }
@@ -198,8 +195,7 @@ export function parseConfigText(
   } catch (err) {
     const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}` : ''
     throw new ConfigError(
-      source,
-      '',
+      { code: 'MalformedFile', source },
       `is not valid TOML${where ? ` (${where})` : ''}: ${firstLine(err)}`,
     )
   }
@@ -219,9 +215,9 @@ export async function loadConfig(
     const code = (err as NodeJS.ErrnoException).code
     const detail = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`
     throw new ConfigError(
-      `config ${path}`,
-      '',
+      { code: 'UnreadableFile', source: `config ${path}` },
       `${detail} (pass --config with the path of your validator.toml)`,
+      { cause: err },
     )
   }
   return parseConfigText(text, overrides, `config ${path}`, dirname(resolve(path)))

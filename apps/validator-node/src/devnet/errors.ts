@@ -1,5 +1,7 @@
+import { ParaloomError } from '@paraloom/interface'
+
 /** What went wrong while bringing a devnet up. */
-export type DevnetErrorKind =
+export type DevnetErrorCode =
   /** No free set of ports was found, or a fixed one is taken. */
   | 'PortsBusy'
   /** An existing keypair file in the devnet directory cannot be used. */
@@ -13,16 +15,11 @@ export type DevnetErrorKind =
 
 /**
  * A devnet that cannot come up or keep running. The message says what and
- * where; `kind` lets callers and tests branch.
+ * where; `code` lets callers and tests branch.
  */
-export class DevnetError extends Error {
-  static override readonly name: string = 'DevnetError'
-  override readonly name: string = 'DevnetError'
-  constructor(
-    readonly kind: DevnetErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+export class DevnetError extends ParaloomError<{ code: DevnetErrorCode }> {
+  static override readonly name = 'DevnetError'
+  constructor(code: DevnetErrorCode, message: string, options?: ErrorOptions) {
+    super({ code }, message, options)
   }
 }

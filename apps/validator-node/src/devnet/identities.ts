@@ -33,7 +33,7 @@ export async function ensureKeypair(path: string): Promise<{ keypair: Keypair; c
     return { keypair: await readKeypairFile(path), created: false }
   } catch (err) {
     if (!(err instanceof KeypairFileError)) throw err
-    if (err.kind !== 'NotFound') {
+    if (err.code !== 'NotFound') {
       throw new DevnetError(
         'BadIdentity',
         `${err.message}; fix or delete it (deleting changes that validator's identity)`,

@@ -1,3 +1,5 @@
+import { ParaloomError } from '@paraloom/interface'
+
 /** Which part of the node failed to start. */
 export type StartPhase = 'p2p' | 'grpc' | 'metrics'
 
@@ -6,15 +8,20 @@ export type StartPhase = 'p2p' | 'grpc' | 'metrics'
  * one line (listen errors from libp2p, gRPC and HTTP span several lines and
  * bury the errno; this keeps what an operator needs).
  */
-export class NodeStartError extends Error {
-  static override readonly name: string = 'NodeStartError'
-  override readonly name: string = 'NodeStartError'
+export class NodeStartError extends ParaloomError<{
+  code: 'StartFailed'
+  phase: StartPhase
+  listen: string
+}> {
+  static override readonly name = 'NodeStartError'
   constructor(
     readonly phase: StartPhase,
     readonly listen: string,
     cause: unknown,
   ) {
-    super(`cannot start ${phase} on ${listen}: ${reasonOf(cause)}`, { cause })
+    super({ code: 'StartFailed', phase, listen }, `cannot start ${phase} on ${listen}: ${reasonOf(cause)}`, {
+      cause,
+    })
   }
 }
 

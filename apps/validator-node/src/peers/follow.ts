@@ -5,8 +5,8 @@
  * incarnation it saw it in. The node answers a resume it cannot serve with a
  * HistoryGap and a fresh snapshot, so nothing is missed silently.
  */
-import { setTimeout as delay } from 'node:timers/promises'
 import { type ClientReadableStream, credentials, type ServiceError } from '@grpc/grpc-js'
+import { backoffDelayMs, sleep } from '@paraloom/interface'
 import { type PeerEvent, PeerMonitorClient, type WatchPeersRequest } from '@paraloom/proto'
 
 export interface FollowInit {
@@ -56,10 +56,10 @@ export async function followPeers(init: FollowInit): Promise<void> {
       init.onStatus,
     )
     if (signal.aborted) return
-    const retryInMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(failures, 20))
+    const retryInMs = backoffDelayMs(failures, { initialMs: initialBackoffMs, maxMs: maxBackoffMs })
     failures++
     init.onStatus({ connected: false, error, retryInMs })
-    await delay(retryInMs, undefined, { signal }).catch(() => {}) // an abort ends the wait
+    await sleep(retryInMs, signal) // an abort ends the wait
   }
 }
 

@@ -5,6 +5,7 @@
  * honest peer only serves blocks it accepted itself).
  */
 import type { BlockProposal, StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
+import { ParaloomError } from '@paraloom/interface'
 import type { WireNetwork } from '@paraloom/p2p'
 import type { BlockCheck } from './check.js'
 import { RequestPacer } from './request-pacer.js'
@@ -15,14 +16,10 @@ export type SyncErrorCode =
   /** A block below the height asked for, or out of height order. */
   | 'OutOfOrder'
 
-export class SyncError extends Error {
+export class SyncError extends ParaloomError<{ code: SyncErrorCode }> {
   static override readonly name = 'SyncError'
-  override readonly name = 'SyncError'
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`)
+  constructor(code: SyncErrorCode, message: string) {
+    super({ code }, `${code}: ${message}`)
   }
 }
 
