@@ -1,18 +1,16 @@
 import { spawn } from 'node:child_process'
+import { ParaloomError } from '@paraloom/interface'
 
 /** Why a command failed: it could not start, exited non-zero, or ran past its deadline. */
-export type CommandErrorKind = 'spawn' | 'exit' | 'timeout'
+export type CommandErrorCode = 'SpawnFailed' | 'Exited' | 'Timeout'
 
 /** A command that did not succeed, with what it printed last. */
-export class CommandError extends Error {
+export class CommandError extends ParaloomError<{ code: CommandErrorCode }> {
   static override readonly name = 'CommandError'
-  override readonly name = CommandError.name
-  readonly kind: CommandErrorKind
   readonly result: CommandResult
 
-  constructor(kind: CommandErrorKind, message: string, result: CommandResult) {
-    super(message)
-    this.kind = kind
+  constructor(code: CommandErrorCode, message: string, result: CommandResult) {
+    super({ code }, message)
     this.result = result
   }
 }
@@ -64,9 +62,9 @@ export function runCommand(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    let failure: { kind: CommandErrorKind; reason: string } | undefined
-    const killGroup = (kind: CommandErrorKind, reason: string): void => {
-      failure ??= { kind, reason }
+    let failure: { code: CommandErrorCode; reason: string } | undefined
+    const killGroup = (code: CommandErrorCode, reason: string): void => {
+      failure ??= { code, reason }
       if (child.pid !== undefined && child.exitCode === null) {
         try {
           process.kill(-child.pid, 'SIGKILL')
@@ -76,10 +74,10 @@ export function runCommand(
       }
     }
     const timer = setTimeout(
-      () => killGroup('timeout', `still running after ${options.timeoutMs} ms`),
+      () => killGroup('Timeout', `still running after ${options.timeoutMs} ms`),
       options.timeoutMs,
     )
-    const onAbort = (): void => killGroup('timeout', 'aborted')
+    const onAbort = (): void => killGroup('Timeout', 'aborted')
     options.signal?.addEventListener('abort', onAbort, { once: true })
 
     const append = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
@@ -88,18 +86,21 @@ export function runCommand(
     child.stdout.on('data', append('stdout'))
     child.stderr.on('data', append('stderr'))
     child.once('error', (err) => {
-      failure ??= { kind: 'spawn', reason: err.message }
+      failure ??= { code: 'SpawnFailed', reason: err.message }
     })
     child.once('close', (code) => {
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
       result.code = code
       if (failure === undefined && code === 0) return resolve(result)
-      const { kind, reason } = failure ?? { kind: 'exit' as const, reason: `exited with ${code}` }
+      const { code: failed, reason } = failure ?? {
+        code: 'Exited' as const,
+        reason: `exited with ${code}`,
+      }
       const tail = `${result.stdout}\n${result.stderr}`.trim().slice(-TAIL_CHARS)
       reject(
         new CommandError(
-          kind,
+          failed,
           `${result.commandLine} (in ${result.cwd}): ${reason}\n${tail}`,
           result,
         ),
