@@ -2,6 +2,7 @@
  * Structured logs: one JSON object per line when the output is not a
  * terminal (for log shippers), `time LEVEL message key=value` when it is.
  */
+import { ParaloomError } from '@paraloom/interface'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFields = Record<string, unknown>
@@ -59,6 +60,8 @@ export const silentLogger: Logger = {
 function jsonLine(record: LogFields): string {
   return JSON.stringify(record, (_key, value: unknown) => {
     if (typeof value === 'bigint') return value.toString()
+    // Our errors carry their code and metadata (and cause) into the line.
+    if (value instanceof ParaloomError) return value.toObject()
     if (value instanceof Error) return { name: value.name, message: value.message }
     if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
     return value

@@ -32,6 +32,21 @@ describe('createLogger', () => {
     })
   })
 
+  it('logs one of our errors with its code and metadata', () => {
+    const { out, lines } = capture()
+    const err = new ConfigError({ code: 'InvalidOption', field: 'x' }, 'bad', {
+      cause: new Error('inner'),
+    })
+    createLogger({ out, clock }).error('failed', { err })
+    expect(JSON.parse(lines()[0]!).err).toEqual({
+      name: 'ConfigError',
+      code: 'InvalidOption',
+      message: 'x: bad',
+      field: 'x',
+      cause: { name: 'Error', message: 'inner' },
+    })
+  })
+
   it('drops lines below its level', () => {
     const { out, lines } = capture()
     const log = createLogger({ out, clock, level: 'warn' })
