@@ -100,7 +100,7 @@ describe('flag parsers', () => {
 })
 
 describe('isUsageError', () => {
-  it('is true for a UsageError and for any package\'s ConfigError, false otherwise', () => {
+  it("is true for a UsageError and for any package's ConfigError, false otherwise", () => {
     expect(isUsageError(new UsageError('--x: bad'))).toBe(true)
     expect(isUsageError(new ConfigError({ code: 'InvalidOption', field: 'x' }, 'bad'))).toBe(true)
     expect(isUsageError(new ParaloomError({ code: 'Other' }))).toBe(false)

@@ -219,7 +219,10 @@ function checkInit(init: ParaloomNodeInit): void {
   for (const field of positive) {
     const value = init[field]
     if (value != null && (!Number.isSafeInteger(value) || value <= 0)) {
-      throw new ConfigError({ code: 'InvalidOption', field }, `must be a positive integer, got ${value}`)
+      throw new ConfigError(
+        { code: 'InvalidOption', field },
+        `must be a positive integer, got ${value}`,
+      )
     }
   }
 }

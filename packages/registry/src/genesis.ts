@@ -218,7 +218,10 @@ export async function readGenesisDirectory(
   for (const name of names) {
     const text = await readFile(join(dir, name), 'utf8')
     if (text.length > maxFileBytes)
-      throw new GenesisFileError({ code: 'TooLarge', path: name }, `${name} exceeds ${maxFileBytes} bytes`)
+      throw new GenesisFileError(
+        { code: 'TooLarge', path: name },
+        `${name} exceeds ${maxFileBytes} bytes`,
+      )
     accounts.push(parseGenesisFile(text, name))
   }
   return accounts

@@ -19,9 +19,13 @@ export class NodeStartError extends ParaloomError<{
     readonly listen: string,
     cause: unknown,
   ) {
-    super({ code: 'StartFailed', phase, listen }, `cannot start ${phase} on ${listen}: ${reasonOf(cause)}`, {
-      cause,
-    })
+    super(
+      { code: 'StartFailed', phase, listen },
+      `cannot start ${phase} on ${listen}: ${reasonOf(cause)}`,
+      {
+        cause,
+      },
+    )
   }
 }
 

@@ -103,7 +103,10 @@ class PingChannel {
     if (signal.aborted) return Promise.reject(signal.reason)
     if (this.outstanding.length >= this.init.maxOutstanding) {
       this.fail(
-        new PingStreamError('Stuck', `${this.outstanding.length} pings unanswered: stream reset as stuck`),
+        new PingStreamError(
+          'Stuck',
+          `${this.outstanding.length} pings unanswered: stream reset as stuck`,
+        ),
       )
     }
     if (!this.isOpen) return Promise.reject(new PingStreamError('Closed', 'ping stream closed'))
@@ -204,7 +207,9 @@ export class PingStreams {
 
   /** Resets the peer's stream, if any (it is no longer watched). */
   close(peer: PeerId): void {
-    this.channels.get(peer.toString())?.fail(new PingStreamError('Closed', 'peer no longer watched'))
+    this.channels
+      .get(peer.toString())
+      ?.fail(new PingStreamError('Closed', 'peer no longer watched'))
   }
 
   /** Resets every stream (the node stops). */
