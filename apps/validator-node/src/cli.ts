@@ -1,4 +1,10 @@
-import { type CliIo, ExitCode, isUsageError, packageVersion, routeCommander } from '@paraloom/cli-kit'
+import {
+  type CliIo,
+  ExitCode,
+  isUsageError,
+  packageVersion,
+  routeCommander,
+} from '@paraloom/cli-kit'
 import { Command, CommanderError } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
