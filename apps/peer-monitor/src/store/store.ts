@@ -127,7 +127,7 @@ export function toStoreError(file: string, err: unknown, fallback: StoreErrorCod
  * Opens (creating and migrating if needed) the monitor's SQLite database:
  * WAL journal, foreign keys on, a busy timeout, and every write in a
  * transaction. Throws a StoreError of code `Corrupt`, `Locked`,
- * `open-failed` or `schema`.
+ * `OpenFailed` or `Schema`.
  */
 export function openStore(init: StoreInit): MonitorStore {
   const { file, readonly = false } = init
