@@ -402,7 +402,7 @@ function toSnapshot(entry: PeerEntry): PeerSnapshot {
   }
 }
 
-/** Creates an empty {@link PeerRegistry}; throws `invalid-config` on a bad option. */
+/** Creates an empty {@link PeerRegistry}; throws `InvalidConfig` on a bad option. */
 export function createPeerRegistry(init: PeerRegistryInit = {}): PeerRegistry {
   return new DefaultPeerRegistry(init)
 }
