@@ -6,7 +6,8 @@
 // transitions for the jitter soak.
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { nowMs, waitUntil } from './lib/clock.js'
+import { waitFor } from '@paraloom/test-utils'
+import { nowMs } from './lib/clock.js'
 import { serveParent } from './lib/ipc.js'
 import { createNodes, stopAll } from './lib/nodes.js'
 import { createPlainNode } from './lib/plain-node.js'
@@ -56,7 +57,7 @@ const push = serveParent(
     },
     /** Resolves once every other validator is CONNECTED (or SLOW) and every plain peer connected. */
     async settled({ peers, plainPeers, timeoutMs }) {
-      await waitUntil(
+      await waitFor(
         'all peers up',
         () => {
           const up = paraloom.liveness.registry
@@ -67,7 +68,7 @@ const push = serveParent(
           ).length
           return up >= peers && plainUp >= plainPeers.length
         },
-        { timeoutMs },
+        { timeoutMs, intervalMs: 50 },
       )
     },
     /** Transition counts, plain-node disconnects and RTTs seen since start. */

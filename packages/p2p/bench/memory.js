@@ -6,12 +6,11 @@
 // every 250 ms; the idle figure and the flood figure are both peaks, so
 // garbage the GC has not collected yet counts against us.
 import { fileURLToPath } from 'node:url'
+import { freePorts, sleep } from '@paraloom/test-utils'
 import { goal, log } from '../../../bench/lib/emit.mjs'
-import { sleep } from './lib/clock.js'
 import { callAll, closeWorkers, startWorkers } from './lib/cluster.js'
 import { startWorker } from './lib/ipc.js'
 import { seedList, validatorKeys } from './lib/keys.js'
-import { freePorts } from './lib/ports.js'
 
 const SUITE = 'memory'
 const WORKER = fileURLToPath(new URL('./validators-worker.js', import.meta.url))

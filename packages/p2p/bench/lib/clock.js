@@ -6,6 +6,3 @@
 export function nowMs() {
   return performance.timeOrigin + performance.now()
 }
-
-// memory.js still imports sleep from here: its next edit moves it to @paraloom/test-utils.
-export { sleep } from '@paraloom/test-utils'

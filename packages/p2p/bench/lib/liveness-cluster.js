@@ -3,9 +3,9 @@
 // connected and settled. `route` may put a proxy (the jitter soak) in front
 // of every node's listening port.
 import { fileURLToPath } from 'node:url'
+import { freePorts } from '@paraloom/test-utils'
 import { callAll, startWorkers } from './cluster.js'
 import { seedList, validatorKeys } from './keys.js'
-import { freePorts } from './ports.js'
 
 const WORKER = fileURLToPath(new URL('../liveness-worker.js', import.meta.url))
 const SETTLE_TIMEOUT_MS = 60_000

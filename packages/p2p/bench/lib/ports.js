@@ -2,10 +2,6 @@
 // addresses must be in the registry before they start) come from
 // @paraloom/test-utils.
 import { createServer } from 'node:net'
-
-// memory.js still imports freePorts from here: its next edit moves it to @paraloom/test-utils.
-export { freePorts } from '@paraloom/test-utils'
-
 /** Can a listener bind 127.0.0.1:`port` right now? */
 export function isFree(port) {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 // When each of a process's nodes first held every other validator in its
 // routing table and first had an open connection to every one of them.
-import { nowMs, sleep } from './clock.js'
+import { sleep } from '@paraloom/test-utils'
+import { nowMs } from './clock.js'
 import { connectedPeerCount } from './nodes.js'
 
 const POLL_MS = 5
