@@ -1,5 +1,5 @@
 // Gossip through the whole validator, driven by the devnet's traffic
-// generator (apps/validator-node/src/devnet/traffic.ts): 12 `paraloom
+// generator (apps/devnet/src/traffic.ts): 12 `paraloom
 // validator start` processes (3 with --quick) and the registry stand-in;
 // every height, the generator publishes a block and every validator's
 // prevote and precommit through each signer's gRPC Publish. A Subscribe
@@ -17,8 +17,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectValidator, listPeers } from '../../apps/validator-node/dist/devnet/clients.js'
-import { startTraffic } from '../../apps/validator-node/dist/devnet/traffic.js'
+import { connectValidator, listPeers } from '../../apps/validator-node/dist/grpc/clients.js'
+import { startTraffic } from '../../apps/devnet/dist/traffic.js'
 import { BlockProposal, Vote } from '../../packages/codec/dist/index.js'
 import { sleep, waitUntil } from '../../packages/p2p/bench/lib/clock.js'
 import { validatorKeys } from '../../packages/p2p/bench/lib/keys.js'

@@ -1,22 +1,16 @@
 import {
   type CliIo,
-  ExitCode,
-  isUsageError,
   packageVersion,
+  processIo,
   routeCommander,
+  runProgram,
 } from '@paraloom/cli-kit'
-import { Command, CommanderError } from 'commander'
+import { Command } from 'commander'
 import { codecCommand } from './commands/codec.js'
 import { devnetCommand } from './commands/devnet.js'
 import { peersCommand } from './commands/peers.js'
 import { registryCommand } from './commands/registry.js'
 import { validatorCommand } from './commands/validator.js'
-
-export const processIo: CliIo = {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-}
 
 /**
  * Builds the `paraloom` command tree. Every command reports its outcome by
@@ -38,25 +32,7 @@ export function buildCli(io: CliIo, setExitCode: (code: number) => void): Comman
   return program
 }
 
-/** Runs the CLI on `argv` (without the node and script entries) and returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let exitCode: number = ExitCode.ok
-  const program = buildCli(io, (code) => {
-    exitCode = Math.max(exitCode, code)
-  })
-  try {
-    await program.parseAsync([...argv], { from: 'user' })
-    return exitCode
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version are "errors" to commander but successes to the user.
-      if (err.exitCode === 0) return ExitCode.ok
-      return ExitCode.usage
-    }
-    if (isUsageError(err)) {
-      io.stderr.write(`paraloom: ${err.message}\n`)
-      return ExitCode.usage
-    }
-    throw err
-  }
+/** Runs the CLI on `argv` (without the node and script entries) and resolves the exit code. */
+export function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return runProgram((setExitCode) => buildCli(io, setExitCode), argv, io)
 }

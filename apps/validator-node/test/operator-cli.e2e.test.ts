@@ -34,7 +34,6 @@ describe('paraloom, as an operator first meets it', () => {
   it.each([
     [['validator', 'start']],
     [['registry', 'list']],
-    [['devnet', 'init']],
   ])('%j --help offers -u, --url and hides the old spellings', async (command) => {
     const r = await cli([...command, '--help'])
     expect(r.code).toBe(0)

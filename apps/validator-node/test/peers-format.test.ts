@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { PeerState, type PeerStatus, TransitionReason } from '@paraloom/proto'
-import { duration, peerJson, peerTable, stateName, transitionJson } from '../src/peers/format.js'
+import { peerJson, peerTable, stateName, transitionJson } from '../src/peers/format.js'
 
 const peer = (over: Partial<PeerStatus> = {}): PeerStatus => ({
   peerId: '12D3KooWPeer',
@@ -84,17 +84,5 @@ describe('paraloom peers output', () => {
     expect(lines[3]).toBe(
       '2 peers: 1 CONNECTED, 0 SLOW, 1 OFFLINE, 0 UNKNOWN (seen by Obs on devnet)',
     )
-  })
-
-  it.each([
-    [-1, '-'],
-    [Number.NaN, '-'],
-    [350, '350ms'],
-    [4200, '4.2s'],
-    [192_000, '3m12s'],
-    [3_720_000, '1h02m'],
-    [3 * 86_400_000, '3d00h'],
-  ])('duration(%d) is %s', (ms, text) => {
-    expect(duration(ms)).toBe(text)
   })
 })

@@ -22,6 +22,8 @@
  * }
  * ```
  */
+export { runBin } from './bin.js'
+export { duration } from './duration.js'
 export {
   createLogger,
   type LogFields,
@@ -33,12 +35,21 @@ export {
 export { onParentExit, PARENT_PIPE_ENV, type ParentPipeIo } from './parent.js'
 export {
   type CliIo,
+  type CliMain,
   type CommandOutput,
   ExitCode,
   integerFlag,
   isUsageError,
   parseHostPort,
+  processIo,
   routeCommander,
+  runProgram,
   UsageError,
 } from './usage.js'
+export {
+  type ShutdownReason,
+  type ShutdownSignals,
+  watchShutdownSignals,
+} from './shutdown.js'
+export { addUrlOption, givenUrl, type UrlFlags, urlFlag } from './url-flag.js'
 export { packageVersion } from './version.js'

@@ -1,5 +1,5 @@
 /**
- * Ending with the parent. A supervisor (such as `paraloom devnet up`) whose
+ * Ending with the parent. A supervisor (such as `paraloom-devnet up`) whose
  * children must exit whenever it dies (also by SIGKILL, when it cannot tell
  * them) spawns each with standard input a pipe it never writes to, and
  * {@link PARENT_PIPE_ENV} set to `1`. The child watches that pipe: end of

@@ -1,5 +1,5 @@
 import { ConfigError } from '@paraloom/interface'
-import type { Command } from 'commander'
+import { type Command, CommanderError } from 'commander'
 
 /**
  * A problem with what the user typed or configured: a bad flag, a missing
@@ -70,6 +70,14 @@ export interface CliIo extends CommandOutput {
   stdin: NodeJS.ReadableStream
 }
 
+/** The process's own standard streams (read when called: `process.stdin` is created on first use). */
+export function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }
+}
+
+/** A whole CLI as a function: runs `argv` (without node and script) and resolves to its exit code. */
+export type CliMain = (argv: readonly string[], io: CliIo) => Promise<number>
+
 /**
  * Makes `program` and every subcommand throw instead of exiting the process
  * (so a usage error becomes {@link ExitCode.usage} in the caller) and write
@@ -82,4 +90,35 @@ export function routeCommander(program: Command, out: CommandOutput): Command {
   })
   for (const sub of program.commands) routeCommander(sub, out)
   return program
+}
+
+/**
+ * Runs a CLI on `argv` (without the node and script entries): `build` makes
+ * its command tree, set up by {@link routeCommander}, whose commands report
+ * through `setExitCode` (the highest code wins). Resolves that code, also
+ * after help or the version ({@link ExitCode.ok}), or {@link ExitCode.usage}
+ * after a usage error (a {@link UsageError} is printed as one line
+ * `<program>: message`). Any other error is thrown.
+ */
+export async function runProgram(
+  build: (setExitCode: (code: number) => void) => Command,
+  argv: readonly string[],
+  io: CommandOutput,
+): Promise<number> {
+  let exitCode: number = ExitCode.ok
+  const program = build((code) => {
+    exitCode = Math.max(exitCode, code)
+  })
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return exitCode
+  } catch (err) {
+    // Help and version are "errors" to commander but successes to the user.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage
+    if (isUsageError(err)) {
+      io.stderr.write(`${program.name()}: ${err.message}\n`)
+      return ExitCode.usage
+    }
+    throw err
+  }
 }

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -124,6 +125,7 @@ const LIBRARY_CHECKS: Record<string, { script: string; expectReport(report: Repo
 const CLIS: Record<string, { bin: string; usage: RegExp }> = {
   paraloom: { bin: 'paraloom', usage: /^Usage: paraloom /m },
   '@paraloom/peer-monitor': { bin: 'peer-monitor', usage: /^Usage: peer-monitor /m },
+  '@paraloom/devnet': { bin: 'paraloom-devnet', usage: /^Usage: paraloom-devnet /m },
 }
 
 /** Libraries whose README opens with an example that must compile. */
@@ -328,19 +330,25 @@ describe('npm install -g of the CLI tarballs', () => {
   beforeAll(async () => {
     prefix = join(work, 'global')
     await mkdir(prefix)
-    await installGlobally(
-      prefix,
-      [tarballOf('paraloom'), tarballOf('@paraloom/peer-monitor')],
-      source,
-    )
+    // The devnet brings the peer-monitor as its dependency.
+    await installGlobally(prefix, [tarballOf('paraloom'), tarballOf('@paraloom/devnet')], source)
   }, 15 * 60_000)
 
-  it('<prefix>/bin/paraloom devnet up runs the installed peer-monitor: the dashboard answers over HTTP', async () => {
+  it('<prefix>/bin/paraloom devnet runs the @paraloom/devnet npm installed beside paraloom', async () => {
+    const { stdout } = await runCommand(join(prefix, 'bin', 'paraloom'), ['devnet', '--help'], {
+      cwd: work,
+      env: userEnv(),
+      timeoutMs: RUN_TIMEOUT_MS,
+    })
+    expect(stdout).toMatch(/^Usage: paraloom-devnet /m)
+  })
+
+  it('<prefix>/bin/paraloom-devnet up runs the installed paraloom and peer-monitor: the dashboard answers over HTTP', async () => {
     const dir = join(work, 'devnet')
-    // PATH without <prefix>/bin: paraloom must find peer-monitor where npm installed it, not on PATH.
+    // PATH without <prefix>/bin: the devnet must find both CLIs where npm installed them, not on PATH.
     const devnet = spawn(
-      join(prefix, 'bin', 'paraloom'),
-      ['devnet', 'up', '--validators', '1', '--dir', dir, '--status-interval-ms', '1000'],
+      join(prefix, 'bin', 'paraloom-devnet'),
+      ['up', '--validators', '1', '--dir', dir, '--status-interval-ms', '1000'],
       { cwd: work, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     )
     let output = ''
@@ -363,15 +371,18 @@ describe('npm install -g of the CLI tarballs', () => {
       }
       const dashboard = /^monitor\s+pid (\d+)\s+dashboard (\S+)$/m.exec(output)
       expect(dashboard).not.toBeNull()
-      // The monitor that runs is the one npm installed beside paraloom.
-      const monitorCommand = readFileSync(`/proc/${dashboard![1]}/cmdline`, 'utf8').split('\0')
-      expect(monitorCommand[1]).toBe(
-        join(
-          await realpath(join(prefix, 'lib', 'node_modules', '@paraloom', 'peer-monitor')),
-          'dist',
-          'bin',
-          'peer-monitor.js',
-        ),
+      // The monitor and the validator that run are the ones npm installed with the devnet.
+      const devnetDir = await realpath(join(prefix, 'lib', 'node_modules', '@paraloom', 'devnet'))
+      const installedWithDevnet = (name: string) =>
+        createRequire(join(devnetDir, 'package.json')).resolve(`${name}/package.json`)
+      const commandOf = (pid: number) =>
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]
+      expect(commandOf(Number(dashboard![1]))).toBe(
+        join(dirname(installedWithDevnet('@paraloom/peer-monitor')), 'dist', 'bin', 'peer-monitor.js'),
+      )
+      const validatorPid = Number(/^validator-1\s+(\d+)/m.exec(output)![1])
+      expect(commandOf(validatorPid)).toBe(
+        join(dirname(installedWithDevnet('paraloom')), 'dist', 'bin', 'paraloom.js'),
       )
       const page = await fetch(dashboard![2]!, { signal: AbortSignal.timeout(10_000) })
       expect(page.status).toBe(200)

@@ -4,11 +4,17 @@
  * transition until Ctrl-C, across disconnects and node restarts.
  */
 import { type ServiceError, status } from '@grpc/grpc-js'
-import { type CliIo, ExitCode, integerFlag, parseHostPort } from '@paraloom/cli-kit'
+import {
+  type CliIo,
+  ExitCode,
+  integerFlag,
+  parseHostPort,
+  watchShutdownSignals,
+} from '@paraloom/cli-kit'
 import type { PeerEvent } from '@paraloom/proto'
 import { Command, Option } from 'commander'
 import { loadConfig } from '../config/index.js'
-import { connectValidator, listPeers } from '../devnet/clients.js'
+import { connectValidator, listPeers } from '../grpc/clients.js'
 import { followPeers } from '../peers/follow.js'
 import {
   gapJson,
@@ -19,7 +25,6 @@ import {
   transitionJson,
   transitionLine,
 } from '../peers/format.js'
-import { watchShutdownSignals } from '../shutdown.js'
 
 /** The gRPC address a validator listens on by default ([grpc] listen). */
 const DEFAULT_GRPC = '127.0.0.1:50051'

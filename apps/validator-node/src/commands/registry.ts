@@ -5,7 +5,15 @@
  */
 import { once } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type CliIo, ExitCode, UsageError } from '@paraloom/cli-kit'
+import {
+  addUrlOption,
+  type CliIo,
+  ExitCode,
+  type UrlFlags,
+  UsageError,
+  urlFlag,
+  watchShutdownSignals,
+} from '@paraloom/cli-kit'
 import {
   type Address,
   buildGenesisAccounts,
@@ -22,8 +30,6 @@ import {
 import { Command } from 'commander'
 import { loadConfig } from '../config/index.js'
 import { KeypairFileError, readKeypairFile } from '../keypair.js'
-import { watchShutdownSignals } from '../shutdown.js'
-import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 
 /** Default stake written by `registry genesis`, in lamports (1 SOL). */
 const DEFAULT_GENESIS_STAKE = 1_000_000_000n

@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { type CliIo, createLogger, type Logger, UsageError } from '@paraloom/cli-kit'
+import {
+  type CliIo,
+  createLogger,
+  type Logger,
+  UsageError,
+  watchShutdownSignals,
+} from '@paraloom/cli-kit'
 import {
   createRequestClient,
   type PeerTarget,
@@ -19,7 +25,6 @@ import {
 import { Command, Option } from 'commander'
 import { loadConfig, NETWORKS, type ValidatorConfig } from '../config/index.js'
 import type { Keypair } from '../keypair.js'
-import { watchShutdownSignals } from '../shutdown.js'
 import { BLOCK_LOG_FILE } from '../sync/block-log.js'
 import { type CatchUpResult, SyncError } from '../sync/catch-up.js'
 import { printable, StateSync } from '../sync/state-sync.js'

@@ -1,6 +1,15 @@
 import { writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { type CliIo, createLogger, UsageError } from '@paraloom/cli-kit'
+import {
+  addUrlOption,
+  type CliIo,
+  createLogger,
+  type ShutdownSignals,
+  type UrlFlags,
+  UsageError,
+  urlFlag,
+  watchShutdownSignals,
+} from '@paraloom/cli-kit'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
 import {
@@ -14,9 +23,7 @@ import { validatorTomlTemplate } from '../config/template.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, writeKeypairFile } from '../keypair.js'
 import { ValidatorNode } from '../node/validator-node.js'
-import { type ShutdownSignals, watchShutdownSignals } from '../shutdown.js'
 import { readKeypairForCommand } from './keypair-file.js'
-import { addUrlOption, type UrlFlags, urlFlag } from './url-flag.js'
 import { validatorSyncCommand } from './validator-sync.js'
 
 /** `paraloom validator …`: run a node, make an identity. */

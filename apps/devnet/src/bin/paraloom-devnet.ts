@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runBin } from '@paraloom/cli-kit'
+
+await runBin('paraloom-devnet', async () => (await import('../cli.js')).runCli)

@@ -1,0 +1,62 @@
+// `paraloom devnet …`, the thin entry that runs @paraloom/devnet: what it
+// passes on, and what it says when the package is not installed. The real
+// package, resolved at run time, is exercised from apps/devnet's tests.
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from '@jest/globals'
+import { type CliMain, routeCommander, runProgram } from '@paraloom/cli-kit'
+import { Command } from 'commander'
+import { DEVNET_PACKAGE, devnetCommand, type LoadDevnet } from '../src/commands/devnet.js'
+
+async function run(argv: string[], load: LoadDevnet): Promise<{ code: number; stderr: string }> {
+  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }
+  let stderr = ''
+  io.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString()
+  })
+  const build = (setExitCode: (code: number) => void) =>
+    routeCommander(new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)), io)
+  const code = await runProgram(build, argv, io)
+  return { code, stderr }
+}
+
+/** The error Node's import gives for a package it cannot find. */
+const notFound = (specifier: string): Error =>
+  Object.assign(new Error(`Cannot find package '${specifier}' imported from /x/devnet.js`), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  })
+
+describe('paraloom devnet', () => {
+  it.each([
+    [['devnet', 'up', '--validators', '2', '--traffic'], ['up', '--validators', '2', '--traffic']],
+    [['devnet', '--port-offset', '5', 'up'], ['--port-offset', '5', 'up']],
+    [['devnet', 'init', '--help'], ['init', '--help']],
+    [['devnet'], []],
+  ])('%j runs the devnet CLI on %j and exits with its code', async (argv, passed) => {
+    const calls: Array<readonly string[]> = []
+    const runCli: CliMain = async (args) => {
+      calls.push(args)
+      return 3
+    }
+    const r = await run(argv, async () => ({ runCli }))
+    expect(calls).toEqual([passed])
+    expect(r.code).toBe(3)
+  })
+
+  it('names the package to install when it is not installed: one line, exit 1', async () => {
+    const r = await run(['devnet', 'up'], async () => {
+      throw notFound(DEVNET_PACKAGE)
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(`${DEVNET_PACKAGE} is not installed: install it beside paraloom`),
+    ])
+  })
+
+  it('does not take a broken install for a missing one: what the devnet itself lacks is thrown', async () => {
+    await expect(
+      run(['devnet', 'up'], async () => {
+        throw notFound('smol-toml')
+      }),
+    ).rejects.toThrow("Cannot find package 'smol-toml'")
+  })
+})
