@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { decodeValidatorAccount, readGenesisDirectory } from '@paraloom/registry'
 import { parse } from 'yaml'
+import { CLI } from './helpers/devnet.js'
 import { loadConfig } from 'paraloom/config'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const CLI = join(ROOT, 'apps/devnet/dist/bin/paraloom-devnet.js')
 const VALIDATORS = ['validator-1', 'validator-2', 'validator-3', 'validator-4']
 
 interface Service {

@@ -7,16 +7,23 @@ import { type CliMain, routeCommander, runProgram } from '@paraloom/cli-kit'
 import { Command } from 'commander'
 import { DEVNET_PACKAGE, devnetCommand, type LoadDevnet } from '../src/commands/devnet.js'
 
-async function run(argv: string[], load: LoadDevnet): Promise<{ code: number; stderr: string }> {
+async function run(
+  argv: string[],
+  load: LoadDevnet,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }
+  let stdout = ''
   let stderr = ''
+  io.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString()
+  })
   io.stderr.on('data', (c: Buffer) => {
     stderr += c.toString()
   })
   const build = (setExitCode: (code: number) => void) =>
     routeCommander(new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)), io)
   const code = await runProgram(build, argv, io)
-  return { code, stderr }
+  return { code, stdout, stderr }
 }
 
 /** The error Node's import gives for a package it cannot find. */
@@ -40,6 +47,15 @@ describe('paraloom devnet', () => {
     const r = await run(argv, async () => ({ runCli }))
     expect(calls).toEqual([passed])
     expect(r.code).toBe(3)
+  })
+
+  it.each([['--help'], ['-h']])('devnet %s describes this entry without loading the devnet', async (flag) => {
+    const r = await run(['devnet', flag], async () => {
+      throw new Error('must not be loaded')
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: paraloom devnet /)
+    expect(r.stdout).toContain(`runs paraloom-devnet from ${DEVNET_PACKAGE}`)
   })
 
   it('names the package to install when it is not installed: one line, exit 1', async () => {

@@ -335,12 +335,12 @@ describe('npm install -g of the CLI tarballs', () => {
   }, 15 * 60_000)
 
   it('<prefix>/bin/paraloom devnet runs the @paraloom/devnet npm installed beside paraloom', async () => {
-    const { stdout } = await runCommand(join(prefix, 'bin', 'paraloom'), ['devnet', '--help'], {
-      cwd: work,
-      env: userEnv(),
-      timeoutMs: RUN_TIMEOUT_MS,
-    })
-    expect(stdout).toMatch(/^Usage: paraloom-devnet /m)
+    const { stdout } = await runCommand(
+      join(prefix, 'bin', 'paraloom'),
+      ['devnet', 'up', '--help'],
+      { cwd: work, env: userEnv(), timeoutMs: RUN_TIMEOUT_MS },
+    )
+    expect(stdout).toMatch(/^Usage: paraloom-devnet up /m)
   })
 
   it('<prefix>/bin/paraloom-devnet up runs the installed paraloom and peer-monitor: the dashboard answers over HTTP', async () => {

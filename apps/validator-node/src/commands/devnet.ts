@@ -29,21 +29,29 @@ function isDevnetMissing(err: unknown): boolean {
   )
 }
 
+/** `paraloom devnet --help` (and nothing else) describes this entry, as every paraloom command does. */
+const ownHelp = (args: readonly string[]): boolean =>
+  args.length === 1 && (args[0] === '--help' || args[0] === '-h')
+
 export function devnetCommand(
   io: CliIo,
   setExitCode: (code: number) => void,
   load: LoadDevnet = loadInstalled,
 ): Command {
-  return new Command('devnet')
+  const command = new Command('devnet')
     .description(
       `A local Paraloom network: \`up\` runs it, \`init\` only writes its files (runs paraloom-devnet from ${DEVNET_PACKAGE})`,
     )
-    .argument('[args...]', 'what paraloom-devnet takes (see paraloom devnet --help)')
-    // Every flag, --help included, is the devnet's own.
+    .argument('[args...]', 'what paraloom-devnet takes: `paraloom devnet up --help` lists its flags')
+    // Every other flag, --help after a subcommand included, is the devnet's own.
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (args: string[]) => {
+      if (ownHelp(args)) {
+        command.outputHelp()
+        return
+      }
       let devnet: { runCli: CliMain }
       try {
         devnet = await load()
@@ -57,4 +65,5 @@ export function devnetCommand(
       }
       setExitCode(await devnet.runCli(args, io))
     })
+  return command
 }
