@@ -1,29 +1,22 @@
 // `paraloom devnet …`, the thin entry that runs @paraloom/devnet: what it
 // passes on, and what it says when the package is not installed. The real
 // package, resolved at run time, is exercised from apps/devnet's tests.
-import { PassThrough } from 'node:stream'
 import { describe, expect, it } from '@jest/globals'
 import { type CliMain, routeCommander, runProgram } from '@paraloom/cli-kit'
 import { Command } from 'commander'
 import { DEVNET_PACKAGE, devnetCommand, type LoadDevnet } from '../src/commands/devnet.js'
+import { type CliResult, runCliCapture } from './helpers/cli.js'
 
-async function run(
-  argv: string[],
-  load: LoadDevnet,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }
-  let stdout = ''
-  let stderr = ''
-  io.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString()
-  })
-  io.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString()
-  })
-  const build = (setExitCode: (code: number) => void) =>
-    routeCommander(new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)), io)
-  const code = await runProgram(build, argv, io)
-  return { code, stdout, stderr }
+/** `paraloom` with only its devnet entry, loading the devnet with `load`. */
+function run(argv: string[], load: LoadDevnet): Promise<CliResult> {
+  const main: CliMain = (args, io) =>
+    runProgram(
+      (setExitCode) =>
+        routeCommander(new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)), io),
+      args,
+      io,
+    )
+  return runCliCapture(argv, '', main)
 }
 
 /** The error Node's import gives for a package it cannot find. */

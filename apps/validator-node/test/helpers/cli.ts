@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import type { CliMain } from '@paraloom/cli-kit'
 import { runCli } from '../../src/cli.js'
 
 export interface CliResult {
@@ -18,13 +19,20 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString('utf8')
 }
 
-/** Runs the CLI in this process on `argv`, with `stdin` as its whole standard input (empty if omitted). */
-export async function runCliCapture(argv: string[], stdin = ''): Promise<CliResult> {
+/**
+ * Runs the CLI in this process on `argv`, with `stdin` as its whole standard
+ * input (empty if omitted); `main` is the paraloom CLI unless a test builds its own.
+ */
+export async function runCliCapture(
+  argv: string[],
+  stdin = '',
+  main: CliMain = runCli,
+): Promise<CliResult> {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }
   const stdout = collect(io.stdout)
   const stderr = collect(io.stderr)
   io.stdin.end(stdin)
-  const code = await runCli(argv, io)
+  const code = await main(argv, io)
   return { code, stdout: stdout(), stderr: stderr() }
 }
 
