@@ -86,7 +86,10 @@ function upCommand(io: CliIo, setExitCode: (code: number) => void): Command {
         .default('warn'),
     )
     .option('--no-monitor', 'do not start the peer-monitor')
-    .option('--monitor-bin <file>', 'peer-monitor entry point (default: the @paraloom/peer-monitor this package depends on)')
+    .option(
+      '--monitor-bin <file>',
+      'peer-monitor entry point (default: the @paraloom/peer-monitor this package depends on)',
+    )
     .option(
       '--exit-on-failure',
       'stop everything and exit 1 as soon as a child dies (for CI); without it a validator that dies is reported and the rest keep running',

@@ -17,6 +17,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
+import { connectValidator, type ValidatorClients } from 'paraloom/client'
 import {
   type ChildLogLevel,
   monitorSpec,
@@ -24,7 +25,6 @@ import {
   standInSpec,
   validatorSpec,
 } from './children.js'
-import { connectValidator, type ValidatorClients } from 'paraloom/client'
 import { DevnetError } from './errors.js'
 import { type DeadChild, deathReport, deathSummary } from './failures.js'
 import { DEVNET_TIMINGS } from './files.js'

@@ -9,9 +9,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { decodeValidatorAccount, readGenesisDirectory } from '@paraloom/registry'
+import { loadConfig } from 'paraloom/config'
 import { parse } from 'yaml'
 import { CLI } from './helpers/devnet.js'
-import { loadConfig } from 'paraloom/config'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const VALIDATORS = ['validator-1', 'validator-2', 'validator-3', 'validator-4']

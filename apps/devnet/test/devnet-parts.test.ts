@@ -6,13 +6,13 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { BlockProposal, ComputeJobResult, Vote, verify } from '@paraloom/codec'
 import { type ListPeersResponse, PeerState } from '@paraloom/proto'
+import { generateKeypair } from 'paraloom/keypair'
 import { DevnetError } from '../src/errors.js'
 import { LineSplitter } from '../src/line-splitter.js'
 import { fetchText, samplesOf } from '../src/prometheus-text.js'
 import { peerView, progressLine, waitForRpcHealth } from '../src/readiness.js'
 import { formatStatusLine, gossipCounts } from '../src/status-line.js'
 import { planHeight } from '../src/traffic-plan.js'
-import { generateKeypair } from 'paraloom/keypair'
 
 describe('LineSplitter', () => {
   const split = (chunks: string[], max = 16): string[] => {

@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from '@jest/globals'
 import type { GossipClient, PublishRequest } from '@paraloom/proto'
-import { startTraffic } from '../src/traffic.js'
 import { generateKeypair } from 'paraloom/keypair'
+import { startTraffic } from '../src/traffic.js'
 
 /** A Gossip client whose Publish answers after `answerMs` (never, if undefined). */
 function stubClient(answerMs: number | undefined): {

@@ -7,12 +7,7 @@ import { describe, expect, it } from '@jest/globals'
 import { PeerState } from '@paraloom/proto'
 import { connectValidator, listPeers } from 'paraloom/client'
 import { isAlive } from './faults/helpers/cluster.js'
-import {
-  type DevnetProcess,
-  runDevnetCli,
-  useDevnetRuns,
-  waitUntilGone,
-} from './helpers/devnet.js'
+import { type DevnetProcess, runDevnetCli, useDevnetRuns, waitUntilGone } from './helpers/devnet.js'
 
 /**
  * Bound on the children's exit after the devnet is SIGKILLed: each stops as

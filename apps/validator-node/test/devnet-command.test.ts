@@ -12,7 +12,10 @@ function run(argv: string[], load: LoadDevnet): Promise<CliResult> {
   const main: CliMain = (args, io) =>
     runProgram(
       (setExitCode) =>
-        routeCommander(new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)), io),
+        routeCommander(
+          new Command('paraloom').addCommand(devnetCommand(io, setExitCode, load)),
+          io,
+        ),
       args,
       io,
     )
@@ -27,9 +30,18 @@ const notFound = (specifier: string): Error =>
 
 describe('paraloom devnet', () => {
   it.each([
-    [['devnet', 'up', '--validators', '2', '--traffic'], ['up', '--validators', '2', '--traffic']],
-    [['devnet', '--port-offset', '5', 'up'], ['--port-offset', '5', 'up']],
-    [['devnet', 'init', '--help'], ['init', '--help']],
+    [
+      ['devnet', 'up', '--validators', '2', '--traffic'],
+      ['up', '--validators', '2', '--traffic'],
+    ],
+    [
+      ['devnet', '--port-offset', '5', 'up'],
+      ['--port-offset', '5', 'up'],
+    ],
+    [
+      ['devnet', 'init', '--help'],
+      ['init', '--help'],
+    ],
     [['devnet'], []],
   ])('%j runs the devnet CLI on %j and exits with its code', async (argv, passed) => {
     const calls: Array<readonly string[]> = []
@@ -42,7 +54,10 @@ describe('paraloom devnet', () => {
     expect(r.code).toBe(3)
   })
 
-  it.each([['--help'], ['-h']])('devnet %s describes this entry without loading the devnet', async (flag) => {
+  it.each([
+    ['--help'],
+    ['-h'],
+  ])('devnet %s describes this entry without loading the devnet', async (flag) => {
     const r = await run(['devnet', flag], async () => {
       throw new Error('must not be loaded')
     })

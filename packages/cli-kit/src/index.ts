@@ -34,6 +34,12 @@ export {
 } from './logger.js'
 export { onParentExit, PARENT_PIPE_ENV, type ParentPipeIo } from './parent.js'
 export {
+  type ShutdownReason,
+  type ShutdownSignals,
+  watchShutdownSignals,
+} from './shutdown.js'
+export { addUrlOption, givenUrl, type UrlFlags, urlFlag } from './url-flag.js'
+export {
   type CliIo,
   type CliMain,
   type CommandOutput,
@@ -46,10 +52,4 @@ export {
   runProgram,
   UsageError,
 } from './usage.js'
-export {
-  type ShutdownReason,
-  type ShutdownSignals,
-  watchShutdownSignals,
-} from './shutdown.js'
-export { addUrlOption, givenUrl, type UrlFlags, urlFlag } from './url-flag.js'
 export { packageVersion } from './version.js'

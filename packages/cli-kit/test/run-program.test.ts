@@ -4,7 +4,10 @@ import { Command } from 'commander'
 import { ExitCode, routeCommander, runProgram, UsageError } from '../src/index.js'
 
 /** A CLI `tool` whose `run` command sets each code it is given, then does what `--then` says. */
-function tool(setExitCode: (code: number) => void, io: { stdout: PassThrough; stderr: PassThrough }) {
+function tool(
+  setExitCode: (code: number) => void,
+  io: { stdout: PassThrough; stderr: PassThrough },
+) {
   const run = new Command('run')
     .argument('[codes...]')
     .option('--then <what>', 'usage | crash | nothing', 'nothing')

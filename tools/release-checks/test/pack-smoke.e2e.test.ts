@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
@@ -375,10 +375,14 @@ describe('npm install -g of the CLI tarballs', () => {
       const devnetDir = await realpath(join(prefix, 'lib', 'node_modules', '@paraloom', 'devnet'))
       const installedWithDevnet = (name: string) =>
         createRequire(join(devnetDir, 'package.json')).resolve(`${name}/package.json`)
-      const commandOf = (pid: number) =>
-        readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]
+      const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]
       expect(commandOf(Number(dashboard![1]))).toBe(
-        join(dirname(installedWithDevnet('@paraloom/peer-monitor')), 'dist', 'bin', 'peer-monitor.js'),
+        join(
+          dirname(installedWithDevnet('@paraloom/peer-monitor')),
+          'dist',
+          'bin',
+          'peer-monitor.js',
+        ),
       )
       const validatorPid = Number(/^validator-1\s+(\d+)/m.exec(output)![1])
       expect(commandOf(validatorPid)).toBe(

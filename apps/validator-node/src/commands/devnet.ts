@@ -42,7 +42,10 @@ export function devnetCommand(
     .description(
       `A local Paraloom network: \`up\` runs it, \`init\` only writes its files (runs paraloom-devnet from ${DEVNET_PACKAGE})`,
     )
-    .argument('[args...]', 'what paraloom-devnet takes: `paraloom devnet up --help` lists its flags')
+    .argument(
+      '[args...]',
+      'what paraloom-devnet takes: `paraloom devnet up --help` lists its flags',
+    )
     // Every other flag, --help after a subcommand included, is the devnet's own.
     .helpOption(false)
     .allowUnknownOption()

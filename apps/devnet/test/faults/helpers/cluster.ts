@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { type ListPeersResponse, PeerState } from '@paraloom/proto'
-import { standInSpec, validatorSpec } from '../../../src/children.js'
 import { connectValidator, listPeers, type ValidatorClients } from 'paraloom/client'
+import { standInSpec, validatorSpec } from '../../../src/children.js'
 import {
   type Addressing,
   type DevnetTimings,
