@@ -63,7 +63,7 @@ describe('paraloom devnet', () => {
     })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Usage: paraloom devnet /)
-    expect(r.stdout).toContain(`runs paraloom-devnet from ${DEVNET_PACKAGE}`)
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(`runs paraloom-devnet from ${DEVNET_PACKAGE}`)
   })
 
   it('names the package to install when it is not installed: one line, exit 1', async () => {
