@@ -5,6 +5,7 @@
  * dependencies.
  */
 export { type BackoffOptions, backoffDelayMs } from './backoff.js'
+export type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'
 export {
   ConfigError,
   type ConfigErrorCode,
@@ -14,5 +15,14 @@ export {
   type ErrorType,
   ParaloomError,
 } from './errors.js'
+export {
+  componentName,
+  LOG_LEVELS,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  noopLogger,
+} from './logger.js'
 export { isNetworkName, NETWORKS, type NetworkName } from './networks.js'
+export { isPeerState, PEER_STATES, PeerState } from './peer-state.js'
 export { sleep } from './sleep.js'

@@ -1,7 +1,9 @@
 /**
- * The registry ↔ p2p contract. `@paraloom/p2p` declares the same shapes in
- * its `directory.ts`; the registry satisfies them structurally and never
- * imports p2p.
+ * The registry ↔ p2p contract: what the p2p node knows of the on-chain
+ * validator registry. `@paraloom/registry` implements it, `@paraloom/p2p`
+ * consumes it (p2p never imports Solana code, the registry never imports
+ * p2p): the node only needs the seed peers, their changes, and "is this key
+ * an active validator right now?".
  */
 
 /** A usable seed peer, as the registry validated it. */
@@ -26,17 +28,12 @@ export interface DirectoryChange {
   updated: SeedPeer[]
 }
 
-/** What the p2p node needs from the registry. */
+/** The validator set as the p2p node sees it. */
 export interface ValidatorDirectory {
+  /** The current active validators: the seed list and the admission set. */
   seeds(): readonly SeedPeer[]
   /** O(1): is this 32-byte ed25519 public key an active validator right now? */
   isActiveValidator(publicKey: Uint8Array): boolean
   /** Calls `listener` after every change; returns a function that unsubscribes. */
   onChange(listener: (change: DirectoryChange) => void): () => void
-}
-
-/** One skipped account or dropped multiaddr, naming the account and why. */
-export interface RegistryWarning {
-  address: string
-  reason: string
 }
