@@ -15,8 +15,14 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import type { ClientReadableStream } from '@grpc/grpc-js'
-import { BlockProposal, ComputeJobResult, Vote } from '@paraloom/codec'
-import { type GossipKind, type GossipValues, type NetworkName, WIRE_NETWORK } from '@paraloom/p2p'
+import { BlockProposal } from '@paraloom/codec'
+import {
+  GOSSIP_WIRE_TYPES,
+  type GossipKind,
+  type GossipValues,
+  type NetworkName,
+  WIRE_NETWORK,
+} from '@paraloom/p2p'
 import type { GossipClient, GossipMessage } from '@paraloom/proto'
 import { KIND_OF_TOPIC, publish, TOPIC_OF_KIND } from 'paraloom/client'
 import type { Keypair } from 'paraloom/keypair'
@@ -92,13 +98,6 @@ export interface Traffic {
   stop(options?: { drainMs?: number }): Promise<void>
 }
 
-/** Each topic's encoder, as a mapped type so a new topic does not compile without one. */
-const ENCODE: { readonly [K in GossipKind]: (value: GossipValues[K]) => Uint8Array } = {
-  blocks: (v) => BlockProposal.encode(v),
-  votes: (v) => Vote.encode(v),
-  results: (v) => ComputeJobResult.encode(v),
-}
-
 const zeroCounts = (): TopicCounts => ({ blocks: 0, votes: 0, results: 0 })
 
 export function startTraffic(init: TrafficInit): Traffic {
@@ -137,7 +136,10 @@ export function startTraffic(init: TrafficInit): Traffic {
     try {
       await publish(
         init.validators[message.signer]!.gossip,
-        { topic: TOPIC_OF_KIND[kind], payload: Buffer.from(ENCODE[kind](message.value)) },
+        {
+          topic: TOPIC_OF_KIND[kind],
+          payload: Buffer.from(GOSSIP_WIRE_TYPES[kind].encode(message.value)),
+        },
         // Not aborted by stop(): heights already started finish (each call has its deadline).
         { deadlineMs: publishDeadlineMs },
       )

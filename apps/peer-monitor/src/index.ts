@@ -30,7 +30,8 @@
  * ```
  */
 
-export type { Logger } from '@paraloom/cli-kit'
+export type { Logger } from '@paraloom/interface'
+export { PeerState } from '@paraloom/interface'
 export { buildCli, type CliIo, runCli } from './cli.js'
 export {
   createEvidenceEngine,
@@ -47,6 +48,5 @@ export { createHttpServer, type HttpServer, type HttpServerInit } from './http/s
 export type { DashboardState } from './http/state.js'
 export { createMonitorMetrics, type MonitorMetrics } from './metrics.js'
 export { createMonitor, type Monitor, type MonitorInit, type WatchStatus } from './monitor.js'
-export { PeerState } from './states.js'
 export { type MonitorStore, openStore, type StoreInit } from './store/store.js'
 export { defaultEventLimits, type EventLimits, type WatchEvent } from './watch/event-check.js'

@@ -1,5 +1,4 @@
-import { type Logger, silentLogger } from '@paraloom/cli-kit'
-import { ConfigError } from '@paraloom/interface'
+import { ConfigError, type Logger, noopLogger } from '@paraloom/interface'
 import {
   createEvidenceEngine,
   type EvidenceEngine,
@@ -86,7 +85,7 @@ const toView = (p: PeerStatusRecord) => ({
  */
 export function createMonitor(init: MonitorInit): Monitor {
   const { store } = init
-  const logger = init.logger ?? silentLogger
+  const logger = init.logger ?? noopLogger
   const clock = init.clock ?? Date.now
   const metrics = init.metrics ?? createMonitorMetrics()
   const evaluateIntervalMs = checkInteger(
@@ -259,7 +258,7 @@ export function createMonitor(init: MonitorInit): Monitor {
     createWatcher({
       ...init.watcher,
       address,
-      logger,
+      logger: logger.forComponent('watcher'),
       cursor: () => store.cursor(address),
       onEvent: (event) => handle(address, event),
       onStatus: (s) => setStatus(address, s),

@@ -1,18 +1,12 @@
+import { PeerState } from '@paraloom/interface'
 import { PeerState as ProtoState } from '@paraloom/proto'
 
-/**
- * A peer's liveness state as the monitor stores and shows it (the names of
- * the node's PeerRegistry states).
- */
-export const PeerState = {
-  UNKNOWN: 'UNKNOWN',
-  CONNECTED: 'CONNECTED',
-  SLOW: 'SLOW',
-  OFFLINE: 'OFFLINE',
-} as const
+// A peer's liveness state is the shared contract (`@paraloom/interface`),
+// the names of the node's PeerRegistry states; the monitor stores and shows
+// it. Re-exported for the modules of this app.
+export { PeerState } from '@paraloom/interface'
 
-export type PeerState = (typeof PeerState)[keyof typeof PeerState]
-
+/** The gRPC enum to the shared state: the monitor's side of the conversion. */
 const FROM_PROTO: ReadonlyMap<number, PeerState> = new Map([
   [ProtoState.PEER_STATE_CONNECTED, PeerState.CONNECTED],
   [ProtoState.PEER_STATE_SLOW, PeerState.SLOW],
@@ -23,8 +17,4 @@ const FROM_PROTO: ReadonlyMap<number, PeerState> = new Map([
 /** The state a proto enum value names, or undefined for UNSPECIFIED and unknown numbers. */
 export function stateFromProto(value: number): PeerState | undefined {
   return FROM_PROTO.get(value)
-}
-
-export function isPeerState(value: unknown): value is PeerState {
-  return typeof value === 'string' && Object.hasOwn(PeerState, value)
 }

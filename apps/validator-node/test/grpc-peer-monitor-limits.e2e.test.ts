@@ -5,7 +5,7 @@
 
 import { credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { silentLogger } from '@paraloom/cli-kit'
+import { noopLogger } from '@paraloom/interface'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
 import { type PeerEvent, PeerMonitorClient, PeerMonitorService, PeerState } from '@paraloom/proto'
 import { sleep } from '@paraloom/test-utils'
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function serve(limits: { maxWatchers?: number; maxQueuedEventsPerWatcher?: number }) {
   const registry: PeerRegistry = createPeerRegistry({ slowRttMs: 100, offlineAfterMissed: 1 })
-  const service = createPeerMonitorService({ registry, observer, logger: silentLogger, ...limits })
+  const service = createPeerMonitorService({ registry, observer, logger: noopLogger, ...limits })
   const server: GrpcServerHandle = await startGrpcServer('127.0.0.1:0', [
     { definition: PeerMonitorService, implementation: service.implementation },
   ])
@@ -126,7 +126,7 @@ describe('PeerMonitor resumes and shutdown', () => {
 
   it('a stream ended by the node shutting down ends with UNAVAILABLE', async () => {
     const registry: PeerRegistry = createPeerRegistry({ slowRttMs: 100, offlineAfterMissed: 1 })
-    const service = createPeerMonitorService({ registry, observer, logger: silentLogger })
+    const service = createPeerMonitorService({ registry, observer, logger: noopLogger })
     const server = await startGrpcServer('127.0.0.1:0', [
       { definition: PeerMonitorService, implementation: service.implementation },
     ])

@@ -5,7 +5,7 @@
 
 import { type ChannelOptions, credentials, type ServiceError, status } from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { silentLogger } from '@paraloom/cli-kit'
+import { noopLogger } from '@paraloom/interface'
 import {
   createParaloomNode,
   createPeerRegistry,
@@ -111,7 +111,7 @@ describe('WatchPeers: one client holding every stream it can', () => {
     const service = createPeerMonitorService({
       registry,
       observer,
-      logger: silentLogger,
+      logger: noopLogger,
       maxWatchers: MAX,
       clientCaps: caps,
     })

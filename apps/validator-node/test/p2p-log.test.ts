@@ -14,19 +14,29 @@ function capture(level: 'info' | 'debug') {
 
 describe('p2p logs in the validator log', () => {
   it("paraloom components' errors are warn lines naming the component; their chatter is debug only", () => {
+    // The p2p node takes the node's logger as it is and names its parts with forComponent.
     const { logger, lines } = capture('info')
-    const log = p2pComponentLogger({ logger, debug: false })
-      .forComponent('paraloom:p2p')
-      .newScope('discovery')
-    log('round %d', 3)
-    log.error('lookup of %s failed: %e', 'Val1', new Error('timeout'))
-    expect(log.enabled).toBe(false)
+    const log = logger.forComponent('paraloom:p2p').forComponent('discovery')
+    log.debug('round', { round: 3 })
+    log.warn('lookup failed', { validator: 'Val1', error: 'timeout' })
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'warn',
-        msg: 'lookup of Val1 failed: timeout',
+        msg: 'lookup failed',
         component: 'paraloom:p2p:discovery',
+        validator: 'Val1',
+        error: 'timeout',
       }),
+    ])
+  })
+
+  it("libp2p's scopes are named under their component, as the node's own are", () => {
+    const { logger, lines } = capture('debug')
+    const log = p2pComponentLogger({ logger, debug: true }).forComponent('libp2p:dialer')
+    log.newScope('queue').error('queue full')
+    expect(log.enabled).toBe(false)
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'queue full', component: 'libp2p:dialer:queue' }),
     ])
   })
 

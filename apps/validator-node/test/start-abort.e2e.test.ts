@@ -7,9 +7,9 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { silentLogger } from '@paraloom/cli-kit'
 import { address, buildGenesisAccounts } from '@paraloom/registry'
 import { LocalRpcStandIn } from '@paraloom/registry/stand-in'
+import { noopLogger } from '@paraloom/interface'
 import { probePort } from '@paraloom/test-utils'
 import { loadConfig, type ValidatorConfig } from '../src/config/index.js'
 import { generateKeypair, writeKeypairFile } from '../src/keypair.js'
@@ -108,7 +108,7 @@ function nodeWithHook(
   const node: ValidatorNode = new ValidatorNode({
     config: { ...config(standIn.rpcUrl, standIn.wsUrl, name), ...change },
     keypair,
-    logger: silentLogger,
+    logger: noopLogger,
     announce: (line) => {
       seen.lines.push(line)
       seen.ports = boundPorts(node)
@@ -188,7 +188,7 @@ describe('ValidatorNode: a stop or an abort between any two start steps', () => 
     const node = new ValidatorNode({
       config: config(silentRpcUrl, 'ws://127.0.0.1:1', 'silent'),
       keypair,
-      logger: silentLogger,
+      logger: noopLogger,
       announce: (line) => {
         if (line.startsWith('loading network=')) stopped = node.stop()
       },

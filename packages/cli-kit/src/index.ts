@@ -4,8 +4,9 @@
  * What every Paraloom command-line program (`paraloom`, `peer-monitor`)
  * shares, so operators meet the same conventions everywhere: structured logs
  * (JSON lines for log shippers, `time LEVEL message key=value` on a
- * terminal), usage errors that print one line and exit 2, and flag parsers
- * whose errors name the flag.
+ * terminal; `createLogger` implements `@paraloom/interface`'s `Logger`),
+ * usage errors that print one line and exit 2, and flag parsers whose errors
+ * name the flag.
  *
  * @example
  * ```ts
@@ -24,14 +25,7 @@
  */
 export { runBin } from './bin.js'
 export { duration } from './duration.js'
-export {
-  createLogger,
-  type LogFields,
-  type Logger,
-  type LoggerInit,
-  type LogLevel,
-  silentLogger,
-} from './logger.js'
+export { type CliLogger, createLogger, type LoggerInit } from './logger.js'
 export { onParentExit, PARENT_PIPE_ENV, type ParentPipeIo } from './parent.js'
 export {
   type ShutdownReason,

@@ -1,19 +1,23 @@
 /**
  * Structured logs: one JSON object per line when the output is not a
  * terminal (for log shippers), `time LEVEL message key=value` when it is.
+ * The logger is `@paraloom/interface`'s `Logger`, so the app hands it to
+ * every library component as is.
  */
-import { ParaloomError } from '@paraloom/interface'
+import {
+  componentName,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  ParaloomError,
+} from '@paraloom/interface'
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-export type LogFields = Record<string, unknown>
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void
-  info(message: string, fields?: LogFields): void
-  warn(message: string, fields?: LogFields): void
-  error(message: string, fields?: LogFields): void
+/** A `Logger` that can also bind fields to every line of a child. */
+export interface CliLogger extends Logger {
   /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger
+  child(fields: LogFields): CliLogger
+  /** A logger whose lines carry `component` (the parent's, then `name`: `p2p:gossip`). */
+  forComponent(name: string): CliLogger
 }
 
 export interface LoggerInit {
@@ -27,7 +31,7 @@ export interface LoggerInit {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
-export function createLogger(init: LoggerInit, bound: LogFields = {}): Logger {
+export function createLogger(init: LoggerInit, bound: LogFields = {}): CliLogger {
   const { out, format = 'json', level = 'info', clock = Date.now } = init
   const write = (lvl: LogLevel, message: string, fields: LogFields = {}): void => {
     if (RANK[lvl] < RANK[level]) return
@@ -45,16 +49,13 @@ export function createLogger(init: LoggerInit, bound: LogFields = {}): Logger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
     child: (fields) => createLogger(init, { ...bound, ...fields }),
+    forComponent: (name) =>
+      createLogger(init, { ...bound, component: componentName(componentOf(bound), name) }),
   }
 }
 
-/** A logger that drops everything (library defaults, tests). */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silentLogger,
+function componentOf(fields: LogFields): string | undefined {
+  return typeof fields.component === 'string' ? fields.component : undefined
 }
 
 function jsonLine(record: LogFields): string {

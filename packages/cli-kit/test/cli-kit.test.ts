@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, ParaloomError } from '@paraloom/interface'
+import { ConfigError, type Logger, ParaloomError } from '@paraloom/interface'
 import { createLogger, integerFlag, isUsageError, parseHostPort, UsageError } from '../src/index.js'
 
 function capture(): { out: PassThrough; lines: () => string[] } {
@@ -55,6 +55,33 @@ describe('createLogger', () => {
     log.warn('c')
     log.error('d')
     expect(lines().map((l) => JSON.parse(l).msg)).toEqual(['c', 'd'])
+  })
+
+  it('names each component under its parent, keeping the fields bound before', () => {
+    const { out, lines } = capture()
+    const root = createLogger({ out, clock })
+    const p2p = root.forComponent('paraloom:p2p')
+    p2p.forComponent('discovery').warn('round failed', { error: 'timeout' })
+    p2p.info('started')
+    root.child({ node: 'v1' }).forComponent('registry').debug('dropped: below the level')
+    root.child({ node: 'v1' }).forComponent('registry').warn('cache ignored')
+    expect(lines().map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'round failed',
+        component: 'paraloom:p2p:discovery',
+        error: 'timeout',
+      }),
+      expect.objectContaining({ level: 'info', msg: 'started', component: 'paraloom:p2p' }),
+      expect.objectContaining({ msg: 'cache ignored', node: 'v1', component: 'registry' }),
+    ])
+  })
+
+  it('is the shared Logger: a component typed against the contract takes it as is', () => {
+    const { out, lines } = capture()
+    const component = (logger: Logger): void => logger.forComponent('gossip').info('hello')
+    component(createLogger({ out, clock }))
+    expect(JSON.parse(lines()[0]!)).toMatchObject({ msg: 'hello', component: 'gossip' })
   })
 
   it('writes readable text for a terminal, quoting values with spaces', () => {

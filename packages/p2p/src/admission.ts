@@ -8,8 +8,7 @@
  */
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ConfigError } from '@paraloom/interface'
-import type { ValidatorDirectory } from './directory.js'
+import { ConfigError, type ValidatorDirectory } from '@paraloom/interface'
 import { peerIdFromSolanaAddress } from './identity.js'
 
 export type AdmissionMode = 'validators' | 'open'

@@ -1,17 +1,14 @@
 /**
- * Protocol names, size caps and default timings. Names and caps come from
- * the network spec (network.md "Names" table) and the wire spec (wire.md,
- * "Size cap first").
+ * Protocol names and default timings, from the network spec (network.md
+ * "Names" table). Size caps are the codec's: each wire type carries its own
+ * (`maxBytes`, wire.md "Size cap first"), and the gossip topics take theirs
+ * from their wire types (`gossip/topics.ts`).
  */
+import type { Network } from '@paraloom/codec'
+import type { NetworkName } from '@paraloom/interface'
 
-export type NetworkName = 'mainnet' | 'devnet' | 'testnet' | 'localnet'
-
-export const NETWORKS: readonly NetworkName[] = ['mainnet', 'devnet', 'testnet', 'localnet']
-
-/** The wire (`Network` enum) spelling of a network name. */
-export type WireNetwork = 'Mainnet' | 'Devnet' | 'Testnet' | 'Localnet'
-
-export const WIRE_NETWORK: Readonly<Record<NetworkName, WireNetwork>> = {
+/** The wire (`Network` enum) spelling of each network name. */
+export const WIRE_NETWORK: Readonly<Record<NetworkName, Network>> = {
   mainnet: 'Mainnet',
   devnet: 'Devnet',
   testnet: 'Testnet',
@@ -26,20 +23,6 @@ const second = 1000
 export type GossipKind = 'blocks' | 'votes' | 'results'
 
 export const GOSSIP_KINDS: readonly GossipKind[] = ['blocks', 'votes', 'results']
-
-/** wire.md: gossip caps 1 MiB (blocks), 4 KiB (votes), 256 KiB (compute results). */
-export const GOSSIP_MAX_BYTES: Readonly<Record<GossipKind, number>> = {
-  blocks: 1 * MiB,
-  votes: 4 * KiB,
-  results: 256 * KiB,
-}
-
-/** wire.md: DHT record cap. */
-export const VALIDATOR_RECORD_MAX_BYTES = 2 * KiB
-/** wire.md: request cap. */
-export const REQUEST_MAX_BYTES = 64 * KiB
-/** wire.md: response cap. */
-export const RESPONSE_MAX_BYTES = 4 * MiB
 
 /**
  * network.md: keep gossipsub's own inbound RPC limit at 4 MiB or more; the

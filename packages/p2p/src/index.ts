@@ -55,6 +55,8 @@
 // Must come first: libp2p calls Promise.withResolvers, which Node 20 lacks.
 import './polyfill.js'
 
+// The network names are the shared contract's; the node's options take one.
+export type { NetworkName } from '@paraloom/interface'
 export { type AdmissionMode, parsePeer } from './admission.js'
 export {
   DEFAULT_DIAL_CONCURRENCY,
@@ -62,23 +64,15 @@ export {
   DEFAULT_REFRESH_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   GOSSIP_KINDS,
-  GOSSIP_MAX_BYTES,
   type GossipKind,
   gossipTopic,
   kadProtocol,
-  NETWORKS,
-  type NetworkName,
-  REQUEST_MAX_BYTES,
-  RESPONSE_MAX_BYTES,
   stateSyncProtocol,
-  VALIDATOR_RECORD_MAX_BYTES,
   VALIDATOR_RECORD_NAMESPACE,
   validatorRecordKey,
   WIRE_NETWORK,
-  type WireNetwork,
   withdrawalProofProtocol,
 } from './constants.js'
-export type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'
 export type { DiscoveryRound, ValidatorLocation } from './discovery/discovery.js'
 export {
   DiscoveryError,
@@ -91,7 +85,13 @@ export {
   type RequestErrorCode,
 } from './errors.js'
 export type { GossipHandler, GossipMessage, ParaloomGossip } from './gossip/gossip.js'
-export { type GossipValues, gossipMessageId } from './gossip/topics.js'
+export {
+  GOSSIP_MAX_BYTES,
+  GOSSIP_WIRE_TYPES,
+  type GossipValues,
+  gossipMessageId,
+} from './gossip/topics.js'
+export { GOSSIP_REJECT_REASONS, GossipRejectReason } from './gossip/validate.js'
 export {
   identityFromSolanaKeypair,
   peerIdFromPublicKeyBytes,
@@ -107,8 +107,10 @@ export {
   type BackgroundFailure,
   type CounterHook,
   type GaugeHook,
+  type GossipMessageResult,
   type HistogramHook,
   type Labels,
+  type NoLabels,
   type P2PMetrics,
 } from './metrics.js'
 export {

@@ -14,13 +14,13 @@ import { noise } from '@libp2p/noise'
 import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
+import type { NetworkName } from '@paraloom/interface'
 import type { Libp2pOptions } from 'libp2p'
 import {
   GOSSIP_KINDS,
   GOSSIPSUB_MAX_INBOUND_DATA_LENGTH,
   gossipTopic,
   kadProtocol,
-  type NetworkName,
   VALIDATOR_RECORD_NAMESPACE,
 } from './constants.js'
 import type { recordValidation } from './discovery/record.js'

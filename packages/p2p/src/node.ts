@@ -12,12 +12,21 @@ import {
   type ComponentLogger,
   type Ed25519PrivateKey,
   type Libp2p,
-  type Logger,
   type PeerId,
   TypedEventEmitter,
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { ConfigError } from '@paraloom/interface'
+import {
+  ConfigError,
+  type DirectoryChange,
+  isNetworkName,
+  type Logger,
+  NETWORKS,
+  type NetworkName,
+  noopLogger,
+  PeerState,
+  type ValidatorDirectory,
+} from '@paraloom/interface'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
 import {
@@ -25,12 +34,9 @@ import {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_REFRESH_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  NETWORKS,
-  type NetworkName,
   stateSyncProtocol,
   withdrawalProofProtocol,
 } from './constants.js'
-import type { DirectoryChange, ValidatorDirectory } from './directory.js'
 import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
 import { recordValidation } from './discovery/record.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
@@ -117,8 +123,13 @@ export interface ParaloomNodeInit {
    * `prometheusMetrics()` from `@libp2p/prometheus-metrics`.
    */
   libp2pMetrics?: Libp2pOptions['metrics']
-  /** libp2p's logger; its `DEBUG=paraloom:*,libp2p:*` output by default. */
-  logger?: ComponentLogger
+  /**
+   * Where the node's own lines go (components `paraloom:p2p:*`): discovery
+   * rounds that failed, refused gossip, bans. @default noopLogger (nothing)
+   */
+  logger?: Logger
+  /** libp2p's own logger (its internals); its `DEBUG=libp2p:*` output by default. */
+  libp2pLogger?: ComponentLogger
 }
 
 export type { PeerTarget } from './reqresp/target.js'
@@ -186,7 +197,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
       announce: init.announce ?? [],
       connectionGater: admission.gater(),
       records: recordValidation({ network: init.network, directory: init.directory }),
-      logger: init.logger,
+      logger: init.libp2pLogger,
       metrics: init.libp2pMetrics,
     }),
   )
@@ -194,7 +205,7 @@ export async function createParaloomNode(init: ParaloomNodeInit): Promise<Paralo
 }
 
 function checkInit(init: ParaloomNodeInit): void {
-  if (!NETWORKS.includes(init.network)) {
+  if (!isNetworkName(init.network)) {
     throw new ConfigError(
       { code: 'InvalidNetwork', field: 'network' },
       `"${String(init.network)}" is not one of ${NETWORKS.join(', ')}`,
@@ -260,7 +271,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     this.network = init.network
     this.peerId = libp2p.peerId
     this.identity = solanaAddressFromPeerId(libp2p.peerId)
-    this.log = libp2p.logger.forComponent('paraloom:p2p')
+    this.log = (init.logger ?? noopLogger).forComponent('paraloom:p2p')
     const services = libp2p.services
     this.peerActions = new PeerActions(
       {
@@ -271,11 +282,14 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
           libp2p
             .hangUp(peer, { signal: AbortSignal.timeout(BAN_HANG_UP_TIMEOUT_MS) })
             .catch((err: Error) => {
-              this.log('hang up on banned %s failed: %s', peer.toString(), err.message)
+              this.log.debug('hang up on a banned peer failed', {
+                peer: peer.toString(),
+                error: err.message,
+              })
               init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
             })
         },
-        log: this.log.newScope('peers'),
+        log: this.log.forComponent('peers'),
       },
       {
         banDurationMs: init.gossip?.banDurationMs ?? DEFAULT_BAN_DURATION_MS,
@@ -304,7 +318,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     this.requestStateSync = this.protocols.requestStateSync.bind(this.protocols)
     this.requestWithdrawalProof = this.protocols.requestWithdrawalProof.bind(this.protocols)
     this.gossip = new Gossip(
-      { pubsub: services.pubsub, peerId: this.peerId, log: this.log.newScope('gossip') },
+      { pubsub: services.pubsub, peerId: this.peerId, log: this.log.forComponent('gossip') },
       {
         network: init.network,
         isActiveValidator: (key) => init.directory.isActiveValidator(key),
@@ -318,7 +332,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       {
         pubsub: services.pubsub as GossipSub & { getScore(peerId: string): number },
         ban: (peer, offence) => this.peerActions.banNow(peer, offence),
-        log: this.log.newScope('spam-guard'),
+        log: this.log.forComponent('spam-guard'),
       },
       { disconnectBelowScore: init.gossip?.disconnectBelowScore ?? DISCONNECT_SCORE },
     )
@@ -333,7 +347,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         isConnected,
         isAdmitted: (peer) => admission.isAdmitted(peer),
         announceAddrs: () => libp2p.getMultiaddrs(),
-        log: this.log.newScope('discovery'),
+        log: this.log.forComponent('discovery'),
       },
       {
         network: init.network,
@@ -375,7 +389,10 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
         registry: this.liveness.registry,
         connections: (peer) => libp2p.getConnections(peer),
         onCloseFailed: (peer, err) => {
-          this.log('hang up on offline %s failed: %s', peer.toString(), err.message)
+          this.log.debug('hang up on an offline peer failed', {
+            peer: peer.toString(),
+            error: err.message,
+          })
           init.metrics?.backgroundFailures?.inc({ where: 'hang_up' })
         },
       },
@@ -446,7 +463,7 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
           getConnections: (peer) => this.libp2p.getConnections(peer),
           addEventListener: (type, listener) => this.libp2p.addEventListener(type, listener),
           removeEventListener: (type, listener) => this.libp2p.removeEventListener(type, listener),
-          log: this.log.newScope('connection-cap'),
+          log: this.log.forComponent('connection-cap'),
         },
         {
           maxPerPeer: this.init.maxConnectionsPerPeer,
@@ -468,7 +485,11 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
       await this.doStop()
       throw err
     }
-    this.log('started %s on %s as %s', this.network, this.getMultiaddrs().join(', '), this.identity)
+    this.log.debug('started', {
+      network: this.network,
+      listening: this.getMultiaddrs().map(String),
+      identity: this.identity,
+    })
   }
 
   private async doStop(): Promise<void> {

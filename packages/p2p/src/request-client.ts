@@ -19,10 +19,10 @@ import type { ComponentLogger, Ed25519PrivateKey, PeerId } from '@libp2p/interfa
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
+import type { NetworkName, ValidatorDirectory } from '@paraloom/interface'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { Admission, type AdmissionMode } from './admission.js'
-import { DEFAULT_REQUEST_TIMEOUT_MS, type NetworkName } from './constants.js'
-import type { ValidatorDirectory } from './directory.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js'
 import { privateKeyOption, solanaAddressFromPeerId } from './identity.js'
 import type { P2PMetrics } from './metrics.js'
 import { pingService } from './ping-service.js'
@@ -43,8 +43,8 @@ export interface RequestClientInit {
   /** Deadline of one request, dial included, in milliseconds. @default 10000 */
   requestTimeoutMs?: number
   metrics?: P2PMetrics
-  /** libp2p's logger; its `DEBUG=` output by default. */
-  logger?: ComponentLogger
+  /** libp2p's own logger (its internals); its `DEBUG=libp2p:*` output by default. */
+  libp2pLogger?: ComponentLogger
 }
 
 export interface RequestClient extends PeerRequests {
@@ -80,7 +80,7 @@ export async function createRequestClient(init: RequestClientInit): Promise<Requ
     streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
     connectionGater: admission.gater(),
     connectionMonitor: { enabled: false },
-    logger: init.logger,
+    logger: init.libp2pLogger,
     services: { ping: pingService() },
   })
   return new DefaultRequestClient(init, libp2p)

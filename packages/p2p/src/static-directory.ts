@@ -4,8 +4,9 @@
  * chain. `set()`, `add()` and `remove()` notify listeners like a registry
  * update would.
  */
+
+import type { DirectoryChange, SeedPeer, ValidatorDirectory } from '@paraloom/interface'
 import { toString as toHex } from 'uint8arrays/to-string'
-import type { DirectoryChange, SeedPeer, ValidatorDirectory } from './directory.js'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from './identity.js'
 
 const keyOf = (publicKey: Uint8Array): string => toHex(publicKey, 'base16')

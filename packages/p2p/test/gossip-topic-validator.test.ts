@@ -63,6 +63,7 @@ function setup(
 ) {
   const pubsub = new StubPubSub()
   const counter = new CountingCounter()
+  const rejections = new CountingCounter()
   const violations: string[] = []
   const malformed: string[] = []
   const log = stubLogger()
@@ -75,7 +76,7 @@ function setup(
     {
       network: 'localnet',
       isActiveValidator,
-      metrics: { gossipMessages: counter },
+      metrics: { gossipMessages: counter, gossipRejections: rejections },
       onViolation: (peer) => violations.push(peer.toString()),
       onMalformed: (peer) => malformed.push(peer.toString()),
     },
@@ -85,7 +86,7 @@ function setup(
   gossip.subscribe('votes', (m) => {
     received.push(m)
   })
-  return { gossip, pubsub, counter, violations, malformed, received, log }
+  return { gossip, pubsub, counter, rejections, violations, malformed, received, log }
 }
 
 const vote = (by: Validator, height: bigint) => Vote.encode(signedVote(by, height))
@@ -114,24 +115,33 @@ describe('the gossip topic validator', () => {
   }
 
   it.each([
-    ['over the cap', () => new Uint8Array(GOSSIP_MAX_BYTES.votes + 1), 'violation'],
-    ['garbage', () => Uint8Array.of(1, 2, 3), 'malformed'],
-    ['for another network', () => Vote.encode(signedVote(voter, 3n, 'devnet')), 'malformed'],
-    ['badly signed', tampered, 'malformed'],
+    ['over the cap', () => new Uint8Array(GOSSIP_MAX_BYTES.votes + 1), 'violation', 'too_large'],
+    ['garbage', () => Uint8Array.of(1, 2, 3), 'malformed', 'undecodable'],
+    [
+      'for another network',
+      () => Vote.encode(signedVote(voter, 3n, 'devnet')),
+      'malformed',
+      'wrong_network',
+    ],
+    ['badly signed', tampered, 'malformed', 'bad_signature'],
     [
       'signed by another key than its voter',
       () => Vote.encode(sign(Vote, signedVote(voter, 4n), outsider.secretKey)),
       'malformed',
+      'bad_signature',
     ],
     // An honest relay may have seen a registry change before us: not held against it.
-    ['by an unregistered signer', () => vote(outsider, 5n), 'neither'],
-  ] as const)('rejects a vote %s, and reports its relay only when no honest node sends it', (_, make, reported) => {
-    const { pubsub, received, violations, malformed, counter } = setup()
+    ['by an unregistered signer', () => vote(outsider, 5n), 'neither', 'unknown_signer'],
+  ] as const)('rejects a vote %s, and reports its relay only when no honest node sends it', (_, make, reported, reason) => {
+    const { pubsub, received, violations, malformed, counter, rejections } = setup()
     expect(pubsub.receive(make())).toBe(TopicValidatorResult.Reject)
     expect(received).toEqual([])
     expect(violations).toEqual(reported === 'violation' ? [relay.toString()] : [])
     expect(malformed).toEqual(reported === 'malformed' ? [relay.toString()] : [])
     expect(counter.get({ topic: TOPIC, result: 'reject' })).toBe(1)
+    // Counted under its closed reason code (the label of paraloom_gossip_rejections_total).
+    expect(rejections.get({ topic: TOPIC, reason })).toBe(1)
+    expect(rejections.get({ topic: TOPIC })).toBe(1)
   })
 
   it('a validator that fails inside says Ignore, logs it and never throws into gossipsub', () => {

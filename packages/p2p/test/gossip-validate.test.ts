@@ -7,7 +7,13 @@ import { SeenCache } from '../src/gossip/seen-cache.js'
 import { SignerIds } from '../src/gossip/signer-ids.js'
 import { gossipMessageId } from '../src/gossip/topics.js'
 import { validateGossip } from '../src/gossip/validate.js'
-import { GOSSIP_MAX_BYTES, gossipTopic, peerIdFromPublicKeyBytes } from '../src/index.js'
+import {
+  GOSSIP_MAX_BYTES,
+  GOSSIP_REJECT_REASONS,
+  GossipRejectReason,
+  gossipTopic,
+  peerIdFromPublicKeyBytes,
+} from '../src/index.js'
 import { makeValidator, signedVote } from './helpers/nodes.js'
 
 const voter = makeValidator()
@@ -29,7 +35,11 @@ describe('validateGossip', () => {
     expect(first.result).toBe('accept')
     expect(first.result === 'accept' && first.value.height).toBe(1n)
     expect(first.result === 'accept' && first.signer).toEqual(voter.publicKey)
-    expect(check(bytes, ctx)).toMatchObject({ result: 'ignore', reason: 'duplicate' })
+    expect(check(bytes, ctx)).toMatchObject({
+      result: 'ignore',
+      code: GossipRejectReason.Duplicate,
+      reason: 'duplicate',
+    })
   })
 
   it('rejects a vote signed by another key than its voter, however it arrives', () => {
@@ -54,19 +64,38 @@ describe('validateGossip', () => {
     return bytes
   }
 
+  const { TooLarge, Undecodable, WrongNetwork, UnknownSigner, BadSignature } = GossipRejectReason
   it.each([
-    ['over the cap', () => new Uint8Array(GOSSIP_MAX_BYTES.votes + 1), /cap/],
-    ['exactly the cap, not a vote', atCap, /does not decode/],
-    ['garbage', () => Uint8Array.of(1, 2, 3), /does not decode/],
-    ['empty', () => new Uint8Array(0), /does not decode/],
-    ['a truncated vote', () => Vote.encode(signedVote(voter, 9n)).subarray(0, 100), /decode/],
-    ['another network', () => Vote.encode(signedVote(voter, 1n, 'devnet')), /network/],
-    ['an unregistered signer', () => Vote.encode(signedVote(outsider, 1n)), /not an active/],
-    ['a bad signature', tampered, /signature/],
-  ] as const)('rejects %s', (_, make, why) => {
+    ['over the cap', () => new Uint8Array(GOSSIP_MAX_BYTES.votes + 1), /cap/, TooLarge],
+    ['exactly the cap, not a vote', atCap, /does not decode/, Undecodable],
+    ['garbage', () => Uint8Array.of(1, 2, 3), /does not decode/, Undecodable],
+    ['empty', () => new Uint8Array(0), /does not decode/, Undecodable],
+    [
+      'a truncated vote',
+      () => Vote.encode(signedVote(voter, 9n)).subarray(0, 100),
+      /decode/,
+      Undecodable,
+    ],
+    [
+      'another network',
+      () => Vote.encode(signedVote(voter, 1n, 'devnet')),
+      /network/,
+      WrongNetwork,
+    ],
+    [
+      'an unregistered signer',
+      () => Vote.encode(signedVote(outsider, 1n)),
+      /not an active/,
+      UnknownSigner,
+    ],
+    ['a bad signature', tampered, /signature/, BadSignature],
+  ] as const)('rejects %s', (_, make, why, code) => {
     const verdict = check(make())
     expect(verdict.result).toBe('reject')
     expect(verdict.result !== 'accept' && verdict.reason).toMatch(why)
+    // The closed reason code, the metric label and log field; never free text.
+    expect(verdict.result !== 'accept' && verdict.code).toBe(code)
+    expect(GOSSIP_REJECT_REASONS).toContain(code)
     // Only the oversize message is a violation no honest node commits (banned at once).
     expect(verdict.result !== 'accept' && verdict.violation === true).toBe(_ === 'over the cap')
     // What no honest relay forwards counts against the sender; an unregistered

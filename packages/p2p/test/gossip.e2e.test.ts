@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { BlockProposal, ComputeJobResult, sign, Vote } from '@paraloom/codec'
 import { sleep, waitFor } from '@paraloom/test-utils'
+import { componentName, type LogFields, type Logger, type LogLevel } from '@paraloom/interface'
 import {
   GOSSIP_MAX_BYTES,
   type GossipMessage,
@@ -33,20 +34,53 @@ const LINE = 5
 
 let line: Cluster
 const counters: CountingCounter[] = []
+/** Each node's gossip rejections by topic and reason. */
+const rejections: CountingCounter[] = []
+/** Each node's own log lines, from the logger it was handed. */
+const logs: LogLine[][] = []
 const received: Array<Array<GossipMessage<'votes'>>> = []
 /** Every ban each node announced, from the start (one may come between two tests). */
 const bans: PeerBan[][] = []
 
 afterAll(stopAll)
 
+interface LogLine {
+  level: LogLevel
+  component: string | undefined
+  message: string
+  fields: LogFields
+}
+
+/** A logger that keeps its lines (and its children's, named as cli-kit names them). */
+function recordingLogger(lines: LogLine[], component?: string): Logger {
+  const at =
+    (level: LogLevel) =>
+    (message: string, fields: LogFields = {}): void => {
+      lines.push({ level, component, message, fields })
+    }
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    forComponent: (name) => recordingLogger(lines, componentName(component, name)),
+  }
+}
+
 beforeAll(async () => {
   line = await startCluster(LINE, (i, validators) => {
     const counter = new CountingCounter()
     counters[i] = counter
+    rejections[i] = new CountingCounter()
+    logs[i] = []
     const deny = validators
       .filter((_, j) => Math.abs(i - j) > 1)
       .map((v) => peerIdFromPublicKeyBytes(v.publicKey).toString())
-    return { deny, metrics: { gossipMessages: counter } }
+    return {
+      deny,
+      metrics: { gossipMessages: counter, gossipRejections: rejections[i] },
+      logger: recordingLogger(logs[i]!),
+    }
   })
   line.nodes.forEach((node, i) => {
     received[i] = []
@@ -130,6 +164,21 @@ describe('gossip across a line', () => {
     expect(received.map((r) => r.length)).toEqual(before)
     for (const counter of counters.slice(0, LINE - 2)) {
       expect(counter.get({ topic: VOTES, result: 'reject' })).toBe(0)
+    }
+    // Each reject is counted by its reason code, and logged with the same code by the
+    // first hop's gossip component, through the logger the node was handed.
+    const reasons = ['bad_signature', 'unknown_signer', 'wrong_network', 'undecodable']
+    for (const reason of reasons) {
+      expect(rejections[LINE - 2]!.get({ topic: VOTES, reason })).toBe(1)
+    }
+    const refused = logs[LINE - 2]!.filter((l) => l.message === 'gossip message refused')
+    expect(refused.map((l) => l.fields.reason).sort()).toEqual([...reasons].sort())
+    for (const l of refused) {
+      expect(l).toMatchObject({
+        level: 'debug',
+        component: 'paraloom:p2p:gossip',
+        fields: { topic: VOTES, result: 'reject', from: node.peerId.toString() },
+      })
     }
   })
 

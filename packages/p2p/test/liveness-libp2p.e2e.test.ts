@@ -2,12 +2,8 @@
 // service drives a real watcher node's ping and dial.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { waitFor } from '@paraloom/test-utils'
-import {
-  createLiveness,
-  type Liveness,
-  PeerState,
-  type PeerTransition,
-} from '../src/liveness/index.js'
+import { PeerState } from '@paraloom/interface'
+import { createLiveness, type Liveness, type PeerTransition } from '../src/liveness/index.js'
 import {
   componentsFor,
   createPingNode,

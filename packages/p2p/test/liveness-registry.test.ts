@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
+import { PeerState } from '@paraloom/interface'
 import {
   createPeerRegistry,
   LivenessError,
   type PeerRegistryInit,
-  PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
 import type { Labels } from '../src/metrics.js'

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { PeerId } from '@libp2p/interface'
 import { sleep, waitFor } from '@paraloom/test-utils'
+import { PeerState } from '@paraloom/interface'
 import {
   createLiveness,
   type Liveness,
   type LivenessComponents,
   type LivenessInit,
-  PeerState,
   type PeerTransition,
 } from '../src/liveness/index.js'
 import { type TestKey, testKey } from './fixtures/liveness-helpers.js'

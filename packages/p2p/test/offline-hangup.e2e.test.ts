@@ -3,8 +3,9 @@
 // up on when it turns OFFLINE, so probes and discovery rounds redial it; a
 // connection carrying a request is closed only once the request has ended.
 import { afterAll, describe, expect, it } from '@jest/globals'
+import { PeerState } from '@paraloom/interface'
 import { waitFor } from '@paraloom/test-utils'
-import { type ParaloomNode, PeerState } from '../src/index.js'
+import type { ParaloomNode } from '../src/index.js'
 import { startCluster, stopAll } from './helpers/nodes.js'
 
 afterAll(stopAll)

@@ -3,6 +3,7 @@
 // disconnect, callback; once per ban).
 import { describe, expect, it } from '@jest/globals'
 import type { PeerId } from '@libp2p/interface'
+import { noopLogger } from '@paraloom/interface'
 import { peerIdFromPublicKeyBytes } from '../src/index.js'
 import { PeerAction, type PeerOffence, scoreToState } from '../src/peers/peer-action.js'
 import { PeerActions, type PeerBan } from '../src/peers/peer-actions.js'
@@ -10,12 +11,7 @@ import { PeerScores } from '../src/peers/peer-scores.js'
 import { CountingCounter, makeValidator } from './helpers/nodes.js'
 
 const peerId = (): PeerId => peerIdFromPublicKeyBytes(makeValidator().publicKey)
-const log = Object.assign(() => {}, {
-  enabled: false,
-  trace: () => {},
-  error: () => {},
-  newScope: () => log,
-}) as never
+const log = noopLogger
 
 function store(options: { nowMs?: () => number; maxRecentBans?: number } = {}) {
   const banned = new Map<string, number>()

@@ -3,12 +3,7 @@ import { describe, expect, it } from '@jest/globals'
 import { sign, ValidatorRecord } from '@paraloom/codec'
 import { fromString } from 'uint8arrays'
 import { checkRecord, recordKey, selectRecord, signRecord } from '../src/discovery/record.js'
-import {
-  StaticDirectory,
-  seedPeer,
-  solanaAddressFromPublicKey,
-  VALIDATOR_RECORD_MAX_BYTES,
-} from '../src/index.js'
+import { StaticDirectory, seedPeer, solanaAddressFromPublicKey } from '../src/index.js'
 import { makeValidator } from './helpers/nodes.js'
 
 const validator = makeValidator()
@@ -68,7 +63,7 @@ describe('validator record', () => {
     ['garbage', () => [key, Uint8Array.of(1, 2, 3)], /does not decode/],
     [
       'over the 2 KiB cap',
-      () => [key, new Uint8Array(VALIDATOR_RECORD_MAX_BYTES + 1)],
+      () => [key, new Uint8Array(ValidatorRecord.maxBytes + 1)],
       /does not decode/,
     ],
     ['another network', () => [key, record(1n, { network: 'Devnet' })], /network/],

@@ -3,12 +3,10 @@
 // deadlines against a peer that never answers, inbound limits, typed errors.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Stream } from '@libp2p/interface'
-import { StateSyncResponse } from '@paraloom/codec'
+import { StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
 import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   type ParaloomNode,
-  REQUEST_MAX_BYTES,
-  RESPONSE_MAX_BYTES,
   type RequestHandlers,
   StaticDirectory,
   solanaAddressFromPublicKey,
@@ -101,9 +99,9 @@ beforeAll(async () => {
     {
       stateSync: async (req) => {
         if (req.maxBlocks === 7) throw new Error('no blocks here')
-        if (req.maxBlocks === 8) return responseOfSize(RESPONSE_MAX_BYTES + 1)
+        if (req.maxBlocks === 8) return responseOfSize(StateSyncResponse.maxBytes + 1)
         return req.maxBlocks === 9
-          ? responseOfSize(RESPONSE_MAX_BYTES)
+          ? responseOfSize(StateSyncResponse.maxBytes)
           : { tipHeight: req.fromHeight, blocks: [] }
       },
     },
@@ -128,7 +126,7 @@ describe('request/response', () => {
 
   it('passes a response exactly at the 4 MiB cap', async () => {
     const response = await client.requestStateSync(server.peerId, { ...request, maxBlocks: 9 })
-    expect(StateSyncResponse.encode(response).length).toBe(RESPONSE_MAX_BYTES)
+    expect(StateSyncResponse.encode(response).length).toBe(StateSyncResponse.maxBytes)
   })
 
   it('a handler that returns one byte over the cap resets the stream: the caller gets Reset', async () => {
@@ -146,7 +144,7 @@ describe('request/response', () => {
   it('a response one byte over the cap fails from the length prefix, before any body byte arrives', async () => {
     // The rogue sends only the prefix and keeps the stream open: only the prefix can fail it.
     await rogueAnswers((stream) => {
-      stream.send(encodeVarint(RESPONSE_MAX_BYTES + 1))
+      stream.send(encodeVarint(StateSyncResponse.maxBytes + 1))
     })
     await expect(client.requestStateSync(rogue.peerId, request)).rejects.toMatchObject({
       code: 'TooLarge',
@@ -223,14 +221,14 @@ describe('request/response', () => {
   })
 
   it('a request exactly at the 64 KiB cap is read whole; one byte over is refused from the prefix', async () => {
-    const atCap = await rawRequest(encodeFrame(new Uint8Array(REQUEST_MAX_BYTES)))
+    const atCap = await rawRequest(encodeFrame(new Uint8Array(StateSyncRequest.maxBytes)))
     expect(atCap).toBe('reset') // read in full, then it does not decode as a StateSyncRequest
     await waitFor(
       'the decode failure',
       () => requests.get({ direction: 'inbound', outcome: 'Decode' }) === 1,
     )
     // Only the prefix, stream left open: the server must refuse from it alone.
-    const overCap = await rawRequest(encodeVarint(REQUEST_MAX_BYTES + 1), false)
+    const overCap = await rawRequest(encodeVarint(StateSyncRequest.maxBytes + 1), false)
     expect(overCap).toBe('reset')
     expect(requests.get({ direction: 'inbound', outcome: 'TooLarge' })).toBe(1)
   })

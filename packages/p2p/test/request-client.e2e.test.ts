@@ -6,10 +6,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { StateSyncRequest } from '@paraloom/codec'
 import { sleep, waitFor } from '@paraloom/test-utils'
+import { PeerState } from '@paraloom/interface'
 import {
   createRequestClient,
   type ParaloomNode,
-  PeerState,
   type RequestClient,
   StaticDirectory,
   seedPeer,

@@ -1,4 +1,4 @@
-import type { DirectoryChange, SeedPeer } from './seed-peer.js'
+import type { DirectoryChange, SeedPeer } from '@paraloom/interface'
 
 function keyOf(publicKey: Uint8Array): string {
   return Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex')

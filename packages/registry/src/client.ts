@@ -4,13 +4,21 @@
  * between, the last good snapshot kept (in memory and on disk) through every
  * RPC failure.
  */
-import { backoffDelayMs, sleep } from '@paraloom/interface'
+import {
+  backoffDelayMs,
+  type DirectoryChange,
+  type Logger,
+  type NetworkName,
+  noopLogger,
+  type SeedPeer,
+  sleep,
+  type ValidatorDirectory,
+} from '@paraloom/interface'
 import { type Address, createSolanaRpcSubscriptions } from '@solana/kit'
 import { AdmissionSet, isEmptyChange } from './admission.js'
 import { readSnapshotCache, writeSnapshotCache } from './cache.js'
 import { RegistryRpcError, type RegistryRpcErrorCode } from './errors.js'
-import type { Network, ValidatorRegistry } from './layout.js'
-import type { DirectoryChange, RegistryWarning, SeedPeer, ValidatorDirectory } from './seed-peer.js'
+import type { ValidatorRegistry } from './layout.js'
 import {
   type AccountCheck,
   checkValidatorAccount,
@@ -29,15 +37,7 @@ import {
   snapshotInconsistency,
   validatorFilters,
 } from './snapshot.js'
-import { WarningDeduper } from './warnings.js'
-
-/** Where the client logs RPC trouble; account problems go to `onWarning`. */
-export interface RegistryLogger {
-  info(message: string): void
-  warn(message: string): void
-  /** Repeats of a failure already warned about in the same streak. */
-  debug?(message: string): void
-}
+import { type RegistryWarning, WarningDeduper } from './warnings.js'
 
 /** A counter the client increments (prom-client's `Counter` fits). */
 export interface RegistryCounter {
@@ -58,7 +58,7 @@ export interface RegistryClientInit extends Partial<SnapshotLimits> {
   /** Websocket endpoint for `programSubscribe`. @default rpc port + 1 (see {@link defaultWsUrl}); `null` disables the subscription. */
   wsUrl?: string | null
   programId: Address
-  network: Network
+  network: NetworkName
   /** Directory for the snapshot cache; none: no cache. */
   stateDir?: string
   /** Full re-read interval, in ms. @default 30_000 */
@@ -75,7 +75,12 @@ export interface RegistryClientInit extends Partial<SnapshotLimits> {
   onWarning?: (warning: RegistryWarning) => void
   /** Called after every full re-read (at start, on each interval, on retries) with whether it succeeded. */
   onRefresh?: (ok: boolean) => void
-  logger?: RegistryLogger
+  /**
+   * Where the client logs RPC trouble (warn), recoveries (info) and repeats
+   * of a failure already warned about in the same streak (debug); account
+   * problems go to `onWarning`. @default noopLogger (nothing)
+   */
+  logger?: Logger
   metrics?: RegistryMetrics
   /** Clock for ages and timestamps, in ms since epoch. @default Date.now */
   now?: () => number
@@ -113,11 +118,6 @@ export function defaultWsUrl(rpcUrl: string): string {
   return url.toString()
 }
 
-const consoleLogger: RegistryLogger = {
-  info: (m) => console.info(m),
-  warn: (m) => console.warn(m),
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
@@ -126,7 +126,7 @@ export class RegistryClient implements ValidatorDirectory {
   private readonly opts: typeof DEFAULTS & SnapshotLimits
   private readonly rpc: RegistryRpc
   private readonly wsUrl: string | null
-  private readonly logger: RegistryLogger
+  private readonly logger: Logger
   private readonly now: () => number
   private readonly admission = new AdmissionSet()
   private readonly deduper = new WarningDeduper()
@@ -163,7 +163,7 @@ export class RegistryClient implements ValidatorDirectory {
       maxResponseBytes: this.opts.maxResponseBytes,
     })
     this.wsUrl = init.wsUrl === undefined ? defaultWsUrl(init.rpcUrl) : init.wsUrl
-    this.logger = init.logger ?? consoleLogger
+    this.logger = init.logger ?? noopLogger
     this.now = init.now ?? Date.now
   }
 
@@ -326,7 +326,7 @@ export class RegistryClient implements ValidatorDirectory {
     const line = `registry ${what} (${this.lastError}); ${serving}; retrying`
     // Warned once per failure streak: a down RPC must not flood the log every retry.
     if (this.failures === 1) this.logger.warn(line)
-    else this.logger.debug?.(`${line} (failure ${this.failures} in a row)`)
+    else this.logger.debug(`${line} (failure ${this.failures} in a row)`)
   }
 
   private async applySnapshot(
@@ -471,7 +471,7 @@ export class RegistryClient implements ValidatorDirectory {
           const line = `registry subscription to ${wsUrl} lost: ${(err as Error).message}`
           // Warned once per reconnect streak; the retries go to debug.
           if (attempt === 0) this.logger.warn(line)
-          else this.logger.debug?.(`${line} (attempt ${attempt + 1})`)
+          else this.logger.debug(`${line} (attempt ${attempt + 1})`)
         }
       } finally {
         clearTimeout(subscribeTimer)

@@ -5,13 +5,12 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ParaloomError } from '@paraloom/interface'
+import { type NetworkName, ParaloomError } from '@paraloom/interface'
 import { type Address, isAddress } from '@solana/kit'
 import { parseWithBigInts, stringifyWithBigInts } from './json.js'
 import {
   encodeValidatorAccount,
   encodeValidatorRegistry,
-  type Network,
   VALIDATOR_ACCOUNT_MAX_SIZE,
   type ValidatorAccount,
 } from './layout.js'
@@ -50,7 +49,7 @@ function programAccount(pubkey: string, owner: string, data: Uint8Array): Solana
 export interface ValidatorSpec {
   /** 32-byte ed25519 public key. */
   identity: Uint8Array
-  network: Network
+  network: NetworkName
   multiaddrs: string[]
   /** Lamports. */
   stake: bigint
@@ -85,7 +84,7 @@ export async function validatorSolanaAccount(
 
 export interface RegistrySpec {
   programId: Address
-  network: Network
+  network: NetworkName
   /** 32-byte authority key. @default 32 zero bytes */
   authority?: Uint8Array
   /** Lamports. @default 0n */

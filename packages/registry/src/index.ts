@@ -51,7 +51,6 @@ export {
   RegistryClient,
   type RegistryClientInit,
   type RegistryCounter,
-  type RegistryLogger,
   type RegistryMetrics,
   type RegistryStatus,
   type SubscriptionState,
@@ -84,9 +83,6 @@ export {
   decodeValidatorRegistry,
   encodeValidatorAccount,
   encodeValidatorRegistry,
-  isNetwork,
-  NETWORKS,
-  type Network,
   REGISTRY_ACCOUNT_SIZE,
   REGISTRY_DISCRIMINATOR,
   VALIDATOR_ACCOUNT_MAX_SIZE,
@@ -98,12 +94,6 @@ export {
 } from './layout.js'
 export { findRegistryPda, findValidatorPda, type Pda } from './pda.js'
 export { type RegistryReadResult, readRegistryOnce } from './read-once.js'
-export type {
-  DirectoryChange,
-  RegistryWarning,
-  SeedPeer,
-  ValidatorDirectory,
-} from './seed-peer.js'
 export {
   type AccountCheck,
   checkValidatorAccount,
@@ -116,3 +106,4 @@ export {
   type RegistryTarget,
   type SnapshotLimits,
 } from './snapshot.js'
+export type { RegistryWarning } from './warnings.js'

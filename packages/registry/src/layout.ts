@@ -4,19 +4,13 @@
  * struct are Anchor's pre-allocated padding and are ignored.
  */
 import { createHash } from 'node:crypto'
+import { NETWORKS, type NetworkName } from '@paraloom/interface'
 import { BorshReader, BorshWriter } from './borsh.js'
 import { AccountDecodeError } from './errors.js'
 
-/** The networks a registry can serve, by their on-chain `u8` tag. */
-export const NETWORKS = ['mainnet', 'devnet', 'testnet', 'localnet'] as const
-export type Network = (typeof NETWORKS)[number]
-
-export function networkTag(network: Network): number {
+/** A network's on-chain `u8` tag: its index in `NETWORKS`. */
+export function networkTag(network: NetworkName): number {
   return NETWORKS.indexOf(network)
-}
-
-export function isNetwork(value: string): value is Network {
-  return (NETWORKS as readonly string[]).includes(value)
 }
 
 /** Caps from the `ValidatorAccount` table: "at most 4, each at most 128 bytes of UTF-8". */
@@ -43,7 +37,7 @@ export const VALIDATOR_ACCOUNT_MAX_SIZE =
 export interface ValidatorRegistry {
   /** 32-byte authority public key. */
   authority: Uint8Array
-  network: Network
+  network: NetworkName
   totalValidators: bigint
   activeValidators: bigint
   /** Lamports a validator must stake to be used. */
@@ -55,7 +49,7 @@ export interface ValidatorRegistry {
 export interface ValidatorAccount {
   /** The validator's 32-byte ed25519 public key (= its libp2p PeerId key). */
   identity: Uint8Array
-  network: Network
+  network: NetworkName
   isActive: boolean
   /** Lamports. */
   stakeAmount: bigint
@@ -75,7 +69,7 @@ function readDiscriminator(r: BorshReader, expected: Uint8Array, structName: str
   }
 }
 
-function readNetwork(r: BorshReader): Network {
+function readNetwork(r: BorshReader): NetworkName {
   const at = r.offset
   const tag = r.u8('network')
   const network = NETWORKS[tag]

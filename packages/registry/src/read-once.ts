@@ -1,6 +1,6 @@
+import type { NetworkName, SeedPeer } from '@paraloom/interface'
 import type { Address } from '@solana/kit'
-import type { Network, ValidatorRegistry } from './layout.js'
-import type { RegistryWarning, SeedPeer } from './seed-peer.js'
+import type { ValidatorRegistry } from './layout.js'
 import { type AccountCheck, checkValidatorAccount, selectSeedPeers } from './seeds.js'
 import {
   createRegistryRpc,
@@ -8,6 +8,7 @@ import {
   readRawSnapshot,
   type SnapshotLimits,
 } from './snapshot.js'
+import type { RegistryWarning } from './warnings.js'
 
 export interface RegistryReadResult {
   registry: ValidatorRegistry
@@ -24,7 +25,7 @@ export async function readRegistryOnce(
   init: {
     rpcUrl: string
     programId: Address
-    network: Network
+    network: NetworkName
     /** @default 10_000 */
     requestTimeoutMs?: number
     /** @default 32 MiB */

@@ -6,11 +6,12 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { NetworkName, SeedPeer } from '@paraloom/interface'
 import { type Address, getAddressDecoder } from '@solana/kit'
 import { AccountDecodeError } from './errors.js'
-import { decodeValidatorAccount, type Network, type ValidatorAccount } from './layout.js'
+import { decodeValidatorAccount, type ValidatorAccount } from './layout.js'
 import { findValidatorPda } from './pda.js'
-import type { RegistryWarning, SeedPeer } from './seed-peer.js'
+import type { RegistryWarning } from './warnings.js'
 
 const addressDecoder = getAddressDecoder()
 
@@ -33,7 +34,7 @@ export interface AccountCheck {
 
 export interface AccountCheckContext {
   programId: Address
-  network: Network
+  network: NetworkName
 }
 
 /** The libp2p PeerId string of a 32-byte ed25519 public key. */

@@ -2,6 +2,7 @@
  * registry.md, "Reading it": one snapshot is `getProgramAccounts` (base64,
  * memcmp on the discriminator and the network byte) plus the registry PDA.
  */
+import type { NetworkName } from '@paraloom/interface'
 import {
   type Address,
   type Base64EncodedBytes,
@@ -12,7 +13,6 @@ import {
 import { AccountDecodeError, RegistryRpcError } from './errors.js'
 import {
   decodeValidatorRegistry,
-  type Network,
   networkTag,
   VALIDATOR_DISCRIMINATOR,
   VALIDATOR_NETWORK_OFFSET,
@@ -40,7 +40,7 @@ export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = {
 
 export interface RegistryTarget {
   programId: Address
-  network: Network
+  network: NetworkName
 }
 
 /** The raw accounts of one read, before validation. */
@@ -62,7 +62,7 @@ export function createRegistryRpc(options: {
 }
 
 /** The memcmp filters selecting this network's `ValidatorAccount`s. */
-export function validatorFilters(network: Network) {
+export function validatorFilters(network: NetworkName) {
   return [
     {
       memcmp: {

@@ -1,4 +1,8 @@
-import type { RegistryWarning } from './seed-peer.js'
+/** One skipped account or dropped multiaddr, naming the account and why. */
+export interface RegistryWarning {
+  address: string
+  reason: string
+}
 
 /**
  * Passes each (address, reason) on once while it keeps recurring: a client

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
+import type { SeedPeer } from '@paraloom/interface'
 import { AdmissionSet } from '../src/admission.js'
-import type { SeedPeer } from '../src/seed-peer.js'
 import { WarningDeduper } from '../src/warnings.js'
 import { randomKey } from './fixtures.js'
 

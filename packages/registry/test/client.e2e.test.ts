@@ -3,15 +3,16 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { type DirectoryChange, noopLogger } from '@paraloom/interface'
 import { sleep, waitFor } from '@paraloom/test-utils'
 import { CACHE_FILE_NAME } from '../src/cache.js'
 import { RegistryClient, type RegistryClientInit } from '../src/client.js'
 import { buildGenesisAccounts, type ValidatorSpec } from '../src/genesis.js'
 import { VALIDATOR_DISCRIMINATOR } from '../src/layout.js'
-import type { DirectoryChange, RegistryWarning } from '../src/seed-peer.js'
 import { snapshotInconsistency } from '../src/snapshot.js'
 import { LocalRpcStandIn } from '../src/stand-in/index.js'
+import type { RegistryWarning } from '../src/warnings.js'
 import { PROGRAM_ID, randomAddress, randomKey } from './fixtures.js'
 
 /** A request timeout no answer of a live stand-in exceeds, even on a busy machine. */
@@ -75,7 +76,9 @@ function makeClient(init: Partial<RegistryClientInit> & { rpcUrl: string }): Har
     logger: {
       info: (m) => logs.push(m),
       warn: (m) => logs.push(m),
+      error: (m) => logs.push(m),
       debug: (m) => debug.push(m),
+      forComponent: () => noopLogger,
     },
     ...init,
   })
@@ -180,6 +183,21 @@ describe('RegistryClient against the stand-in', () => {
       lastError: expect.stringMatching(/cannot reach/),
     })
     expect(second.logs.filter((l) => l.includes('read failed'))).toHaveLength(1)
+  })
+
+  it('given no logger, logs nothing: no console fallback', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation(() => {}),
+    )
+    try {
+      const h = makeClient({ rpcUrl: 'http://127.0.0.1:9', wsUrl: null, logger: undefined })
+      await h.client.start()
+      // The read failed (a line a logger would have had), and nobody printed it.
+      expect(h.client.status().consecutiveFailures).toBeGreaterThanOrEqual(1)
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
   })
 
   it('treats a corrupt cache file as a warning and starts anyway', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as borsh from '@coral-xyz/borsh'
 import { describe, expect, it } from '@jest/globals'
+import { NETWORKS } from '@paraloom/interface'
 import fc from 'fast-check'
 import { AccountDecodeError } from '../src/errors.js'
 import {
@@ -8,7 +9,6 @@ import {
   decodeValidatorRegistry,
   encodeValidatorAccount,
   encodeValidatorRegistry,
-  NETWORKS,
   REGISTRY_ACCOUNT_SIZE,
   REGISTRY_DISCRIMINATOR,
   VALIDATOR_DISCRIMINATOR,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type Logger, silentLogger } from '@paraloom/cli-kit'
+import { type Logger, noopLogger } from '@paraloom/interface'
 import { checkInteger } from '../errors.js'
 import type { Monitor } from '../monitor.js'
 import { DASHBOARD_HTML } from './dashboard.js'
@@ -47,7 +47,7 @@ export interface HttpServer {
  */
 export function createHttpServer(init: HttpServerInit): HttpServer {
   const { monitor } = init
-  const logger = init.logger ?? silentLogger
+  const logger = init.logger ?? noopLogger
   const maxClients = checkInteger('maxEventClients', init.maxEventClients ?? 32, 1, 10_000)
   const heartbeatMs = checkInteger('heartbeatMs', init.heartbeatMs ?? 15_000, 10, 3_600_000)
   const pushIntervalMs = checkInteger('pushIntervalMs', init.pushIntervalMs ?? 250, 1, 60_000)

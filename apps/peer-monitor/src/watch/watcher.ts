@@ -5,8 +5,7 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js'
-import type { Logger } from '@paraloom/cli-kit'
-import { backoffDelayMs } from '@paraloom/interface'
+import { backoffDelayMs, type Logger } from '@paraloom/interface'
 import {
   type ListPeersResponse,
   type PeerEvent,
@@ -104,7 +103,8 @@ export function createWatcher(init: WatcherInit): Watcher {
   )
   const limits = init.limits ?? defaultEventLimits
   const random = init.random ?? Math.random
-  const log = logger.child({ validatorAddress: address })
+  /** Every line names the validator watched. */
+  const at = { validatorAddress: address }
 
   let running = false
   let client: PeerMonitorClient | undefined
@@ -136,7 +136,7 @@ export function createWatcher(init: WatcherInit): Watcher {
       random,
     })
     failures++
-    log.warn('watch stream failed', { code: error.code, error: error.message, retryInMs })
+    logger.warn('watch stream failed', { ...at, code: error.code, error: error.message, retryInMs })
     retryTimer = setTimeout(connect, retryInMs)
   }
 
@@ -170,12 +170,15 @@ export function createWatcher(init: WatcherInit): Watcher {
     refreshTimer = undefined
     c.listPeers({}, new Metadata(), { deadline: Date.now() + connectTimeoutMs }, (err, res) => {
       if (client !== c) return // torn down meanwhile
-      if (err) log.debug('ListPeers failed', { error: err.message })
+      if (err) logger.debug('ListPeers failed', { ...at, error: err.message })
       else {
         try {
           init.onRefresh?.(checkRefresh(res))
         } catch (e) {
-          log.warn('ListPeers answer ignored', { error: e instanceof Error ? e.message : e })
+          logger.warn('ListPeers answer ignored', {
+            ...at,
+            error: e instanceof Error ? e.message : e,
+          })
         }
       }
       scheduleRefresh(c)
@@ -208,7 +211,11 @@ export function createWatcher(init: WatcherInit): Watcher {
     call = s
     scheduleRefresh(c)
     init.onStatus({ connected: true, resumed: cursor !== null })
-    log.info('watching', { resumeAfter: cursor?.lastSequence, incarnation: cursor?.incarnation })
+    logger.info('watching', {
+      ...at,
+      resumeAfter: cursor?.lastSequence,
+      incarnation: cursor?.incarnation,
+    })
 
     const sequenceCheck = (event: WatchEvent): void => {
       if (event.kind === 'gap') {

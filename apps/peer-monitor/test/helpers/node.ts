@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Server, ServerCredentials } from '@grpc/grpc-js'
-import { silentLogger } from '@paraloom/cli-kit'
+import { noopLogger } from '@paraloom/interface'
 import { createPeerRegistry, type PeerRegistry } from '@paraloom/p2p'
 import { type Observer, PeerMonitorService } from '@paraloom/proto'
 // Test-only: the node's real PeerMonitor service (apps never import each other in src).
@@ -36,7 +36,7 @@ export async function startTestNode(init: TestNodeInit): Promise<TestNode> {
     incarnation: randomUUID(),
     network: 'localnet',
   }
-  const service = createPeerMonitorService({ registry, observer, logger: silentLogger })
+  const service = createPeerMonitorService({ registry, observer, logger: noopLogger })
   const server = new Server()
   server.addService(PeerMonitorService, service.implementation)
   const port = await bind(server, init.port ?? 0)

@@ -14,16 +14,14 @@ import {
   urlFlag,
   watchShutdownSignals,
 } from '@paraloom/cli-kit'
+import { isNetworkName, NETWORKS, type NetworkName, type SeedPeer } from '@paraloom/interface'
 import {
   type Address,
   buildGenesisAccounts,
   isAddress,
-  isNetwork,
-  type Network,
   RegistryRpcError,
   readGenesisDirectory,
   readRegistryOnce,
-  type SeedPeer,
   type ValidatorSpec,
   writeGenesisFiles,
 } from '@paraloom/registry'
@@ -34,9 +32,9 @@ import { KeypairFileError, readKeypairFile } from '../keypair.js'
 /** Default stake written by `registry genesis`, in lamports (1 SOL). */
 const DEFAULT_GENESIS_STAKE = 1_000_000_000n
 
-function networkOf(value: string, flag: string): Network {
-  if (!isNetwork(value)) {
-    throw new UsageError(`${flag} ${value} is not one of mainnet, devnet, testnet, localnet`)
+function networkOf(value: string, flag: string): NetworkName {
+  if (!isNetworkName(value)) {
+    throw new UsageError(`${flag} ${value} is not one of ${NETWORKS.join(', ')}`)
   }
   return value
 }
@@ -140,7 +138,11 @@ interface GenesisOptions {
   stake: string
 }
 
-async function validatorSpec(arg: string, network: Network, stake: bigint): Promise<ValidatorSpec> {
+async function validatorSpec(
+  arg: string,
+  network: NetworkName,
+  stake: bigint,
+): Promise<ValidatorSpec> {
   const eq = arg.indexOf('=')
   if (eq <= 0 || eq === arg.length - 1) {
     throw new UsageError(`--validator ${arg} is not KEYPAIR_FILE=MULTIADDR[,MULTIADDR...]`)

@@ -4,10 +4,10 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
   type CliIo,
   createLogger,
-  type Logger,
   UsageError,
   watchShutdownSignals,
 } from '@paraloom/cli-kit'
+import { type Logger, NETWORKS, type SeedPeer } from '@paraloom/interface'
 import {
   createRequestClient,
   type PeerTarget,
@@ -15,15 +15,9 @@ import {
   StaticDirectory,
   solanaAddressFromPublicKey,
 } from '@paraloom/p2p'
-import {
-  type Address,
-  isAddress,
-  RegistryRpcError,
-  readRegistryOnce,
-  type SeedPeer,
-} from '@paraloom/registry'
+import { type Address, isAddress, RegistryRpcError, readRegistryOnce } from '@paraloom/registry'
 import { Command, Option } from 'commander'
-import { loadConfig, NETWORKS, type ValidatorConfig } from '../config/index.js'
+import { loadConfig, type ValidatorConfig } from '../config/index.js'
 import type { Keypair } from '../keypair.js'
 import { BLOCK_LOG_FILE } from '../sync/block-log.js'
 import { type CatchUpResult, SyncError } from '../sync/catch-up.js'

@@ -10,15 +10,10 @@ import {
   urlFlag,
   watchShutdownSignals,
 } from '@paraloom/cli-kit'
+import { LOG_LEVELS, type LogLevel, NETWORKS, type NetworkName } from '@paraloom/interface'
 import { peerIdFromPublicKeyBytes, solanaAddressFromPublicKey } from '@paraloom/p2p'
 import { Command, Option } from 'commander'
-import {
-  type ConfigOverrides,
-  loadConfig,
-  NETWORKS,
-  type NetworkName,
-  parseConfigText,
-} from '../config/index.js'
+import { type ConfigOverrides, loadConfig, parseConfigText } from '../config/index.js'
 import { validatorTomlTemplate } from '../config/template.js'
 import { routeGrpcLogs } from '../grpc/logging.js'
 import { generateKeypair, KeypairFileError, writeKeypairFile } from '../keypair.js'
@@ -117,9 +112,7 @@ export function validatorCommand(io: CliIo): Command {
       ).choices(['json', 'text']),
     )
     .addOption(
-      new Option('--log-level <level>', 'lowest level logged')
-        .choices(['debug', 'info', 'warn', 'error'])
-        .default('info'),
+      new Option('--log-level <level>', 'lowest level logged').choices(LOG_LEVELS).default('info'),
     )
     .action(async (opts: StartFlags) => {
       // First: a signal from here on stops the node in order and exits 0.
@@ -193,7 +186,7 @@ interface StartFlags extends UrlFlags {
   grpcListen?: string
   metricsListen?: string
   logFormat?: 'json' | 'text'
-  logLevel: 'debug' | 'info' | 'warn' | 'error'
+  logLevel: LogLevel
 }
 
 /** Flags as TOML-shaped overrides, validated together with the file. */

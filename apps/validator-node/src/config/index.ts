@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { ConfigError } from '@paraloom/interface'
+import { ConfigError, NETWORKS, type NetworkName } from '@paraloom/interface'
+import { LIVENESS_DEFAULTS } from '@paraloom/p2p'
 import { parse as parseToml, TomlError } from 'smol-toml'
 import {
   arrayOf,
@@ -21,8 +22,6 @@ import {
   wsUrlOrEmpty,
 } from './fields.js'
 
-export const NETWORKS = ['mainnet', 'devnet', 'testnet', 'localnet'] as const
-export type NetworkName = (typeof NETWORKS)[number]
 
 /**
  * validator.toml, key for key (see the README's configuration section). Every
@@ -50,11 +49,12 @@ const validatorToml = table({
   ),
   liveness: field(
     table({
-      ping_interval_ms: field(integer(100, 600_000), 5000),
-      ping_timeout_ms: field(integer(50, 600_000), 5000),
-      slow_rtt_ms: field(integer(1, 60_000), 500),
-      offline_after_missed: field(integer(1, 1000), 3),
-      // Advanced: transitions kept for WatchPeers resumes (absent: 10000).
+      // The defaults are p2p's own, so the file and the library agree.
+      ping_interval_ms: field(integer(100, 600_000), LIVENESS_DEFAULTS.pingIntervalMs),
+      ping_timeout_ms: field(integer(50, 600_000), LIVENESS_DEFAULTS.pingTimeoutMs),
+      slow_rtt_ms: field(integer(1, 60_000), LIVENESS_DEFAULTS.slowRttMs),
+      offline_after_missed: field(integer(1, 1000), LIVENESS_DEFAULTS.offlineAfterMissed),
+      // Advanced: transitions kept for WatchPeers resumes (absent: LIVENESS_DEFAULTS.historyCapacity).
       history_capacity: field(optional(integer(1, 1_000_000))),
     }),
   ),
@@ -93,7 +93,7 @@ export interface ValidatorConfig {
     /**
      * Transitions the node keeps for watchers resuming with `after_sequence`
      * (`[liveness] history_capacity`, advanced); a watcher further behind gets
-     * an explicit gap and a fresh snapshot. Absent: the p2p default, 10000.
+     * an explicit gap and a fresh snapshot. Absent: the p2p default, `LIVENESS_DEFAULTS.historyCapacity`.
      */
     historyCapacity?: number
   }

@@ -3,7 +3,7 @@
  * with its default value and what it means. A test loads it with the config
  * loader and checks it equals the defaults, so the two cannot drift apart.
  */
-import type { NetworkName } from './index.js'
+import type { NetworkName } from '@paraloom/interface'
 
 export interface TemplateValues {
   network: NetworkName

@@ -1,6 +1,6 @@
 import { format } from 'node:util'
 import { setLogger } from '@grpc/grpc-js'
-import type { Logger } from '@paraloom/cli-kit'
+import type { Logger } from '@paraloom/interface'
 
 /**
  * grpc-js writes its own messages straight to stderr (`E No address added
@@ -9,7 +9,7 @@ import type { Logger } from '@paraloom/cli-kit'
  * log instead (process-wide: grpc-js has one logger), errors as warnings.
  */
 export function routeGrpcLogs(logger: Logger): void {
-  const child = logger.child({ component: 'grpc-js' })
+  const child = logger.forComponent('grpc-js')
   setLogger({
     error: (...args: unknown[]) => child.warn(format(...args)),
     info: (...args: unknown[]) => child.info(format(...args)),

@@ -1,5 +1,5 @@
 import { type ServerWritableStream, status } from '@grpc/grpc-js'
-import type { Logger } from '@paraloom/cli-kit'
+import type { Logger } from '@paraloom/interface'
 import type { PeerRegistry, PeerTransition } from '@paraloom/p2p'
 import type { Observer, PeerEvent, PeerMonitorServer, WatchPeersRequest } from '@paraloom/proto'
 import { toProtoSnapshot, toProtoStatus, toProtoTransition } from './convert.js'

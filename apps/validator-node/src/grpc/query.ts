@@ -8,12 +8,11 @@
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { BlockProposal, WithdrawalProofResponse } from '@paraloom/codec'
+import type { NetworkName, SeedPeer } from '@paraloom/interface'
 import {
-  type NetworkName,
   type ParaloomNode,
   type PeerTarget,
   RequestError,
-  type SeedPeer,
   solanaAddressFromPublicKey,
   WIRE_NETWORK,
 } from '@paraloom/p2p'

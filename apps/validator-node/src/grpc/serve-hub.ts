@@ -13,12 +13,7 @@ import {
   WithdrawalProofRequest,
   WithdrawalProofResponse,
 } from '@paraloom/codec'
-import {
-  RESPONSE_MAX_BYTES,
-  type RequestContext,
-  type RequestHandlers,
-  solanaAddressFromPeerId,
-} from '@paraloom/p2p'
+import { type RequestContext, type RequestHandlers, solanaAddressFromPeerId } from '@paraloom/p2p'
 import { ServedProtocol, type ServeRequest, type ServeResponse } from '@paraloom/proto'
 
 /** Header sent when a Serve stream is attached. */
@@ -235,11 +230,12 @@ export class ServeHub {
 
   private decode<T>(
     kind: ServedKind,
-    type: { decode(bytes: Uint8Array, o: { maxBytes: number }): T },
+    type: { maxBytes: number; decode(bytes: Uint8Array, o: { maxBytes: number }): T },
     bytes: Uint8Array,
   ): T {
     try {
-      const value = type.decode(bytes, { maxBytes: RESPONSE_MAX_BYTES })
+      // Under the response type's cap (wire.md: 4 MiB), as a peer's answer would be.
+      const value = type.decode(bytes, { maxBytes: type.maxBytes })
       this.init.onOutcome?.(kind, 'answered')
       return value
     } catch (err) {

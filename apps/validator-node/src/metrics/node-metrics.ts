@@ -82,6 +82,12 @@ export function createNodeMetrics(
         labelNames: ['topic', 'result'],
         registers,
       }),
+      gossipRejections: new Counter({
+        name: 'paraloom_gossip_rejections_total',
+        help: 'Gossip messages the topic validator rejected or ignored, by topic and reason (too_large, undecodable, wrong_network, unknown_signer, bad_signature, duplicate, validator_error).',
+        labelNames: ['topic', 'reason'],
+        registers,
+      }),
       requests: new Counter({
         name: 'paraloom_requests_total',
         help: 'Request/response exchanges by protocol, direction and outcome.',

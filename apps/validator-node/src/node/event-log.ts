@@ -3,7 +3,7 @@
  * validator added to or removed from the registry. An operator reading the
  * log after an incident sees who went down, when and why, without gRPC.
  */
-import type { Logger } from '@paraloom/cli-kit'
+import type { Logger } from '@paraloom/interface'
 import type { ParaloomNode, ParaloomNodeEvents } from '@paraloom/p2p'
 import type { RegistryClient } from '@paraloom/registry'
 

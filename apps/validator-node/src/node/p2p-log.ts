@@ -1,11 +1,11 @@
 /**
- * libp2p's `ComponentLogger` on top of the node's structured logger, so p2p's
- * own errors land in the validator's log instead of a `DEBUG=` namespace
- * nobody enables. Paraloom's components (`paraloom:*`) log errors at `warn`
- * and their chatter at `debug`; libp2p's internals are far too chatty for
- * `info` (a line per stream), so only their errors pass, at `debug`.
+ * libp2p's `ComponentLogger` on top of the node's structured logger, so
+ * libp2p's own errors can land in the validator's log instead of a `DEBUG=`
+ * namespace nobody enables. Its internals are far too chatty for `info` (a
+ * line per stream), so only their errors pass, at `debug`. (The Paraloom
+ * node's own lines do not come this way: p2p takes the node's `Logger`.)
  */
-import type { Logger } from '@paraloom/cli-kit'
+import { componentName, type Logger } from '@paraloom/interface'
 
 /** The shape of libp2p's per-component logger (`@libp2p/interface` Logger). */
 interface ComponentLog {
@@ -21,11 +21,11 @@ interface ComponentLog {
 
 export interface P2pLogInit {
   logger: Logger
-  /** Is the node logging at `debug`? Then Paraloom's own debug lines are formatted and written. */
+  /** Is the node logging at `debug`? Then libp2p's errors are formatted and written. */
   debug: boolean
 }
 
-/** A libp2p `ComponentLogger` writing to `logger` (pass it as p2p's `logger`). */
+/** A libp2p `ComponentLogger` writing to `logger` (pass it as p2p's `libp2pLogger`). */
 export function p2pComponentLogger(init: P2pLogInit): {
   forComponent(name: string): ComponentLog
 } {
@@ -33,18 +33,15 @@ export function p2pComponentLogger(init: P2pLogInit): {
 }
 
 function componentLog(init: P2pLogInit, component: string): ComponentLog {
-  const ours = component.startsWith('paraloom:')
   const { logger } = init
-  const log = ((formatter: unknown, ...args: unknown[]) => {
-    if (ours && init.debug) logger.debug(formatLine(formatter, args), { component })
-  }) as ComponentLog
+  // Its chatter is never written.
+  const log = ((_formatter: unknown, ..._args: unknown[]) => {}) as ComponentLog
   log.error = (formatter: unknown, ...args: unknown[]) => {
-    if (ours) logger.warn(formatLine(formatter, args), { component })
-    else if (init.debug) logger.debug(formatLine(formatter, args), { component })
+    if (init.debug) logger.debug(formatLine(formatter, args), { component })
   }
   log.trace = () => {}
-  log.enabled = ours && init.debug
-  log.newScope = (name) => componentLog(init, `${component}:${name}`)
+  log.enabled = false
+  log.newScope = (name) => componentLog(init, componentName(component, name))
   return log
 }
 

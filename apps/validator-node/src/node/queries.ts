@@ -5,7 +5,7 @@
  * service. Opened before the p2p node (its handlers go into it), attached
  * once the node runs, closed on stop.
  */
-import type { Logger } from '@paraloom/cli-kit'
+import type { Logger } from '@paraloom/interface'
 import { DEFAULT_REQUEST_TIMEOUT_MS, type ParaloomNode, type RequestHandlers } from '@paraloom/p2p'
 import { QueryService as QueryDefinition } from '@paraloom/proto'
 import type { RegistryClient } from '@paraloom/registry'

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import type { Logger, LogLevel } from '@paraloom/cli-kit'
 import { UsageError } from '@paraloom/cli-kit'
+import type { Logger, LogLevel } from '@paraloom/interface'
 import {
   createParaloomNode,
   GOSSIP_KINDS,
@@ -43,7 +43,7 @@ export interface ValidatorNodeInit {
   logger: Logger
   /** Receives the start-up lines (`loading network=…`, …, `ready: …`). */
   announce: (line: string) => void
-  /** The logger's level: at `debug`, p2p's own debug lines are written too. @default 'info' */
+  /** The logger's level: at `debug`, libp2p's own errors are written too. @default 'info' */
   logLevel?: LogLevel
 }
 
@@ -196,11 +196,7 @@ export class ValidatorNode {
       onWarning: (w) =>
         logger.warn('registry account skipped', { account: w.address, reason: w.reason }),
       onRefresh: () => this.checkRegistration(),
-      logger: {
-        info: (m) => logger.info(m, { component: 'registry' }),
-        warn: (m) => logger.warn(m, { component: 'registry' }),
-        debug: (m) => logger.debug(m, { component: 'registry' }),
-      },
+      logger: logger.forComponent('registry'),
       metrics: this.metrics.registry,
     })
     this.registry = registry
@@ -263,7 +259,9 @@ export class ValidatorNode {
       liveness: config.liveness,
       handlers: queries.handlers(),
       metrics: metrics.p2p,
-      logger: p2pComponentLogger({ logger, debug: this.init.logLevel === 'debug' }),
+      // The node's own lines (components paraloom:p2p:*), and libp2p's internals apart.
+      logger,
+      libp2pLogger: p2pComponentLogger({ logger, debug: this.init.logLevel === 'debug' }),
       // Default process metrics are collected once, above.
       libp2pMetrics: prometheusMetrics({
         registry: this.metricsRegistry,

@@ -4,9 +4,8 @@
  * is kept; the first one that fails ends the catch-up from that peer (an
  * honest peer only serves blocks it accepted itself).
  */
-import type { BlockProposal, StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
+import type { BlockProposal, Network, StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
 import { ParaloomError } from '@paraloom/interface'
-import type { WireNetwork } from '@paraloom/p2p'
 import type { BlockCheck } from './check.js'
 import { RequestPacer } from './request-pacer.js'
 
@@ -26,7 +25,7 @@ export class SyncError extends ParaloomError<{ code: SyncErrorCode }> {
 export interface CatchUpInit {
   /** Sends one StateSyncRequest to the peer (throws the p2p RequestError). */
   request(request: StateSyncRequest): Promise<StateSyncResponse>
-  network: WireNetwork
+  network: Network
   fromHeight: bigint
   /** `max_blocks` of each request. */
   batchBlocks: number

@@ -3,14 +3,14 @@
  * ones the blocks topic validator applies to gossip (our network, a
  * proposer that is an active validator in the registry, its signature).
  */
-import { BlockProposal, verify } from '@paraloom/codec'
-import { solanaAddressFromPublicKey, type WireNetwork } from '@paraloom/p2p'
+import { BlockProposal, type Network, verify } from '@paraloom/codec'
+import { solanaAddressFromPublicKey } from '@paraloom/p2p'
 
 /** Why `block` is not acceptable, or undefined when it is. */
 export type BlockCheck = (block: BlockProposal) => string | undefined
 
 export function blockChecker(
-  network: WireNetwork,
+  network: Network,
   isActiveValidator: (publicKey: Uint8Array) => boolean,
 ): BlockCheck {
   return (block) => {

@@ -3,14 +3,13 @@
  * height up, as many as the request asks and the 4 MiB response cap holds
  * (fewer when they do not fit), and the store's tip height.
  */
-import { BlockProposal, type StateSyncRequest, type StateSyncResponse } from '@paraloom/codec'
-import { RESPONSE_MAX_BYTES } from '@paraloom/p2p'
+import { BlockProposal, type StateSyncRequest, StateSyncResponse } from '@paraloom/codec'
 import { type BlockStore, SYNC_RESPONSE_OVERHEAD_BYTES } from './block-store.js'
 
 export function answerStateSync(
   store: BlockStore,
   request: StateSyncRequest,
-  responseMaxBytes = RESPONSE_MAX_BYTES,
+  responseMaxBytes = StateSyncResponse.maxBytes,
 ): StateSyncResponse {
   const blocks = store.range(
     request.fromHeight,

@@ -4,8 +4,9 @@
  * configured, answering StateSyncRequest, and catching up from a connected
  * peer after start when `[sync] catch_up_on_start` is set.
  */
-import type { Logger } from '@paraloom/cli-kit'
+
 import { BlockProposal, type StateSyncRequest, type StateSyncResponse } from '@paraloom/codec'
+import type { Logger, NetworkName } from '@paraloom/interface'
 import {
   type ParaloomGossip,
   type ParaloomNode,
@@ -15,7 +16,7 @@ import {
   type RequestOptions,
   WIRE_NETWORK,
 } from '@paraloom/p2p'
-import type { NetworkName, SyncConfig } from '../config/index.js'
+import type { SyncConfig } from '../config/index.js'
 import { BlockLog } from './block-log.js'
 import { BlockStore } from './block-store.js'
 import { type CatchUpResult, catchUp } from './catch-up.js'

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { BlockProposal } from '@paraloom/codec'
-import { RESPONSE_MAX_BYTES } from '@paraloom/p2p'
+import { BlockProposal, StateSyncResponse } from '@paraloom/codec'
 import { generateKeypair } from '../../src/keypair.js'
 import { BlockStore } from '../../src/sync/block-store.js'
 import { answerStateSync } from '../../src/sync/responder.js'
@@ -105,7 +104,7 @@ describe('answerStateSync', () => {
     const res = answerStateSync(store, request(1n, 6))
     expect(res.blocks.length).toBe(3)
     const size = 16 + res.blocks.reduce((n, b) => n + BlockProposal.encode(b).length, 0)
-    expect(size).toBeLessThanOrEqual(RESPONSE_MAX_BYTES)
+    expect(size).toBeLessThanOrEqual(StateSyncResponse.maxBytes)
   })
 
   it('fits exactly at the cap, and one byte less sends one block fewer', () => {

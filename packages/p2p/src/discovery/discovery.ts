@@ -14,12 +14,17 @@
  * otherwise every `RECORD_REPUBLISH_MS`.
  */
 import { setMaxListeners } from 'node:events'
-import type { Logger, PeerId, PeerStore } from '@libp2p/interface'
+import type { PeerId, PeerStore } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { ValidatorRecord } from '@paraloom/codec'
-import type { NetworkName } from '../constants.js'
-import type { DirectoryChange, SeedPeer, ValidatorDirectory } from '../directory.js'
+import { type ValidatorRecord, validatorRecordLimits } from '@paraloom/codec'
+import type {
+  DirectoryChange,
+  Logger,
+  NetworkName,
+  SeedPeer,
+  ValidatorDirectory,
+} from '@paraloom/interface'
 import { DiscoveryError } from '../errors.js'
 import {
   peerIdFromPublicKeyBytes,
@@ -30,9 +35,6 @@ import type { BackgroundFailure, P2PMetrics } from '../metrics.js'
 import { dialAll } from './dial-pool.js'
 import { checkRecord, recordKey, signRecord } from './record.js'
 
-/** ValidatorRecord schema caps (wire.md): at most 8 multiaddrs of at most 256 bytes. */
-const RECORD_MAX_MULTIADDRS = 8
-const RECORD_MAX_MULTIADDR_BYTES = 256
 /** An unchanged record is re-put this often (DHT holders come and go). */
 export const RECORD_REPUBLISH_MS = 10 * 60 * 1000
 
@@ -209,7 +211,7 @@ export class Discovery {
   /** A catch handler for a best-effort step: logs and counts the failure, then carries on. */
   private failed(where: BackgroundFailure, what: string): (err: Error) => void {
     return (err) => {
-      this.components.log('%s failed: %s', what, err.message)
+      this.components.log.debug(`${what} failed`, { where, error: err.message })
       this.init.metrics?.backgroundFailures?.inc({ where })
     }
   }
@@ -219,7 +221,9 @@ export class Discovery {
       const signal = this.controller?.signal
       if (signal == null) return
       this.round = this.runRound(signal)
-        .catch((err: Error) => this.components.log.error('discovery round failed: %s', err.message))
+        .catch((err: Error) =>
+          this.components.log.warn('discovery round failed', { error: err.message }),
+        )
         .finally(() => {
           if (!signal.aborted) this.scheduleRound(this.init.refreshIntervalMs)
         })
@@ -300,17 +304,25 @@ export class Discovery {
       this.lastPut = { addrs: multiaddrs.join(' '), at: Date.now() }
       return true
     } catch (err) {
-      this.components.log('record put failed (retried next round): %s', (err as Error).message)
+      this.components.log.debug('record put failed (retried next round)', {
+        error: (err as Error).message,
+      })
       return false
     }
   }
 
   private recordAddrs(): string[] {
-    return this.components
-      .announceAddrs()
-      .map((ma) => ma.toString())
-      .filter((text) => new TextEncoder().encode(text).length <= RECORD_MAX_MULTIADDR_BYTES)
-      .slice(0, RECORD_MAX_MULTIADDRS)
+    return (
+      this.components
+        .announceAddrs()
+        .map((ma) => ma.toString())
+        // The record's schema caps (wire.md): what does not fit is left out, not an encode error.
+        .filter(
+          (text) =>
+            new TextEncoder().encode(text).length <= validatorRecordLimits.maxMultiaddrBytes,
+        )
+        .slice(0, validatorRecordLimits.maxMultiaddrs)
+    )
   }
 
   /** The seeds other than this node, parsed; a seed that does not parse is skipped with a log line. */
@@ -322,7 +334,10 @@ export class Discovery {
         if (peerId.toString() === self) return []
         return [{ peerId, addrs: seed.multiaddrs.map((a) => multiaddr(a)) }]
       } catch (err) {
-        this.components.log('skipping seed %s: %s', seed.identity, (err as Error).message)
+        this.components.log.debug('skipping seed', {
+          validator: seed.identity,
+          error: (err as Error).message,
+        })
         return []
       }
     })
@@ -386,7 +401,7 @@ export class Discovery {
         ),
       )
       .catch((err: Error) =>
-        this.components.log('applying a directory change failed: %s', err.message),
+        this.components.log.debug('applying a directory change failed', { error: err.message }),
       )
       .finally(() => this.pending.delete(task))
     this.pending.add(task)

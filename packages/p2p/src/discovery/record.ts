@@ -6,15 +6,9 @@
  * prefers the highest `seq`.
  */
 import { sign, ValidatorRecord, verify } from '@paraloom/codec'
+import type { NetworkName, ValidatorDirectory } from '@paraloom/interface'
 import { fromString, toString as utf8 } from 'uint8arrays'
-import {
-  type NetworkName,
-  VALIDATOR_RECORD_MAX_BYTES,
-  VALIDATOR_RECORD_NAMESPACE,
-  validatorRecordKey,
-  WIRE_NETWORK,
-} from '../constants.js'
-import type { ValidatorDirectory } from '../directory.js'
+import { VALIDATOR_RECORD_NAMESPACE, validatorRecordKey, WIRE_NETWORK } from '../constants.js'
 import { DiscoveryError } from '../errors.js'
 import { publicKeyFromSolanaAddress, solanaAddressFromPublicKey } from '../identity.js'
 
@@ -71,7 +65,8 @@ export function checkRecord(
   }
   let record: ValidatorRecord
   try {
-    record = ValidatorRecord.decode(value, { maxBytes: VALIDATOR_RECORD_MAX_BYTES })
+    // Within the record's cap (wire.md: 2 KiB), checked before anything is decoded.
+    record = ValidatorRecord.decode(value, { maxBytes: ValidatorRecord.maxBytes })
   } catch (err) {
     throw invalid(`does not decode: ${(err as Error).message}`)
   }

@@ -7,23 +7,17 @@
  */
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import { CodecError, verifyEncoded } from '@paraloom/codec'
-import { sleep } from '@paraloom/interface'
+import { type Logger, type NetworkName, sleep } from '@paraloom/interface'
 import { equals } from 'uint8arrays/equals'
-import {
-  GOSSIP_KINDS,
-  type GossipKind,
-  gossipTopic,
-  type NetworkName,
-  WIRE_NETWORK,
-} from '../constants.js'
+import { GOSSIP_KINDS, type GossipKind, gossipTopic, WIRE_NETWORK } from '../constants.js'
 import { GossipError } from '../errors.js'
-import type { P2PMetrics } from '../metrics.js'
+import type { GossipMessageResult, P2PMetrics } from '../metrics.js'
 import { SeenCache } from './seen-cache.js'
 import { SignerIds } from './signer-ids.js'
 import { type GossipValues, messageIdOf, TOPIC_SPECS } from './topics.js'
-import { type ValidationResult, validateGossip } from './validate.js'
+import { GossipRejectReason, type ValidationResult, validateGossip } from './validate.js'
 
 /** An accepted gossip message, as a subscriber receives it. */
 export interface GossipMessage<K extends GossipKind> {
@@ -239,10 +233,10 @@ export class Gossip implements ParaloomGossip {
         { cause: err },
       )
     }
-    if (bytes.length > spec.maxBytes) {
+    if (bytes.length > spec.type.maxBytes) {
       throw new GossipError(
         'TooLarge',
-        `${spec.type.name} is ${bytes.length} bytes, over the ${spec.maxBytes}-byte cap of ${this.topics[kind]}`,
+        `${spec.type.name} is ${bytes.length} bytes, over the ${spec.type.maxBytes}-byte cap of ${this.topics[kind]}`,
       )
     }
     return bytes
@@ -251,7 +245,7 @@ export class Gossip implements ParaloomGossip {
   private decode<K extends GossipKind>(kind: K, bytes: Uint8Array): GossipValues[K] {
     const spec = TOPIC_SPECS[kind]
     try {
-      return spec.type.decode(bytes, { maxBytes: spec.maxBytes })
+      return spec.type.decode(bytes, { maxBytes: spec.type.maxBytes })
     } catch (err) {
       // A CodecError's message already reads `<Code> at byte <offset>: <why>`.
       const code = err instanceof CodecError && err.code === 'TooLarge' ? 'TooLarge' : 'Invalid'
@@ -323,13 +317,25 @@ export class Gossip implements ParaloomGossip {
         })
         return TopicValidatorResult.Accept
       }
+      this.refused(topic, verdict.code)
       if (verdict.violation) this.init.onViolation?.(source, verdict.reason)
       else if (verdict.malformed) this.init.onMalformed?.(source, verdict.reason)
-      this.components.log('gossip %s via %p: %s', verdict.result, source, verdict.reason)
+      this.components.log.debug('gossip message refused', {
+        topic,
+        result: verdict.result,
+        reason: verdict.code,
+        detail: verdict.reason,
+        from: source.toString(),
+      })
       return TO_GOSSIPSUB[verdict.result]
     } catch (err) {
-      this.components.log.error('gossip validator failed on %s: %s', topic, (err as Error).message)
+      this.components.log.warn('gossip validator failed', {
+        topic,
+        reason: GossipRejectReason.ValidatorError,
+        error: (err as Error).message,
+      })
       this.count(topic, 'ignore')
+      this.refused(topic, GossipRejectReason.ValidatorError)
       return TopicValidatorResult.Ignore
     }
   }
@@ -360,10 +366,14 @@ export class Gossip implements ParaloomGossip {
   }
 
   private handlerFailed(kind: GossipKind, err: Error): void {
-    this.components.log.error('gossip %s subscriber threw: %s', kind, err.message)
+    this.components.log.warn('gossip subscriber threw', { kind, error: err.message })
   }
 
-  private count(topic: string, result: string): void {
+  private count(topic: string, result: GossipMessageResult): void {
     this.init.metrics?.gossipMessages?.inc({ topic, result })
+  }
+
+  private refused(topic: string, reason: GossipRejectReason): void {
+    this.init.metrics?.gossipRejections?.inc({ topic, reason })
   }
 }

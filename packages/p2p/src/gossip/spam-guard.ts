@@ -6,7 +6,8 @@
  * log, count, hang-up) is the peer-action store's.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
+import type { Logger } from '@paraloom/interface'
 import type { PeerOffence } from '../peers/peer-action.js'
 
 export interface SpamGuardComponents {
@@ -44,7 +45,10 @@ export class SpamGuard {
   /** Bans `peer` now, whatever its score: it sent gossip over a topic's cap. */
   banForViolation(peer: PeerId, reason: string): void {
     if (!this.running) return
-    this.components.log('banning %s: %s', peer.toString(), reason)
+    this.components.log.debug('banning for oversize gossip', {
+      peer: peer.toString(),
+      detail: reason,
+    })
     this.components.ban(peer, 'oversize_gossip')
   }
 
@@ -53,7 +57,7 @@ export class SpamGuard {
     for (const peer of pubsub.getPeers()) {
       const score = pubsub.getScore(peer.toString())
       if (score >= this.init.disconnectBelowScore) continue
-      this.components.log('banning %s: gossip score %d', peer.toString(), score)
+      this.components.log.debug('banning for its gossip score', { peer: peer.toString(), score })
       this.components.ban(peer, 'gossip_score')
     }
   }

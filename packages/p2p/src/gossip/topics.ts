@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto'
 /**
- * The three gossip topics per network and, for each, its wire type, size cap
- * and where its network field lives. A mapped type over `GossipKind`, so a new
- * topic does not compile until all of this is chosen for it.
+ * The three gossip topics per network and, for each, its wire type (which
+ * carries the topic's size cap) and where its network field lives. Mapped
+ * types over `GossipKind`, so a new topic does not compile until all of this
+ * is chosen for it.
  */
-import { BlockProposal, ComputeJobResult, type SignedWireType, Vote } from '@paraloom/codec'
-import { GOSSIP_MAX_BYTES, type GossipKind, type WireNetwork } from '../constants.js'
+import {
+  BlockProposal,
+  ComputeJobResult,
+  type Network,
+  type SignedWireType,
+  Vote,
+} from '@paraloom/codec'
+import type { GossipKind } from '../constants.js'
 
 /** The value carried on each topic. */
 export interface GossipValues {
@@ -14,25 +21,32 @@ export interface GossipValues {
   results: ComputeJobResult
 }
 
+/** The wire type of each topic's messages: how they encode, decode and sign. */
+export const GOSSIP_WIRE_TYPES: {
+  readonly [K in GossipKind]: SignedWireType<GossipValues[K]>
+} = {
+  blocks: BlockProposal,
+  votes: Vote,
+  results: ComputeJobResult,
+}
+
+/** Size cap of one message per topic, in bytes: its wire type's (wire.md: 1 MiB, 4 KiB, 256 KiB). */
+export const GOSSIP_MAX_BYTES: { readonly [K in GossipKind]: number } = {
+  blocks: GOSSIP_WIRE_TYPES.blocks.maxBytes,
+  votes: GOSSIP_WIRE_TYPES.votes.maxBytes,
+  results: GOSSIP_WIRE_TYPES.results.maxBytes,
+}
+
 export interface TopicSpec<K extends GossipKind> {
+  /** Its wire type; `type.maxBytes` is the topic's size cap. */
   type: SignedWireType<GossipValues[K]>
-  /** Size cap of one message, in bytes. */
-  maxBytes: number
-  network(value: GossipValues[K]): WireNetwork
+  network(value: GossipValues[K]): Network
 }
 
 export const TOPIC_SPECS: { readonly [K in GossipKind]: TopicSpec<K> } = {
-  blocks: {
-    type: BlockProposal,
-    maxBytes: GOSSIP_MAX_BYTES.blocks,
-    network: (v) => v.header.network,
-  },
-  votes: { type: Vote, maxBytes: GOSSIP_MAX_BYTES.votes, network: (v) => v.network },
-  results: {
-    type: ComputeJobResult,
-    maxBytes: GOSSIP_MAX_BYTES.results,
-    network: (v) => v.network,
-  },
+  blocks: { type: GOSSIP_WIRE_TYPES.blocks, network: (v) => v.header.network },
+  votes: { type: GOSSIP_WIRE_TYPES.votes, network: (v) => v.network },
+  results: { type: GOSSIP_WIRE_TYPES.results, network: (v) => v.network },
 }
 
 /**

@@ -7,12 +7,42 @@
  * active validator, bad signature. Ignore: a duplicate. Accept: everything else.
  */
 
-import { verifyEncoded } from '@paraloom/codec'
-import type { GossipKind, WireNetwork } from '../constants.js'
+import { type Network, verifyEncoded } from '@paraloom/codec'
+import type { GossipKind } from '../constants.js'
 import type { SeenCache } from './seen-cache.js'
 import { type GossipValues, TOPIC_SPECS } from './topics.js'
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
+
+/**
+ * Why a message was not accepted: a closed set, so it can be both a log
+ * field and the bounded `reason` label of the gossip rejection metric
+ * (Lodestar's gossip validation error codes). Add one here and the metric's
+ * label set grows with it.
+ */
+export const GossipRejectReason = {
+  /** Over its topic's size cap (a protocol constant broken on purpose): reject. */
+  TooLarge: 'too_large',
+  /** Does not decode as the topic's wire type: reject. */
+  Undecodable: 'undecodable',
+  /** Names another network: reject. */
+  WrongNetwork: 'wrong_network',
+  /** Signed by a key that is not an active validator: reject. */
+  UnknownSigner: 'unknown_signer',
+  /** Its signature does not verify: reject. */
+  BadSignature: 'bad_signature',
+  /** Accepted before (same message id): ignore. */
+  Duplicate: 'duplicate',
+  /** The validator itself failed (a bug, not the message): ignore. */
+  ValidatorError: 'validator_error',
+} as const
+
+/** One of the {@link GossipRejectReason} values. */
+export type GossipRejectReason = (typeof GossipRejectReason)[keyof typeof GossipRejectReason]
+
+/** Every reason, in a fixed order. */
+export const GOSSIP_REJECT_REASONS: readonly GossipRejectReason[] =
+  Object.values(GossipRejectReason)
 
 export type Verdict<K extends GossipKind> =
   | {
@@ -23,6 +53,9 @@ export type Verdict<K extends GossipKind> =
     }
   | {
       result: 'reject' | 'ignore'
+      /** Why, as a metric label. */
+      code: GossipRejectReason
+      /** Why, for a person: the sizes, the decoder's message, the networks. */
       reason: string
       /**
        * Set when no honest node could have sent it: a message over its topic's
@@ -39,7 +72,7 @@ export type Verdict<K extends GossipKind> =
     }
 
 export interface ValidationContext {
-  network: WireNetwork
+  network: Network
   isActiveValidator(publicKey: Uint8Array): boolean
   seen: SeenCache
 }
@@ -55,28 +88,49 @@ export function validateGossip<K extends GossipKind>(
   context: ValidationContext,
 ): Verdict<K> {
   const spec = TOPIC_SPECS[kind]
-  const reject = (reason: string): Verdict<K> => ({ result: 'reject', reason })
-  const malformed = (reason: string): Verdict<K> => ({ result: 'reject', reason, malformed: true })
-  if (data.length > spec.maxBytes) {
+  const reject = (code: GossipRejectReason, reason: string): Verdict<K> => ({
+    result: 'reject',
+    code,
+    reason,
+  })
+  const malformed = (code: GossipRejectReason, reason: string): Verdict<K> => ({
+    result: 'reject',
+    code,
+    reason,
+    malformed: true,
+  })
+  const maxBytes = spec.type.maxBytes
+  if (data.length > maxBytes) {
     return {
       result: 'reject',
-      reason: `${data.length} bytes, over the ${spec.maxBytes}-byte cap`,
+      code: GossipRejectReason.TooLarge,
+      reason: `${data.length} bytes, over the ${maxBytes}-byte cap`,
       violation: true,
     }
   }
   let value: GossipValues[K]
   try {
-    value = spec.type.decode(data, { maxBytes: spec.maxBytes })
+    value = spec.type.decode(data, { maxBytes })
   } catch (err) {
-    return malformed(`does not decode as ${spec.type.name}: ${(err as Error).message}`)
+    return malformed(
+      GossipRejectReason.Undecodable,
+      `does not decode as ${spec.type.name}: ${(err as Error).message}`,
+    )
   }
   const network = spec.network(value)
-  if (network !== context.network)
-    return malformed(`network ${network}, expected ${context.network}`)
+  if (network !== context.network) {
+    return malformed(
+      GossipRejectReason.WrongNetwork,
+      `network ${network}, expected ${context.network}`,
+    )
+  }
   const signer = spec.type.signer(value)
-  if (!context.isActiveValidator(signer)) return reject('signer is not an active validator')
+  if (!context.isActiveValidator(signer))
+    return reject(GossipRejectReason.UnknownSigner, 'signer is not an active validator')
   // The received bytes, not a re-encoding: only the encoding that was signed is accepted.
-  if (!verifyEncoded(spec.type, data, signer)) return malformed('signature does not verify')
-  if (!context.seen.add(messageId)) return { result: 'ignore', reason: 'duplicate' }
+  if (!verifyEncoded(spec.type, data, signer))
+    return malformed(GossipRejectReason.BadSignature, 'signature does not verify')
+  if (!context.seen.add(messageId))
+    return { result: 'ignore', code: GossipRejectReason.Duplicate, reason: 'duplicate' }
   return { result: 'accept', value, signer }
 }

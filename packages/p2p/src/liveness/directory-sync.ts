@@ -2,8 +2,7 @@
  * Keeps liveness's watched peers equal to the validator directory: every
  * validator but this node, refreshed on every registry change.
  */
-import type { Logger } from '@libp2p/interface'
-import type { ValidatorDirectory } from '../directory.js'
+import type { Logger, ValidatorDirectory } from '@paraloom/interface'
 import { peerIdFromSolanaAddress } from '../identity.js'
 import type { Liveness, LivenessPeer } from './liveness.js'
 
@@ -35,7 +34,7 @@ export function syncLivenessWithDirectory(
     try {
       liveness.setPeers(peers)
     } catch (err) {
-      log.error('liveness cannot watch the validator set: %s', (err as Error).message)
+      log.warn('liveness cannot watch the validator set', { error: (err as Error).message })
     }
   }
   update()

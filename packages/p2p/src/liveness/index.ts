@@ -37,6 +37,7 @@
  * @module
  */
 
+export { LIVENESS_DEFAULTS } from './defaults.js'
 export type { LivenessErrorCode } from './errors.js'
 export { LivenessError } from './errors.js'
 export type { Liveness, LivenessInit, LivenessPeer } from './liveness.js'
@@ -50,7 +51,7 @@ export type {
 } from './peer-registry.js'
 export { createPeerRegistry } from './peer-registry.js'
 export type { MissReason, StateThresholds, TransitionReason } from './peer-state.js'
-export { PEER_STATES, PeerState, stateAfterMiss, stateAfterReply } from './peer-state.js'
+export { stateAfterMiss, stateAfterReply } from './peer-state.js'
 export type { RedialBackoffInit } from './redial-backoff.js'
 export type { LivenessComponents } from './scheduler.js'
 export type { PeerTransition } from './transition.js'

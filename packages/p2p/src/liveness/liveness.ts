@@ -1,4 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
+import { LIVENESS_DEFAULTS } from './defaults.js'
 import { checkIntegerOption, LivenessError } from './errors.js'
 import { createPeerRegistry, type PeerRegistry, type PeerRegistryInit } from './peer-registry.js'
 import { PeerState } from './peer-state.js'
@@ -67,11 +68,15 @@ class DefaultLiveness implements Liveness {
     const clock = init.clock ?? Date.now
     this.registry = createPeerRegistry({ ...init, clock })
     this.scheduler = new ProbeScheduler({
-      pingIntervalMs: checkIntegerOption('pingIntervalMs', init.pingIntervalMs ?? 5000, 1),
+      pingIntervalMs: checkIntegerOption(
+        'pingIntervalMs',
+        init.pingIntervalMs ?? LIVENESS_DEFAULTS.pingIntervalMs,
+        1,
+      ),
       timeoutFor: (peer) => this.registry.probeTimeoutMs(peer),
       maxConcurrentProbes: checkIntegerOption(
         'maxConcurrentProbes',
-        init.maxConcurrentProbes ?? 64,
+        init.maxConcurrentProbes ?? LIVENESS_DEFAULTS.maxConcurrentProbes,
         1,
       ),
       backoff: new RedialBackoff(init.redialBackoff),

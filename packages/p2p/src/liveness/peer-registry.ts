@@ -1,4 +1,5 @@
 import type { P2PMetrics } from '../metrics.js'
+import { LIVENESS_DEFAULTS } from './defaults.js'
 import { checkIntegerOption, LivenessError } from './errors.js'
 import {
   beyondBand,
@@ -193,7 +194,11 @@ class DefaultPeerRegistry implements PeerRegistry {
   private readonly countsByState = new Map<PeerState, number>(PEER_STATES.map((s) => [s, 0]))
 
   constructor(init: PeerRegistryInit) {
-    const slowRttMs = checkIntegerOption('slowRttMs', init.slowRttMs ?? 500, 1)
+    const slowRttMs = checkIntegerOption(
+      'slowRttMs',
+      init.slowRttMs ?? LIVENESS_DEFAULTS.slowRttMs,
+      1,
+    )
     this.thresholds = {
       slowRttMs,
       slowRecoveryRttMs: checkIntegerOption(
@@ -204,23 +209,39 @@ class DefaultPeerRegistry implements PeerRegistry {
       ),
       slowConfirmReplies: checkIntegerOption(
         'slowConfirmReplies',
-        init.slowConfirmReplies ?? 5,
+        init.slowConfirmReplies ?? LIVENESS_DEFAULTS.slowConfirmReplies,
         1,
         MAX_SLOW_CONFIRM_REPLIES,
       ),
-      offlineAfterMissed: checkIntegerOption('offlineAfterMissed', init.offlineAfterMissed ?? 3, 1),
+      offlineAfterMissed: checkIntegerOption(
+        'offlineAfterMissed',
+        init.offlineAfterMissed ?? LIVENESS_DEFAULTS.offlineAfterMissed,
+        1,
+      ),
     }
-    this.pingTimeoutMs = checkIntegerOption('pingTimeoutMs', init.pingTimeoutMs ?? 5000, 1)
+    this.pingTimeoutMs = checkIntegerOption(
+      'pingTimeoutMs',
+      init.pingTimeoutMs ?? LIVENESS_DEFAULTS.pingTimeoutMs,
+      1,
+    )
     this.maxPingTimeoutMs = checkIntegerOption(
       'maxPingTimeoutMs',
       init.maxPingTimeoutMs ?? 4 * this.pingTimeoutMs,
       this.pingTimeoutMs,
     )
     this.history = new TransitionHistory(
-      checkIntegerOption('historyCapacity', init.historyCapacity ?? 10_000, 1),
+      checkIntegerOption(
+        'historyCapacity',
+        init.historyCapacity ?? LIVENESS_DEFAULTS.historyCapacity,
+        1,
+      ),
     )
-    this.maxPeers = checkIntegerOption('maxPeers', init.maxPeers ?? 4096, 1)
-    this.maxListeners = checkIntegerOption('maxListeners', init.maxListeners ?? 1024, 1)
+    this.maxPeers = checkIntegerOption('maxPeers', init.maxPeers ?? LIVENESS_DEFAULTS.maxPeers, 1)
+    this.maxListeners = checkIntegerOption(
+      'maxListeners',
+      init.maxListeners ?? LIVENESS_DEFAULTS.maxListeners,
+      1,
+    )
     this.clock = init.clock ?? Date.now
     this.metrics = init.metrics
     this.recordStateCounts()

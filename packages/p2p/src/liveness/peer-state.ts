@@ -2,31 +2,14 @@
  * Peer liveness states and the pure functions that move between them.
  * No clock, no I/O: the registry feeds them the numbers it keeps.
  *
+ * The states themselves are the shared contract (`@paraloom/interface`).
+ *
  * @see /work/shared/spec/network.md, "Liveness: the PeerRegistry state machine"
  */
+import { PeerState } from '@paraloom/interface'
 
-/**
- * The liveness state of one known validator peer.
- *
- * - `UNKNOWN`: known but no outcome decided yet (never replied, fewer than N misses).
- *   Every peer starts here; its first decisive outcome emits the first
- *   transition `UNKNOWN → X`.
- * - `CONNECTED`: replies, smoothed RTT at or below the slow threshold.
- * - `SLOW`: replies, smoothed RTT above the slow threshold. Slow is never punished.
- * - `OFFLINE`: missed N consecutive probes (a failed dial counts as a miss).
- */
-export const PeerState = {
-  UNKNOWN: 'UNKNOWN',
-  CONNECTED: 'CONNECTED',
-  SLOW: 'SLOW',
-  OFFLINE: 'OFFLINE',
-} as const
-
-/** One of the {@link PeerState} values. */
-export type PeerState = (typeof PeerState)[keyof typeof PeerState]
-
-/** Every state, in a fixed order (metrics report all of them, zeros included). */
-export const PEER_STATES: readonly PeerState[] = Object.values(PeerState)
+// The shared states, for the modules of this directory.
+export { PEER_STATES, PeerState } from '@paraloom/interface'
 
 /** Why a probe counted as a miss. */
 export type MissReason =

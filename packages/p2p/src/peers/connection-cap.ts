@@ -9,8 +9,8 @@
  * the cap the NEW connection is aborted, before it carries anything.
  */
 import type { Connection, PeerId } from '@libp2p/interface'
-import { ParaloomError } from '@paraloom/interface'
-import type { CounterHook } from '../metrics.js'
+import { type Logger, ParaloomError } from '@paraloom/interface'
+import type { CounterHook, NoLabels } from '../metrics.js'
 
 /**
  * Connections one peer may open to this node: an honest peer reconnecting
@@ -26,14 +26,14 @@ export interface ConnectionCapComponents {
     type: 'connection:open',
     listener: (evt: CustomEvent<Connection>) => void,
   ): void
-  log(formatter: string, ...args: unknown[]): void
+  log: Logger
 }
 
 export interface ConnectionCapInit {
   /** A positive integer (the node checks it). @default DEFAULT_MAX_CONNECTIONS_PER_PEER */
   maxPerPeer?: number
-  /** Connections aborted for being over the cap; labels `{}`. */
-  excessConnections?: CounterHook
+  /** Connections aborted for being over the cap. */
+  excessConnections?: CounterHook<NoLabels>
 }
 
 /** The error an aborted excess connection carries. */
@@ -57,12 +57,11 @@ export function capConnectionsPerPeer(
       .getConnections(conn.remotePeer)
       .filter((c) => c.direction === 'inbound' && c.status === 'open').length
     if (inbound <= maxPerPeer) return
-    components.log(
-      'aborting a connection from %p: %d inbound, at most %d',
-      conn.remotePeer,
+    components.log.debug('aborting an excess connection', {
+      peer: conn.remotePeer.toString(),
       inbound,
       maxPerPeer,
-    )
+    })
     init.excessConnections?.inc({})
     conn.abort(
       new ExcessConnectionError(

@@ -5,7 +5,8 @@
  * counted, kept in a short recent list, handed to the embedder, and followed
  * by a disconnect. Admission holds the ban itself.
  */
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
+import type { Logger } from '@paraloom/interface'
 import { RingBuffer } from '../liveness/ring-buffer.js'
 import type { P2PMetrics } from '../metrics.js'
 import { PeerAction, type PeerOffence } from './peer-action.js'
@@ -63,7 +64,12 @@ export class PeerActions {
     // A banned peer's streams still in flight report too: one ban is enough.
     if (this.components.isBanned(peer)) return
     const state = this.scores.apply(peer.toString(), action)
-    this.components.log('%s: %s (%s), score %d', peer.toString(), reason, action, this.score(peer))
+    this.components.log.debug('peer action', {
+      peer: peer.toString(),
+      reason,
+      action,
+      score: this.score(peer),
+    })
     if (state === 'banned') this.ban(peer, reason)
   }
 
@@ -90,13 +96,12 @@ export class PeerActions {
     this.scores.reset(peerId.toString())
     this.recent.push(ban)
     this.init.metrics?.peerBans?.inc({ reason })
-    this.components.log(
-      'banned %s for %s at %s until %s',
-      peerId.toString(),
+    this.components.log.debug('peer banned', {
+      peer: peerId.toString(),
       reason,
-      new Date(atMs).toISOString(),
-      new Date(ban.untilMs).toISOString(),
-    )
+      at: new Date(atMs).toISOString(),
+      until: new Date(ban.untilMs).toISOString(),
+    })
     this.init.onBan?.(ban)
     this.components.disconnect(peerId)
   }

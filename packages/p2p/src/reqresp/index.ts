@@ -7,16 +7,12 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import {
   StateSyncRequest,
   StateSyncResponse,
+  type WireType,
   WithdrawalProofRequest,
   WithdrawalProofResponse,
 } from '@paraloom/codec'
-import {
-  type NetworkName,
-  REQUEST_MAX_BYTES,
-  RESPONSE_MAX_BYTES,
-  stateSyncProtocol,
-  withdrawalProofProtocol,
-} from '../constants.js'
+import type { NetworkName } from '@paraloom/interface'
+import { stateSyncProtocol, withdrawalProofProtocol } from '../constants.js'
 import type { P2PMetrics } from '../metrics.js'
 import type { PeerAction, PeerOffence } from '../peers/peer-action.js'
 import type { InboundLimits } from './inbound-limiter.js'
@@ -85,10 +81,16 @@ export class RequestProtocols implements PeerRequests {
     init: ReqRespInit,
     private readonly resolve: (peer: PeerTarget) => Promise<PeerId>,
   ) {
-    const common = <Req, Res>(protocol: string, handler?: RequestHandler<Req, Res>) => ({
+    // Each frame's cap is its wire type's (wire.md: requests 64 KiB, responses 4 MiB).
+    const common = <Req, Res>(
+      protocol: string,
+      types: { request: WireType<Req>; response: WireType<Res> },
+      handler?: RequestHandler<Req, Res>,
+    ) => ({
       protocol,
-      requestMaxBytes: REQUEST_MAX_BYTES,
-      responseMaxBytes: RESPONSE_MAX_BYTES,
+      ...types,
+      requestMaxBytes: types.request.maxBytes,
+      responseMaxBytes: types.response.maxBytes,
       timeoutMs: init.timeoutMs,
       inbound: init.inbound,
       handler,
@@ -97,14 +99,18 @@ export class RequestProtocols implements PeerRequests {
       onPeerAction: init.onPeerAction,
     })
     this.stateSync = new ReqRespProtocol(components, {
-      ...common(stateSyncProtocol(init.network), init.handlers?.stateSync),
-      request: StateSyncRequest,
-      response: StateSyncResponse,
+      ...common(
+        stateSyncProtocol(init.network),
+        { request: StateSyncRequest, response: StateSyncResponse },
+        init.handlers?.stateSync,
+      ),
     })
     this.withdrawalProof = new ReqRespProtocol(components, {
-      ...common(withdrawalProofProtocol(init.network), init.handlers?.withdrawalProof),
-      request: WithdrawalProofRequest,
-      response: WithdrawalProofResponse,
+      ...common(
+        withdrawalProofProtocol(init.network),
+        { request: WithdrawalProofRequest, response: WithdrawalProofResponse },
+        init.handlers?.withdrawalProof,
+      ),
     })
   }
 

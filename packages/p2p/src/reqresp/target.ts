@@ -6,8 +6,8 @@
  */
 import type { PeerId, PeerStore } from '@libp2p/interface'
 import { isMultiaddr, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { SeedPeer } from '@paraloom/interface'
 import { parsePeer } from '../admission.js'
-import type { SeedPeer } from '../directory.js'
 import { RequestError } from '../errors.js'
 
 /** A peer to send a request to: its PeerId, its Solana address or PeerId string, or a multiaddr. */

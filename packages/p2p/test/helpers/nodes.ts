@@ -2,14 +2,14 @@
 // shared StaticDirectory, start/stop of N nodes, signed votes.
 import { randomBytes } from 'node:crypto'
 import { publicKeyFromSecret, sign, Vote } from '@paraloom/codec'
+import type { NetworkName, SeedPeer } from '@paraloom/interface'
 import {
   createParaloomNode,
-  type NetworkName,
   type ParaloomNode,
   type ParaloomNodeInit,
-  type SeedPeer,
   StaticDirectory,
   seedPeer,
+  WIRE_NETWORK,
 } from '../../src/index.js'
 
 export interface Validator {
@@ -91,13 +91,6 @@ export async function stopAll(): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()))
 }
 
-const WIRE: Record<NetworkName, Vote['network']> = {
-  mainnet: 'Mainnet',
-  devnet: 'Devnet',
-  testnet: 'Testnet',
-  localnet: 'Localnet',
-}
-
 /** A vote signed by `validator`, unique per `height`. */
 export function signedVote(
   validator: Validator,
@@ -107,7 +100,7 @@ export function signedVote(
   return sign(
     Vote,
     {
-      network: WIRE[network],
+      network: WIRE_NETWORK[network],
       height,
       round: 0,
       kind: 'Prevote',

@@ -1,18 +1,20 @@
-// Stand-ins for the libp2p components the p2p layers take, so unit tests
-// build a layer without a node.
-import type { Logger } from '@libp2p/interface'
+// Stand-ins for the components the p2p layers take, so unit tests build a
+// layer without a node.
+import type { LogFields, Logger } from '@paraloom/interface'
 
-/** A libp2p Logger that prints nothing and remembers its error lines. */
+/** A Logger that prints nothing and remembers its warn and error lines (message, then fields). */
 export function stubLogger(): Logger & { errors: string[] } {
   const errors: string[] = []
-  const log = Object.assign(() => {}, {
-    error: (format: string, ...args: unknown[]) => {
-      errors.push([format, ...args].join(' '))
-    },
-    trace: () => {},
-    enabled: false,
-    newScope: () => log,
+  const keep = (message: string, fields: LogFields = {}): void => {
+    errors.push(`${message} ${JSON.stringify(fields)}`)
+  }
+  const log: Logger & { errors: string[] } = {
+    debug: () => {},
+    info: () => {},
+    warn: keep,
+    error: keep,
+    forComponent: () => log,
     errors,
-  })
-  return log as unknown as Logger & { errors: string[] }
+  }
+  return log
 }

@@ -4,9 +4,9 @@
  * Solana's API) that let a test or the devnet change the registry while
  * nodes run.
  */
+import { isNetworkName } from '@paraloom/interface'
 import type { Address } from '@solana/kit'
 import { parseGenesisFile, type SolanaAccount, type ValidatorSpec } from '../genesis.js'
-import { isNetwork } from '../layout.js'
 import { addressBytes } from '../pda.js'
 import { type AccountStore, SYSTEM_PROGRAM } from './account-store.js'
 import {
@@ -138,7 +138,7 @@ function parseValidatorSpec(value: unknown): ValidatorSpec {
       throw JsonRpcFault.invalidParams(`${what} must be an integer`)
     }
   }
-  if (typeof v.network !== 'string' || !isNetwork(v.network))
+  if (!isNetworkName(v.network))
     throw JsonRpcFault.invalidParams('network is unknown')
   if (!Array.isArray(v.multiaddrs) || !v.multiaddrs.every((m) => typeof m === 'string')) {
     throw JsonRpcFault.invalidParams('multiaddrs must be an array of strings')
