@@ -5,8 +5,8 @@
 // its gossip.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { BlockProposal, ComputeJobResult, sign, Vote } from '@paraloom/codec'
-import { sleep, waitFor } from '@paraloom/test-utils'
 import { componentName, type LogFields, type Logger, type LogLevel } from '@paraloom/interface'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   GOSSIP_MAX_BYTES,
   type GossipMessage,

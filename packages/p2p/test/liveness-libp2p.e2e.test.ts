@@ -1,8 +1,8 @@
 // Real libp2p nodes over TCP on 127.0.0.1, in this process: the liveness
 // service drives a real watcher node's ping and dial.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { waitFor } from '@paraloom/test-utils'
 import { PeerState } from '@paraloom/interface'
+import { waitFor } from '@paraloom/test-utils'
 import { createLiveness, type Liveness, type PeerTransition } from '../src/liveness/index.js'
 import {
   componentsFor,

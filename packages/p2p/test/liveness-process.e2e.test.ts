@@ -4,8 +4,8 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { multiaddr } from '@multiformats/multiaddr'
-import { TestProcess, waitFor } from '@paraloom/test-utils'
 import { PeerState } from '@paraloom/interface'
+import { TestProcess, waitFor } from '@paraloom/test-utils'
 import { createLiveness, type Liveness, type PeerTransition } from '../src/liveness/index.js'
 import {
   componentsFor,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { PeerId } from '@libp2p/interface'
-import { sleep, waitFor } from '@paraloom/test-utils'
 import { PeerState } from '@paraloom/interface'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   createLiveness,
   type Liveness,

@@ -5,8 +5,8 @@
 // outlasts the peer's OFFLINE threshold is not cut by the peer's hang-up.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { StateSyncRequest } from '@paraloom/codec'
-import { sleep, waitFor } from '@paraloom/test-utils'
 import { PeerState } from '@paraloom/interface'
+import { sleep, waitFor } from '@paraloom/test-utils'
 import {
   createRequestClient,
   type ParaloomNode,
