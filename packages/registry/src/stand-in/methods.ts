@@ -138,8 +138,7 @@ function parseValidatorSpec(value: unknown): ValidatorSpec {
       throw JsonRpcFault.invalidParams(`${what} must be an integer`)
     }
   }
-  if (!isNetworkName(v.network))
-    throw JsonRpcFault.invalidParams('network is unknown')
+  if (!isNetworkName(v.network)) throw JsonRpcFault.invalidParams('network is unknown')
   if (!Array.isArray(v.multiaddrs) || !v.multiaddrs.every((m) => typeof m === 'string')) {
     throw JsonRpcFault.invalidParams('multiaddrs must be an array of strings')
   }
