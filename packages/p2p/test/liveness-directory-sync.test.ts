@@ -1,9 +1,9 @@
 // Liveness follows the validator directory: every validator but this node,
 // refreshed on every change, until the sync is stopped. Stubs only.
 import { describe, expect, it } from '@jest/globals'
-import type { Logger } from '@libp2p/interface'
 import { type LivenessPeer, StaticDirectory, seedPeer } from '../src/index.js'
 import { syncLivenessWithDirectory } from '../src/liveness/directory-sync.js'
+import { stubLogger } from './helpers/stubs.js'
 
 const key = (byte: number): Uint8Array => new Uint8Array(32).fill(byte)
 const [self, a, b] = [seedPeer(key(1), []), seedPeer(key(2), []), seedPeer(key(3), [])]
@@ -11,10 +11,8 @@ const [self, a, b] = [seedPeer(key(1), []), seedPeer(key(2), []), seedPeer(key(3
 function setup(setPeers: (peers: readonly LivenessPeer[]) => void = () => {}) {
   const directory = new StaticDirectory([self!, a!])
   const calls: string[][] = []
-  const errors: string[] = []
-  const log = Object.assign(() => {}, {
-    error: (format: string, ...args: unknown[]) => errors.push(`${format} ${args.join(' ')}`),
-  }) as unknown as Logger
+  const log = stubLogger()
+  const errors = log.errors
   const liveness = {
     setPeers(peers: readonly LivenessPeer[]) {
       calls.push(peers.map((p) => p.identity))
@@ -52,7 +50,7 @@ describe('syncLivenessWithDirectory', () => {
     const s = setup(() => {
       if (refuse) throw new Error('too many peers')
     })
-    expect(s.errors).toEqual(['liveness cannot watch the validator set: %s too many peers'])
+    expect(s.errors).toEqual(['liveness cannot watch the validator set {"error":"too many peers"}'])
     refuse = false
     s.directory.add(b!)
     expect(s.calls.at(-1)).toEqual([a!.identity, b!.identity])
