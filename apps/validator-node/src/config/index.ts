@@ -22,7 +22,6 @@ import {
   wsUrlOrEmpty,
 } from './fields.js'
 
-
 /**
  * validator.toml, key for key (see the README's configuration section). Every
  * key but `network` has a default; `network` may come from `--network`.
