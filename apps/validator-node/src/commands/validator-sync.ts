@@ -1,12 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import {
-  type CliIo,
-  createLogger,
-  UsageError,
-  watchShutdownSignals,
-} from '@paraloom/cli-kit'
+import { type CliIo, createLogger, UsageError, watchShutdownSignals } from '@paraloom/cli-kit'
 import { type Logger, NETWORKS, type SeedPeer } from '@paraloom/interface'
 import {
   createRequestClient,
