@@ -83,6 +83,22 @@ const LIBRARY_CHECKS: Record<string, { script: string; expectReport(report: Repo
         health: 'ok',
       }),
   },
+  '@paraloom/interface': {
+    script: `
+      import { ConfigError, ParaloomError, backoffDelayMs, isNetworkName } from '@paraloom/interface'
+      const err = new ConfigError({ code: 'InvalidOption', field: 'port', source: 'smoke' }, 'not a port')
+      report({
+        network: isNetworkName('devnet'),
+        delays: [0, 1, 9].map((attempt) => backoffDelayMs(attempt, { initialMs: 100, maxMs: 1000 })),
+        error: { base: err instanceof ParaloomError, ...err.toObject() },
+      })`,
+    expectReport: (r) =>
+      expect(r).toMatchObject({
+        network: true,
+        delays: [100, 200, 1000],
+        error: { base: true, name: 'ConfigError', code: 'InvalidOption' },
+      }),
+  },
   '@paraloom/p2p': {
     // No process.exit: the process must end by itself once the node stops.
     script: `
@@ -132,6 +148,7 @@ const CLIS: Record<string, { bin: string; usage: RegExp }> = {
 const README_EXAMPLES = [
   '@paraloom/cli-kit',
   '@paraloom/codec',
+  '@paraloom/interface',
   '@paraloom/registry',
   '@paraloom/p2p',
   '@paraloom/proto',
