@@ -4,6 +4,7 @@
  * thrown: a seed that is down is retried on the next refresh round.
  */
 import type { PeerId } from '@libp2p/interface'
+import { deadlineSignal } from '../deadline.js'
 
 export interface DialPoolOptions {
   concurrency: number
@@ -22,12 +23,14 @@ export async function dialAll(
   const worker = async (): Promise<void> => {
     while (next < peers.length && !options.signal.aborted) {
       const peer = peers[next++] as PeerId
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)])
+      const deadline = deadlineSignal(options.timeoutMs, options.signal)
       try {
-        await dial(peer, { signal })
+        await dial(peer, { signal: deadline.signal })
         connected++
       } catch {
         failed++
+      } finally {
+        deadline.clear()
       }
     }
   }

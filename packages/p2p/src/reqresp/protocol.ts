@@ -13,6 +13,7 @@ import type {
   StreamHandlerOptions,
 } from '@libp2p/interface'
 import { raceSignal } from 'race-signal'
+import { deadlineSignal } from '../deadline.js'
 import { RequestError } from '../errors.js'
 import { PeerAction, type PeerOffence } from '../peers/peer-action.js'
 import { type AdmitResult, InboundLimiter, type InboundLimits } from './inbound-limiter.js'
@@ -243,13 +244,8 @@ export class ReqRespProtocol<Req, Res> {
     }
     const controller = new AbortController()
     this.inflight.add(controller)
-    // A timer, not AbortSignal.any([…, AbortSignal.timeout(…)]): `any` holds its sources weakly,
-    // and Node 20 collects a timeout signal nothing else holds, so its deadline never came.
-    const deadline = setTimeout(
-      () => controller.abort(new DOMException('the exchange deadline passed', 'TimeoutError')),
-      this.init.timeoutMs,
-    )
-    const signal = controller.signal
+    const deadline = deadlineSignal(this.init.timeoutMs, controller.signal)
+    const signal = deadline.signal
     try {
       const request = await this.readRequest(stream, peer, signal)
       const response = await this.runHandler(handler!, request, { peer, signal })
@@ -260,7 +256,7 @@ export class ReqRespProtocol<Req, Res> {
       this.init.onOutcome?.('inbound', code)
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
-      clearTimeout(deadline)
+      deadline.clear()
       this.inflight.delete(controller)
       this.limiter.release(peerKey)
     }
