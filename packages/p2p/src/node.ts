@@ -24,7 +24,6 @@ import {
   NETWORKS,
   type NetworkName,
   noopLogger,
-  PeerState,
   type ValidatorDirectory,
 } from '@paraloom/interface'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
@@ -37,6 +36,7 @@ import {
   stateSyncProtocol,
   withdrawalProofProtocol,
 } from './constants.js'
+import { deadlineSignal } from './deadline.js'
 import { Discovery, type DiscoveryRound, type ValidatorLocation } from './discovery/discovery.js'
 import { recordValidation } from './discovery/record.js'
 import { Gossip, type ParaloomGossip } from './gossip/gossip.js'
@@ -438,17 +438,21 @@ class DefaultParaloomNode extends TypedEventEmitter<ParaloomNodeEvents> implemen
     return this.peerActions.recentBans()
   }
 
-  findValidator(
+  async findValidator(
     validator: Uint8Array | string,
     options?: { signal?: AbortSignal },
   ): Promise<ValidatorLocation> {
     const publicKey =
       typeof validator === 'string' ? publicKeyFromSolanaAddress(validator) : validator
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
-      ...(options?.signal == null ? [] : [options.signal]),
-    ])
-    return this.discovery.findValidator(publicKey, { signal })
+    const deadline = deadlineSignal(
+      this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      options?.signal,
+    )
+    try {
+      return await this.discovery.findValidator(publicKey, { signal: deadline.signal })
+    } finally {
+      deadline.clear()
+    }
   }
 
   private async doStart(): Promise<void> {

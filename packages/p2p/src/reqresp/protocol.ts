@@ -181,8 +181,23 @@ export class ReqRespProtocol<Req, Res> {
         protocol,
       )
     }
-    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.init.timeoutMs)
-    const signal = options.signal == null ? deadline : AbortSignal.any([options.signal, deadline])
+    const timeoutMs = options.timeoutMs ?? this.init.timeoutMs
+    const deadline = deadlineSignal(timeoutMs, options.signal)
+    try {
+      return await this.exchangeFrames(peer, body, deadline.signal, timeoutMs)
+    } finally {
+      deadline.clear()
+    }
+  }
+
+  /** Opens the stream, writes the request frame and reads the response, all under `signal`. */
+  private async exchangeFrames(
+    peer: PeerId,
+    body: Uint8Array,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<Res> {
+    const { protocol } = this.init
     let stream: Stream
     try {
       stream = await this.components.dialProtocol(peer, protocol, { signal })
@@ -197,11 +212,7 @@ export class ReqRespProtocol<Req, Res> {
         },
       )
     }
-    enforceDeadline(
-      stream,
-      (options.timeoutMs ?? this.init.timeoutMs) + STREAM_DEADLINE_GRACE_MS,
-      protocol,
-    )
+    enforceDeadline(stream, timeoutMs + STREAM_DEADLINE_GRACE_MS, protocol)
     // Listen before writing: the whole exchange can finish while the write is awaited.
     const reading = readFrame(stream, { signal, protocol, maxBytes: this.init.responseMaxBytes })
     // Its rejection is awaited below; this only keeps an early one from counting as unhandled.
